@@ -1,0 +1,355 @@
+// Dispatcher: validates cheap invariants, plans axes and bands, hands out scratch, and picks the
+// kernel build for this CPU. The arithmetic lives in kernels_impl.hpp.
+#include "guided_filter.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernel_job.hpp"
+#include "parallel.hpp"
+
+namespace jointfilter {
+namespace {
+
+bool cpu_has_avx2() {
+#if defined(__x86_64__) || defined(__i386__)
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return has;
+#else
+    return false;
+#endif
+}
+
+// ---- scratch ----------------------------------------------------------------------------------
+
+/// Process-wide pool of workspaces for the function API: concurrent callers each take their own.
+class WorkspacePool {
+ public:
+    std::unique_ptr<Workspace> take() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (free_.empty()) return std::make_unique<Workspace>();
+        auto w = std::move(free_.back());
+        free_.pop_back();
+        return w;
+    }
+    void give(std::unique_ptr<Workspace> w) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        free_.push_back(std::move(w));
+    }
+
+ private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Workspace>> free_;
+};
+
+WorkspacePool& pool() {
+    static WorkspacePool p;
+    return p;
+}
+
+/// Borrows the caller's workspace or one from the pool for the duration of a call.
+class ScratchLease {
+ public:
+    explicit ScratchLease(Workspace* ws) : ws_(ws) {
+        if (!ws_) {
+            owned_ = pool().take();
+            ws_ = owned_.get();
+        }
+    }
+    ~ScratchLease() {
+        if (owned_) pool().give(std::move(owned_));
+    }
+    double* get(size_t slot, size_t n) {
+        auto& b = ws_->buffer(slot);
+        if (b.size() < n) b.resize(n);
+        return b.data();
+    }
+
+ private:
+    Workspace* ws_;
+    std::unique_ptr<Workspace> owned_;
+};
+
+// buffer slots of a workspace
+constexpr size_t kSlotLowGuide = 0, kSlotLowTarget = 1, kSlotCoef = 2, kSlotWorkers = 3;
+
+// ---- planning ---------------------------------------------------------------------------------
+
+struct Plan {
+    AxisPlan rows, cols;
+    std::vector<int64_t> col_init_index;
+    std::vector<double> col_init_weight;
+
+    Plan(int64_t h, int64_t w, int64_t r, Border b) : rows(h, r, b), cols(w, r, b) {
+        init_list(cols, 0, col_init_index, col_init_weight);
+    }
+
+    /// The window at position i as (real index, weight) pairs: walked directly for small radii
+    /// (summation order then matches a plain loop), counted per index for huge ones.
+    static void init_list(const AxisPlan& axis, int64_t i, std::vector<int64_t>& index,
+                          std::vector<double>& weight) {
+        index.clear();
+        weight.clear();
+        if (2 * axis.radius + 1 <= 2 * axis.n) {
+            for (int64_t v = i - axis.radius; v <= i + axis.radius; ++v) {
+                const int64_t m = border_map(v, axis.n, axis.border);
+                if (m >= 0) index.push_back(m), weight.push_back(1.0);
+            }
+            return;
+        }
+        const std::vector<double> mult = axis.multiplicity(i);
+        for (int64_t j = 0; j < axis.n; ++j)
+            if (mult[j] != 0.0) index.push_back(j), weight.push_back(mult[j]);
+    }
+};
+
+AxisSpec spec(const AxisPlan& a) {
+    return AxisSpec{a.n, a.radius, a.enter.data(), a.leave.data(), a.count.data()};
+}
+
+struct InitLists {
+    std::vector<std::vector<int64_t>> index;
+    std::vector<std::vector<double>> weight;
+    std::vector<InitList> lists;
+
+    void build(const AxisPlan& axis, const std::vector<int64_t>& positions) {
+        const size_t n = positions.size();
+        index.resize(n);
+        weight.resize(n);
+        lists.resize(n);
+        for (size_t b = 0; b < n; ++b) {
+            Plan::init_list(axis, positions[b], index[b], weight[b]);
+            lists[b] = InitList{index[b].data(), weight[b].data(), static_cast<int64_t>(index[b].size())};
+        }
+    }
+};
+
+int workers_for(int64_t n_bands) { return static_cast<int>(std::min<int64_t>(get_num_threads(), n_bands)); }
+
+void check_view(const ImageView& v, const char* name) {
+    JF_CHECK(v.data != nullptr || v.height * v.width == 0, std::string(name) + ": null data");
+    JF_CHECK(v.height >= 0 && v.width >= 0, std::string(name) + ": negative size");
+    JF_CHECK(v.row_stride >= v.width * v.channels || v.height <= 1,
+             std::string(name) + ": row stride shorter than a row");
+}
+
+// ---- guided filter on one resolution ------------------------------------------------------------
+
+/// Runs both passes on (target, guide). With `coef` set, writes the mean coefficients instead of
+/// applying them (fast guided filter).
+void guided_core(const ImageView& target, const ImageView& guide, const ImageView& dst, double* coef,
+                 int64_t radius, double eps, Border border, ScratchLease& lease) {
+    const int64_t h = guide.height, w = guide.width;
+    const int64_t cg = guide.channels, ct = target.channels;
+    const int64_t k1 = moment_count(cg, ct), kab = coef_count(cg, ct);
+    Plan plan(h, w, radius, border);
+
+    GuidedJob job;
+    job.target = target;
+    job.guide = guide;
+    job.dst = dst;
+    job.coef = coef;
+    job.eps = eps;
+    job.rows = spec(plan.rows);
+    job.cols = spec(plan.cols);
+    job.col_init = InitList{plan.col_init_index.data(), plan.col_init_weight.data(),
+                            static_cast<int64_t>(plan.col_init_index.size())};
+    job.band_rows = band_rows_for(h, radius);
+    job.n_bands = (h + job.band_rows - 1) / job.band_rows;
+    job.ring_rows = std::min<int64_t>(h, 2 * radius + 2);
+
+    std::vector<int64_t> first(job.n_bands), starts(job.n_bands);
+    for (int64_t b = 0; b < job.n_bands; ++b) {
+        starts[b] = b * job.band_rows;
+        first[b] = radius >= h ? 0 : std::max<int64_t>(0, starts[b] - radius);
+    }
+    InitLists pass1, pass2;
+    pass1.build(plan.rows, first);
+    pass2.build(plan.rows, starts);
+    job.pass1_init = pass1.lists.data();
+    job.pass1_first = first.data();
+    job.pass2_init = pass2.lists.data();
+
+    job.workers = workers_for(job.n_bands);
+    const size_t per_worker = static_cast<size_t>((cg + ct) * w + 3 * k1 * w + k1 * (w + 1) +
+                                                  job.ring_rows * w * kab + kab * w + kab * (w + 1) + ct * w);
+    std::vector<Scratch> scratch(job.workers);
+    for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
+    job.scratch = scratch.data();
+    int nonfinite = 0;
+    job.nonfinite = &nonfinite;
+
+    if (cpu_has_avx2())
+        arch_avx2::run_guided(job);
+    else
+        arch_base::run_guided(job);
+    if (nonfinite) throw nonfinite_input("jointfilter: target or guide contains NaN or Inf");
+}
+
+/// Nearest-neighbour decimation (He's fastguidedfilter.m: imresize 'nearest'): low-res pixel d
+/// takes source floor((d + 0.5) * s), clamped.
+template <typename T>
+void decimate(const ImageView& src, int64_t s, ImageView& low, T* out) {
+    low.data = out;
+    low.dtype = src.dtype;
+    low.height = (src.height + s - 1) / s;
+    low.width = (src.width + s - 1) / s;
+    low.channels = src.channels;
+    low.row_stride = low.width * low.channels;
+    for (int64_t y = 0; y < low.height; ++y) {
+        const int64_t sy = std::min<int64_t>(src.height - 1, y * s + s / 2);
+        const T* in = src.row<const T>(sy);
+        T* o = out + y * low.row_stride;
+        for (int64_t x = 0; x < low.width; ++x) {
+            const int64_t sx = std::min<int64_t>(src.width - 1, x * s + s / 2);
+            for (int64_t c = 0; c < src.channels; ++c) o[x * src.channels + c] = in[sx * src.channels + c];
+        }
+    }
+}
+
+ImageView decimate_any(const ImageView& src, int64_t s, double* storage) {
+    ImageView low;
+    switch (src.dtype) {
+        case DType::u8:
+            decimate(src, s, low, reinterpret_cast<uint8_t*>(storage));
+            break;
+        case DType::u16:
+            decimate(src, s, low, reinterpret_cast<uint16_t*>(storage));
+            break;
+        case DType::f32:
+            decimate(src, s, low, reinterpret_cast<float*>(storage));
+            break;
+    }
+    return low;
+}
+
+/// Bilinear source positions with pixel-centre alignment (OpenCV INTER_LINEAR, MATLAB imresize).
+void linear_taps(int64_t n_out, int64_t n_in, std::vector<int64_t>& i0, std::vector<double>& f) {
+    i0.resize(n_out);
+    f.resize(n_out);
+    const double scale = static_cast<double>(n_in) / static_cast<double>(n_out);
+    for (int64_t d = 0; d < n_out; ++d) {
+        double src = (static_cast<double>(d) + 0.5) * scale - 0.5;
+        src = std::min(std::max(src, 0.0), static_cast<double>(n_in - 1));
+        const int64_t lo = static_cast<int64_t>(std::floor(src));
+        i0[d] = lo;
+        f[d] = src - static_cast<double>(lo);
+    }
+}
+
+}  // namespace
+
+int64_t band_rows_for(int64_t height, int64_t radius) {
+    // Enough rows per band that the halo (r rows) and the window set-up (2r + 1 rows) stay a
+    // small share of the work, but at least two bands when the image allows it.
+    const int64_t window = 2 * radius + 1;
+    int64_t bands = height / (8 * window);
+    if (bands < 2 && height >= 4 * window) bands = 2;
+    bands = std::max<int64_t>(1, std::min<int64_t>(bands, 8));
+    return std::max<int64_t>(1, (height + bands - 1) / bands);
+}
+
+const char* kernel_isa() { return cpu_has_avx2() ? "avx2" : "baseline"; }
+
+void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
+                Workspace* workspace) {
+    check_view(src, "image");
+    check_view(dst, "out");
+    JF_CHECK(radius >= 0, "radius must be >= 0");
+    JF_CHECK(src.channels >= 1 && src.channels <= 4, "box_filter supports 1 to 4 channels");
+    JF_CHECK(dst.height == src.height && dst.width == src.width && dst.channels == src.channels,
+             "out must have the shape of image");
+    if (src.height == 0 || src.width == 0) return;
+    ScratchLease lease(workspace);
+    Plan plan(src.height, src.width, radius, border);
+    BoxJob job;
+    job.src = src;
+    job.dst = dst;
+    job.rows = spec(plan.rows);
+    job.cols = spec(plan.cols);
+    job.col_init = InitList{plan.col_init_index.data(), plan.col_init_weight.data(),
+                            static_cast<int64_t>(plan.col_init_index.size())};
+    job.band_rows = band_rows_for(src.height, radius);
+    job.n_bands = (src.height + job.band_rows - 1) / job.band_rows;
+    std::vector<int64_t> starts(job.n_bands);
+    for (int64_t b = 0; b < job.n_bands; ++b) starts[b] = b * job.band_rows;
+    InitLists inits;
+    inits.build(plan.rows, starts);
+    job.band_init = inits.lists.data();
+    job.workers = workers_for(job.n_bands);
+    const size_t per_worker = static_cast<size_t>(5 * src.channels * src.width + src.channels);
+    std::vector<Scratch> scratch(job.workers);
+    for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
+    job.scratch = scratch.data();
+    int nonfinite = 0;
+    job.nonfinite = &nonfinite;
+    if (cpu_has_avx2())
+        arch_avx2::run_box(job);
+    else
+        arch_base::run_box(job);
+    if (nonfinite) throw nonfinite_input("jointfilter: image contains NaN or Inf");
+}
+
+void guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
+                   const GuidedParams& p, Workspace* workspace) {
+    check_view(target, "target");
+    check_view(guide, "guide");
+    check_view(dst, "out");
+    JF_CHECK(p.radius >= 0, "radius must be >= 0");
+    JF_CHECK(p.eps > 0.0 && std::isfinite(p.eps), "eps must be a finite number > 0");
+    JF_CHECK(p.subsample >= 1, "subsample must be >= 1");
+    JF_CHECK(guide.channels == 1 || guide.channels == 3, "guide must have 1 or 3 channels");
+    JF_CHECK(target.channels >= 1 && target.channels <= 4, "target must have 1 to 4 channels");
+    JF_CHECK(guide.height == target.height && guide.width == target.width,
+             "guide and target must have the same height and width");
+    JF_CHECK(dst.height == target.height && dst.width == target.width && dst.channels == target.channels,
+             "out must have the shape of target");
+    const int64_t h = target.height, w = target.width;
+    if (h == 0 || w == 0) return;
+    ScratchLease lease(workspace);
+    if (p.subsample == 1) {
+        guided_core(target, guide, dst, nullptr, p.radius, p.eps, p.border, lease);
+        return;
+    }
+    // fast guided filter (He & Sun 2015): coefficients on the decimated pair, applied at full size
+    const int64_t s = p.subsample;
+    const int64_t lh = (h + s - 1) / s, lw = (w + s - 1) / s;
+    const int64_t low_radius =
+        std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(p.radius) / s + 0.5)));
+    const size_t low_px = static_cast<size_t>(lh * lw);
+    // storage in doubles, generously sized for any element type
+    const ImageView low_guide = decimate_any(guide, s, lease.get(kSlotLowGuide, low_px * guide.channels));
+    const ImageView low_target = decimate_any(target, s, lease.get(kSlotLowTarget, low_px * target.channels));
+    const int64_t kab = coef_count(guide.channels, target.channels);
+    double* coef = lease.get(kSlotCoef, low_px * kab);
+    guided_core(low_target, low_guide, ImageView{}, coef, low_radius, p.eps, p.border, lease);
+
+    std::vector<int64_t> y0, x0;
+    std::vector<double> fy, fx;
+    linear_taps(h, lh, y0, fy);
+    linear_taps(w, lw, x0, fx);
+    UpsampleJob job;
+    job.guide = guide;
+    job.dst = dst;
+    job.coef = coef;
+    job.low_h = lh;
+    job.low_w = lw;
+    job.target_channels = target.channels;
+    job.y0 = y0.data();
+    job.fy = fy.data();
+    job.x0 = x0.data();
+    job.fx = fx.data();
+    job.band_rows = band_rows_for(h, 0);
+    job.n_bands = (h + job.band_rows - 1) / job.band_rows;
+    job.workers = workers_for(job.n_bands);
+    const size_t per_worker = static_cast<size_t>(guide.channels * w + w * kab + target.channels * w);
+    std::vector<Scratch> scratch(job.workers);
+    for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
+    job.scratch = scratch.data();
+    if (cpu_has_avx2())
+        arch_avx2::run_upsample(job);
+    else
+        arch_base::run_upsample(job);
+}
+
+}  // namespace jointfilter

@@ -1,0 +1,64 @@
+// Box (mean) filter and the guided filter family (He et al. 2010/2013; fast guided filter,
+// He & Sun 2015). Public C++ entry points; no Python here.
+//
+// | function      | input dtypes        | channels                      | output dtypes       |
+// |---------------|---------------------|-------------------------------|---------------------|
+// | box_filter    | u8, u16, f32        | 1..4                          | u8, u16, f32        |
+// | guided_filter | target/guide: u8, u16, f32 (may differ) | guide 1 or 3, target 1..4 | u8, u16, f32 |
+//
+// Rows may be strided; pixels within a row must be contiguous. Integer outputs are rounded
+// half-to-even and saturated.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "border.hpp"
+#include "image.hpp"
+
+namespace jointfilter {
+
+/// Scratch memory owned by a caller that filters repeatedly (the GuidedFilter object): buffers
+/// grow to the largest call seen and are reused, so steady-state calls allocate nothing.
+/// One Workspace must not be used by two calls at once.
+class Workspace {
+ public:
+    std::vector<double>& buffer(size_t i) {
+        if (buffers_.size() <= i) buffers_.resize(i + 1);
+        return buffers_[i];
+    }
+    size_t bytes() const {
+        size_t n = 0;
+        for (const auto& b : buffers_) n += b.capacity() * sizeof(double);
+        return n;
+    }
+
+ private:
+    std::vector<std::vector<double>> buffers_;
+};
+
+struct GuidedParams {
+    int64_t radius = 8;
+    double eps = 0.0;  // absolute: guide value units squared
+    Border border = Border::clipped;
+    int64_t subsample = 1;
+};
+
+/// Box mean over (2r+1)^2 windows. `workspace` may be null (a shared pool is used).
+void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
+                Workspace* workspace = nullptr);
+
+/// q = mean(a) . I + mean(b) with per-window ridge regression of target on guide.
+void guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
+                   const GuidedParams& params, Workspace* workspace = nullptr);
+
+/// Which instruction set the kernels run with ("avx2" or "baseline").
+const char* kernel_isa();
+
+/// Rows per band for an image of `height` rows filtered with `radius`: a function of the image
+/// and radius only, which is what makes results independent of the thread count.
+int64_t band_rows_for(int64_t height, int64_t radius);
+
+}  // namespace jointfilter

@@ -1,0 +1,49 @@
+// Image views and the error type shared by every kernel family.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace jointfilter {
+
+/// Element types the kernels read and write. Python float64 is converted to float32 before
+/// it reaches C++ (design.md: "float64 accepted by functions, computed in float32").
+enum class DType : int { u8 = 0, u16 = 1, f32 = 2 };
+
+/// Non-owning view of a channels-last image. Pixels in a row are contiguous (pixel stride ==
+/// channels); rows may be strided (crops, padded frames). Strides are in elements, not bytes.
+struct ImageView {
+    void* data = nullptr;
+    DType dtype = DType::f32;
+    int64_t height = 0;
+    int64_t width = 0;
+    int64_t channels = 1;
+    int64_t row_stride = 0;  // elements between the starts of consecutive rows
+
+    template <typename T>
+    T* row(int64_t y) const {
+        return static_cast<T*>(data) + y * row_stride;
+    }
+};
+
+/// Thrown for violated preconditions; the bindings turn it into Python's ValueError.
+/// The Python layer validates first, so reaching this means a binding-level misuse.
+class invalid_argument : public std::invalid_argument {
+ public:
+    using std::invalid_argument::invalid_argument;
+};
+
+/// Thrown after a filter read a NaN or Inf: running sums cannot recover from one, so the result
+/// would be silently wrong far beyond the offending pixel.
+class nonfinite_input : public invalid_argument {
+ public:
+    using invalid_argument::invalid_argument;
+};
+
+#define JF_CHECK(cond, msg)                                                                       \
+    do {                                                                                          \
+        if (!(cond)) throw ::jointfilter::invalid_argument(std::string("jointfilter: ") + (msg)); \
+    } while (0)
+
+}  // namespace jointfilter

@@ -1,0 +1,47 @@
+"""jointfilter: fast, exact multi-modal joint image restoration.
+
+A target image is improved under the guidance of an image of another modality (flash/no-flash,
+RGB/NIR, infrared/visible, day/night, RGB/depth). The core is the O(1)-per-pixel guided filter
+family, implemented in C++ (and CUDA) behind this Python API.
+
+>>> import jointfilter as jf
+>>> sorted(jf.build_info())[:3]
+['compiler', 'cuda_architectures', 'cuda_built']
+
+Submodules that pull in heavy dependencies (``models``: torch/onnxruntime, ``dask``) are
+imported lazily, on first attribute access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import errors
+from ._filters import GuidedFilter, box_filter, guided_filter
+from ._info import build_info, get_num_threads, set_num_threads
+
+__version__: str = build_info()["version"]
+
+__all__ = [
+    "GuidedFilter",
+    "__version__",
+    "box_filter",
+    "build_info",
+    "errors",
+    "get_num_threads",
+    "guided_filter",
+    "set_num_threads",
+]
+
+_LAZY_SUBMODULES = ("metrics", "models", "dask", "cli")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'jointfilter' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY_SUBMODULES])
