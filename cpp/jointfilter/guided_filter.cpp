@@ -171,7 +171,8 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
     job.pass2_init = pass2.lists.data();
 
     job.workers = workers_for(job.n_bands);
-    const size_t per_worker = static_cast<size_t>((cg + ct) * w + 3 * k1 * w + k1 * (w + 1) +
+    const int64_t block = 256, wb = std::max(w, block);  // kBlock of kernels_impl.hpp
+    const size_t per_worker = static_cast<size_t>((cg + ct) * (wb + block) + k1 * block + k1 * (w + 1) +
                                                   job.ring_rows * w * kab + kab * w + kab * (w + 1) + ct * w);
     std::vector<Scratch> scratch(job.workers);
     for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
@@ -277,7 +278,7 @@ void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Bord
     inits.build(plan.rows, starts);
     job.band_init = inits.lists.data();
     job.workers = workers_for(job.n_bands);
-    const size_t per_worker = static_cast<size_t>(5 * src.channels * src.width + src.channels);
+    const size_t per_worker = static_cast<size_t>(4 * src.channels * src.width + src.channels);
     std::vector<Scratch> scratch(job.workers);
     for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
     job.scratch = scratch.data();

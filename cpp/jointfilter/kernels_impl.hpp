@@ -45,26 +45,32 @@ inline double load(const void* row, DType t, int64_t i) {
 }
 
 template <typename T>
-void deinterleave_typed(const T* src, int64_t width, int64_t channels, double* planes) {
+void deinterleave_typed(const T* src, int64_t n, int64_t channels, double* planes, int64_t ld) {
     for (int64_t c = 0; c < channels; ++c) {
-        double* plane = planes + c * width;
-        for (int64_t x = 0; x < width; ++x) plane[x] = static_cast<double>(src[x * channels + c]);
+        double* plane = planes + c * ld;
+        for (int64_t x = 0; x < n; ++x) plane[x] = static_cast<double>(src[x * channels + c]);
+    }
+}
+
+/// Columns [x0, x0 + n) of row y as double planes: channel c at planes[c * ld + i].
+void load_planes(const ImageView& img, int64_t y, int64_t x0, int64_t n, double* planes, int64_t ld) {
+    const int64_t off = x0 * img.channels;
+    switch (img.dtype) {
+        case DType::u8:
+            deinterleave_typed(img.row<const uint8_t>(y) + off, n, img.channels, planes, ld);
+            break;
+        case DType::u16:
+            deinterleave_typed(img.row<const uint16_t>(y) + off, n, img.channels, planes, ld);
+            break;
+        case DType::f32:
+            deinterleave_typed(img.row<const float>(y) + off, n, img.channels, planes, ld);
+            break;
     }
 }
 
 /// Row y of an image as double planes [channels][width].
 void load_planes(const ImageView& img, int64_t y, double* planes) {
-    switch (img.dtype) {
-        case DType::u8:
-            deinterleave_typed(img.row<const uint8_t>(y), img.width, img.channels, planes);
-            break;
-        case DType::u16:
-            deinterleave_typed(img.row<const uint16_t>(y), img.width, img.channels, planes);
-            break;
-        case DType::f32:
-            deinterleave_typed(img.row<const float>(y), img.width, img.channels, planes);
-            break;
-    }
+    load_planes(img, y, 0, img.width, planes, img.width);
 }
 
 template <typename T>
@@ -109,61 +115,95 @@ void store_planes(const ImageView& img, int64_t y, const double* planes) {
 
 // ---------------------------------------------------------------------------------------------
 // sliding sums
+//
+// All row data is planar (SoA): channel k of a row of width w lives at [k * stride + x], so
+// every per-pixel loop runs over x and vectorises. Column sums keep one extra zero entry at
+// x = w that stands for "outside the image" in the clipped border.
 
-/// Vertical running column sums of K channels, AoS [W + 1][K]; column W stays zero and stands
-/// for "outside the image" in the clipped border.
+/// Vertical running column sums of K channels, SoA [K][w + 1].
 template <int K>
 struct ColumnSums {
     double* col;
     int64_t width;
 
-    void reset() { std::memset(col, 0, sizeof(double) * (width + 1) * K); }
+    int64_t stride() const { return width + 1; }
+    void reset() { std::memset(col, 0, sizeof(double) * stride() * K); }
 
     /// A NaN or Inf that entered a running sum never leaves it, so checking the sums once at
     /// the end of a band detects every non-finite input the band read.
     bool finite() const {
         double acc = 0.0;
-        for (int64_t i = 0; i < width * K; ++i) acc += col[i] * 0.0;
+        for (int64_t i = 0; i < stride() * K; ++i) acc += col[i] * 0.0;
         return acc == 0.0;
     }
 
-    void add(const double* row, double weight) {
-        const int64_t n = width * K;
-        for (int64_t i = 0; i < n; ++i) col[i] += weight * row[i];
+    /// col += weight * rows (rows: SoA [K][width]).
+    void add(const double* rows, double weight) {
+        for (int k = 0; k < K; ++k) {
+            double* c = col + k * stride();
+            const double* r = rows + k * width;
+            for (int64_t x = 0; x < width; ++x) c[x] += weight * r[x];
+        }
     }
 
-    /// col += in - out; either row may be absent (clipped border).
+    /// col += in - out; either may be absent (clipped border). Rows are SoA [K][width].
     void slide(const double* in, const double* out) {
-        const int64_t n = width * K;
-        if (in && out) {
-            for (int64_t i = 0; i < n; ++i) col[i] += in[i] - out[i];
-        } else if (in) {
-            for (int64_t i = 0; i < n; ++i) col[i] += in[i];
-        } else if (out) {
-            for (int64_t i = 0; i < n; ++i) col[i] -= out[i];
-        }
-    }
-
-    /// Horizontal window sums of the current column sums, written SoA [K][W].
-    void horizontal(const AxisSpec& cols, const InitList& init, double* win) const {
-        double s[K];
-        for (int k = 0; k < K; ++k) s[k] = 0.0;
-        for (int64_t i = 0; i < init.size; ++i) {
-            const double* c = col + init.index[i] * K;
-            for (int k = 0; k < K; ++k) s[k] += init.weight[i] * c[k];
-        }
-        for (int k = 0; k < K; ++k) win[k * width] = s[k];
-        const int64_t none = width;  // the zero column
-        for (int64_t x = 1; x < width; ++x) {
-            const int64_t e = cols.enter[x] < 0 ? none : cols.enter[x];
-            const int64_t l = cols.leave[x] < 0 ? none : cols.leave[x];
-            const double* a = col + e * K;
-            const double* b = col + l * K;
-            for (int k = 0; k < K; ++k) {
-                s[k] += a[k] - b[k];
-                win[k * width + x] = s[k];
+        for (int k = 0; k < K; ++k) {
+            double* c = col + k * stride();
+            const double* a = in ? in + k * width : nullptr;
+            const double* b = out ? out + k * width : nullptr;
+            if (a && b) {
+                for (int64_t x = 0; x < width; ++x) c[x] += a[x] - b[x];
+            } else if (a) {
+                for (int64_t x = 0; x < width; ++x) c[x] += a[x];
+            } else if (b) {
+                for (int64_t x = 0; x < width; ++x) c[x] -= b[x];
             }
         }
+    }
+
+    /// Horizontal window sums of the column sums, SoA [K][width]. Four channels run side by
+    /// side so that their dependency chains overlap.
+    void horizontal(const AxisSpec& cols, const InitList& init, double* win) const {
+        double s[K];
+        horizontal_range(cols, init, 0, width, s, win, width);
+    }
+
+    /// Window sums for columns [x0, x1) into win[k * ld + (x - x0)]; `s` carries the running
+    /// sums from one range to the next (x0 == 0 starts them from the window of column 0).
+    void horizontal_range(const AxisSpec& cols, const InitList& init, int64_t x0, int64_t x1, double* s,
+                          double* win, int64_t ld) const {
+        int k = 0;
+        for (; k + 4 <= K; k += 4) horizontal_group<4>(k, cols, init, x0, x1, s + k, win + k * ld, ld);
+        for (; k < K; ++k) horizontal_group<1>(k, cols, init, x0, x1, s + k, win + k * ld, ld);
+    }
+
+    template <int G>
+    void horizontal_group(int k0, const AxisSpec& cols, const InitList& init, int64_t x0, int64_t x1,
+                          double* state, double* o, int64_t ld) const {
+        const int64_t cs = stride();
+        const double* c = col + k0 * cs;
+        double s[G];
+        int64_t x = x0;
+        if (x0 == 0) {
+            for (int g = 0; g < G; ++g) s[g] = 0.0;
+            for (int64_t i = 0; i < init.size; ++i)
+                for (int g = 0; g < G; ++g) s[g] += init.weight[i] * c[g * cs + init.index[i]];
+            for (int g = 0; g < G; ++g) o[g * ld] = s[g];
+            x = 1;
+        } else {
+            for (int g = 0; g < G; ++g) s[g] = state[g];
+        }
+        const int64_t none = width;  // the zero entry
+        for (; x < x1; ++x) {
+            const int64_t e = cols.enter[x] < 0 ? none : cols.enter[x];
+            const int64_t l = cols.leave[x] < 0 ? none : cols.leave[x];
+            for (int g = 0; g < G; ++g) {
+                s[g] += c[g * cs + e] - c[g * cs + l];
+                o[g * ld + (x - x0)] = s[g];
+            }
+        }
+        for (int g = 0; g < G; ++g) state[g] = s[g];
     }
 };
 
@@ -173,27 +213,22 @@ struct ColumnSums {
 template <int K>
 struct BoxBand {
     const BoxJob& job;
-    double* planes;  // K x W source row
-    double* aos_in;  // W x K
-    double* aos_out;
+    double* in;   // K x W source row
+    double* out;  // K x W leaving row
     double* win;  // K x W
     ColumnSums<K> sums;
 
     BoxBand(const BoxJob& j, double* base) : job(j), sums{nullptr, j.src.width} {
         const int64_t w = j.src.width;
-        planes = base;
-        aos_in = planes + K * w;
-        aos_out = aos_in + K * w;
-        win = aos_out + K * w;
+        in = base;
+        out = in + K * w;
+        win = out + K * w;
         sums.col = win + K * w;
     }
 
-    const double* row_aos(int64_t y, double* buf) {
+    const double* row(int64_t y, double* buf) {
         if (y < 0) return nullptr;
-        load_planes(job.src, y, planes);
-        const int64_t w = job.src.width;
-        for (int64_t x = 0; x < w; ++x)
-            for (int k = 0; k < K; ++k) buf[x * K + k] = planes[k * w + x];
+        load_planes(job.src, y, buf);
         return buf;
     }
 
@@ -203,9 +238,9 @@ struct BoxBand {
         const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
         sums.reset();
         const InitList& init = job.band_init[band];
-        for (int64_t i = 0; i < init.size; ++i) sums.add(row_aos(init.index[i], aos_in), init.weight[i]);
+        for (int64_t i = 0; i < init.size; ++i) sums.add(row(init.index[i], in), init.weight[i]);
         for (int64_t y = y0; y < y1; ++y) {
-            if (y > y0) sums.slide(row_aos(job.rows.enter[y], aos_in), row_aos(job.rows.leave[y], aos_out));
+            if (y > y0) sums.slide(row(job.rows.enter[y], in), row(job.rows.leave[y], out));
             sums.horizontal(job.cols, job.col_init, win);
             const double ry = job.rows.count[y];
             for (int k = 0; k < K; ++k)
@@ -230,10 +265,37 @@ void box_task(void* ctx, int64_t band, int worker) {
 ///   0: I, 1: I*I, 2 + c: p_c, 2 + C + c: I*p_c
 /// colour guide (CG == 3)
 ///   0..2: I_0..I_2, 3..8: I0I0 I0I1 I0I2 I1I1 I1I2 I2I2, 9 + 4c: p_c, 10 + 4c + g: I_g*p_c
+/// Each moment is u_i * u_j over the planes u = (I_0..I_{CG-1}, p_0..p_{C-1}); j < 0 means u_i.
 template <int CG, int C>
 struct GuidedShape {
     static constexpr int K1 = CG == 1 ? 2 + 2 * C : 9 + 4 * C;  // first-pass channels
     static constexpr int KAB = C * (CG + 1);                    // a_0..a_{CG-1}, b per channel
+    static constexpr int NU = CG + C;                           // planes per source row
+
+    static constexpr void pair(int k, int& i, int& j) {
+        if (CG == 1) {
+            if (k == 0)
+                i = 0, j = -1;
+            else if (k == 1)
+                i = 0, j = 0;
+            else if (k < 2 + C)
+                i = 1 + (k - 2), j = -1;
+            else
+                i = 0, j = 1 + (k - 2 - C);
+        } else {
+            constexpr int pi[9] = {0, 1, 2, 0, 0, 0, 1, 1, 2};
+            constexpr int pj[9] = {-1, -1, -1, 0, 1, 2, 1, 2, 2};
+            if (k < 9) {
+                i = pi[k], j = pj[k];
+            } else {
+                const int c = (k - 9) / 4, r = (k - 9) % 4;
+                if (r == 0)
+                    i = 3 + c, j = -1;
+                else
+                    i = r - 1, j = 3 + c;
+            }
+        }
+    }
 };
 
 template <int CG, int C>
@@ -241,28 +303,26 @@ struct GuidedBand {
     using S = GuidedShape<CG, C>;
     static constexpr int K1 = S::K1;
     static constexpr int KAB = S::KAB;
+    static constexpr int NU = S::NU;
+    static constexpr int64_t kBlock = 256;  // columns per block of pass 1
 
     const GuidedJob& job;
     int64_t w;
-    double* gplanes;  // CG x W
-    double* pplanes;  // C x W
-    double* mom_in;   // W x K1
-    double* mom_out;  // W x K1
-    double* win1;     // K1 x W
-    double* ring;     // ring_rows x W x KAB
-    double* win2;     // KAB x W
-    double* outp;     // C x W
+    double* u_in;   // NU x kBlock planes of the entering source row (also: guide row, pass 2)
+    double* u_out;  // NU x kBlock planes of the leaving source row
+    double* win1;   // K1 x kBlock window sums of one block
+    double* ring;   // ring_rows x KAB x W
+    double* win2;   // KAB x W
+    double* outp;   // C x W
     ColumnSums<K1> sums1;
     ColumnSums<KAB> sums2;
 
     GuidedBand(const GuidedJob& j, double* base)
         : job(j), w(j.guide.width), sums1{nullptr, w}, sums2{nullptr, w} {
         double* p = base;
-        gplanes = p, p += CG * w;
-        pplanes = p, p += C * w;
-        mom_in = p, p += K1 * w;
-        mom_out = p, p += K1 * w;
-        win1 = p, p += K1 * w;
+        u_in = p, p += NU * (w > kBlock ? w : kBlock);
+        u_out = p, p += NU * kBlock;
+        win1 = p, p += K1 * kBlock;
         sums1.col = p, p += K1 * (w + 1);
         ring = p, p += job.ring_rows * w * KAB;
         win2 = p, p += KAB * w;
@@ -270,92 +330,156 @@ struct GuidedBand {
         outp = p;
     }
 
-    /// Per-pixel moments of source row t (AoS W x K1), or null for a clipped-away row.
-    const double* moments(int64_t t, double* m) {
+    /// Columns [x0, x0 + n) of source row t as planes (guide then target, stride kBlock), or
+    /// null for a clipped-away row.
+    const double* planes(int64_t t, int64_t x0, int64_t n, double* u) const {
         if (t < 0) return nullptr;
-        load_planes(job.guide, t, gplanes);
-        load_planes(job.target, t, pplanes);
-        for (int64_t x = 0; x < w; ++x) {
-            double* o = m + x * K1;
-            if (CG == 1) {
-                const double i = gplanes[x];
-                o[0] = i;
-                o[1] = i * i;
-                for (int c = 0; c < C; ++c) {
-                    const double p = pplanes[c * w + x];
-                    o[2 + c] = p;
-                    o[2 + C + c] = i * p;
+        load_planes(job.guide, t, x0, n, u, kBlock);
+        load_planes(job.target, t, x0, n, u + CG * kBlock, kBlock);
+        return u;
+    }
+
+    /// col_k += weight * m_k(row) over columns [x0, x0 + n): sets up a band's first window.
+    void add_moments(const double* u, int64_t x0, int64_t n, double weight) {
+        const int64_t ld = sums1.stride();
+        for (int k = 0; k < K1; ++k) {
+            int i = 0, j = 0;
+            S::pair(k, i, j);
+            double* c = sums1.col + k * ld + x0;
+            const double* a = u + i * kBlock;
+            if (j < 0) {
+                for (int64_t x = 0; x < n; ++x) c[x] += weight * a[x];
+            } else {
+                const double* b = u + j * kBlock;
+                for (int64_t x = 0; x < n; ++x) c[x] += weight * (a[x] * b[x]);
+            }
+        }
+    }
+
+    /// col_k += m_k(in) - m_k(out) over columns [x0, x0 + n), moments formed on the fly.
+    void slide_moments(const double* in, const double* out, int64_t x0, int64_t n) {
+        if (!in && !out) return;
+        const int64_t ld = sums1.stride();
+        for (int k = 0; k < K1; ++k) {
+            int i = 0, j = 0;
+            S::pair(k, i, j);
+            double* c = sums1.col + k * ld + x0;
+            if (in && out) {
+                const double *ai = in + i * kBlock, *ao = out + i * kBlock;
+                if (j < 0) {
+                    for (int64_t x = 0; x < n; ++x) c[x] += ai[x] - ao[x];
+                } else {
+                    const double *bi = in + j * kBlock, *bo = out + j * kBlock;
+                    for (int64_t x = 0; x < n; ++x) c[x] += ai[x] * bi[x] - ao[x] * bo[x];
                 }
             } else {
-                const double i0 = gplanes[x], i1 = gplanes[w + x], i2 = gplanes[2 * w + x];
-                o[0] = i0, o[1] = i1, o[2] = i2;
-                o[3] = i0 * i0, o[4] = i0 * i1, o[5] = i0 * i2;
-                o[6] = i1 * i1, o[7] = i1 * i2, o[8] = i2 * i2;
-                for (int c = 0; c < C; ++c) {
-                    const double p = pplanes[c * w + x];
-                    o[9 + 4 * c] = p;
-                    o[10 + 4 * c] = i0 * p;
-                    o[11 + 4 * c] = i1 * p;
-                    o[12 + 4 * c] = i2 * p;
+                const double* u = in ? in : out;
+                const double sign = in ? 1.0 : -1.0;
+                const double* a = u + i * kBlock;
+                if (j < 0) {
+                    for (int64_t x = 0; x < n; ++x) c[x] += sign * a[x];
+                } else {
+                    const double* b = u + j * kBlock;
+                    for (int64_t x = 0; x < n; ++x) c[x] += sign * (a[x] * b[x]);
                 }
             }
         }
-        return m;
     }
 
-    /// Solve the regularised least-squares fit of every window of a/b row t (SoA win1 -> AoS).
-    void solve(int64_t t, double* ab) const {
+    /// Regularised least-squares fit of the windows of a/b row t at columns [x0, x0 + n):
+    /// win1 (block, stride kBlock) -> ab (SoA [KAB][W]).
+    void solve(int64_t t, int64_t x0, int64_t n, double* ab) const {
         const double ry = job.rows.count[t];
         const double eps = job.eps;
-        for (int64_t x = 0; x < w; ++x) {
-            const double inv_n = 1.0 / (ry * job.cols.count[x]);
-            double* o = ab + x * KAB;
-            if (CG == 1) {
-                const double mi = win1[x] * inv_n;
-                double var = win1[w + x] * inv_n - mi * mi;
-                var = var > 0.0 ? var : 0.0;
-                const double denom = var + eps;
+        const double* cnt = job.cols.count + x0;
+        ab += x0;
+        const double* wk[K1];
+        for (int k = 0; k < K1; ++k) wk[k] = win1 + k * kBlock;
+        if (CG == 1) {
+            for (int64_t x = 0; x < n; ++x) {
+                const double inv_n = 1.0 / (ry * cnt[x]);
+                const double mi = wk[0][x] * inv_n;
+                const double v = wk[1][x] * inv_n - mi * mi;
+                const double denom = (v > 0.0 ? v : 0.0) + eps;
                 for (int c = 0; c < C; ++c) {
-                    const double mp = win1[(2 + c) * w + x] * inv_n;
-                    const double cov = win1[(2 + C + c) * w + x] * inv_n - mi * mp;
-                    const double a = cov / denom;
-                    o[2 * c] = a;
-                    o[2 * c + 1] = mp - a * mi;
+                    const double mp = wk[2 + c][x] * inv_n;
+                    const double a = (wk[2 + C + c][x] * inv_n - mi * mp) / denom;
+                    ab[(2 * c) * w + x] = a;
+                    ab[(2 * c + 1) * w + x] = mp - a * mi;
                 }
-            } else {
-                const double m0 = win1[x] * inv_n, m1 = win1[w + x] * inv_n, m2 = win1[2 * w + x] * inv_n;
-                double s00 = win1[3 * w + x] * inv_n - m0 * m0;
-                const double s01 = win1[4 * w + x] * inv_n - m0 * m1;
-                const double s02 = win1[5 * w + x] * inv_n - m0 * m2;
-                double s11 = win1[6 * w + x] * inv_n - m1 * m1;
-                const double s12 = win1[7 * w + x] * inv_n - m1 * m2;
-                double s22 = win1[8 * w + x] * inv_n - m2 * m2;
-                s00 = (s00 > 0.0 ? s00 : 0.0) + eps;
-                s11 = (s11 > 0.0 ? s11 : 0.0) + eps;
-                s22 = (s22 > 0.0 ? s22 : 0.0) + eps;
-                // symmetric inverse by cofactors; in double the cancellation of near-singular
-                // colour windows stays ~1e-10 relative even for eps = 1e-6 on [0, 1] data
-                const double c00 = s11 * s22 - s12 * s12;
-                const double c01 = s02 * s12 - s01 * s22;
-                const double c02 = s01 * s12 - s02 * s11;
-                const double c11 = s00 * s22 - s02 * s02;
-                const double c12 = s01 * s02 - s00 * s12;
-                const double c22 = s00 * s11 - s01 * s01;
-                const double inv_det = 1.0 / (s00 * c00 + s01 * c01 + s02 * c02);
-                for (int c = 0; c < C; ++c) {
-                    const int b = 9 + 4 * c;
-                    const double mp = win1[b * w + x] * inv_n;
-                    const double v0 = win1[(b + 1) * w + x] * inv_n - m0 * mp;
-                    const double v1 = win1[(b + 2) * w + x] * inv_n - m1 * mp;
-                    const double v2 = win1[(b + 3) * w + x] * inv_n - m2 * mp;
-                    const double a0 = (c00 * v0 + c01 * v1 + c02 * v2) * inv_det;
-                    const double a1 = (c01 * v0 + c11 * v1 + c12 * v2) * inv_det;
-                    const double a2 = (c02 * v0 + c12 * v1 + c22 * v2) * inv_det;
-                    o[4 * c] = a0;
-                    o[4 * c + 1] = a1;
-                    o[4 * c + 2] = a2;
-                    o[4 * c + 3] = mp - (a0 * m0 + a1 * m1 + a2 * m2);
+            }
+            return;
+        }
+        for (int64_t x = 0; x < n; ++x) {
+            const double inv_n = 1.0 / (ry * cnt[x]);
+            const double m0 = wk[0][x] * inv_n, m1 = wk[1][x] * inv_n, m2 = wk[2][x] * inv_n;
+            double s00 = wk[3][x] * inv_n - m0 * m0;
+            const double s01 = wk[4][x] * inv_n - m0 * m1;
+            const double s02 = wk[5][x] * inv_n - m0 * m2;
+            double s11 = wk[6][x] * inv_n - m1 * m1;
+            const double s12 = wk[7][x] * inv_n - m1 * m2;
+            double s22 = wk[8][x] * inv_n - m2 * m2;
+            s00 = (s00 > 0.0 ? s00 : 0.0) + eps;
+            s11 = (s11 > 0.0 ? s11 : 0.0) + eps;
+            s22 = (s22 > 0.0 ? s22 : 0.0) + eps;
+            // symmetric inverse by cofactors; in double the cancellation of near-singular
+            // colour windows stays ~1e-10 relative even for eps = 1e-6 on [0, 1] data
+            const double c00 = s11 * s22 - s12 * s12;
+            const double c01 = s02 * s12 - s01 * s22;
+            const double c02 = s01 * s12 - s02 * s11;
+            const double c11 = s00 * s22 - s02 * s02;
+            const double c12 = s01 * s02 - s00 * s12;
+            const double c22 = s00 * s11 - s01 * s01;
+            const double inv_det = 1.0 / (s00 * c00 + s01 * c01 + s02 * c02);
+            for (int c = 0; c < C; ++c) {
+                const int b = 9 + 4 * c;
+                const double mp = wk[b][x] * inv_n;
+                const double v0 = wk[b + 1][x] * inv_n - m0 * mp;
+                const double v1 = wk[b + 2][x] * inv_n - m1 * mp;
+                const double v2 = wk[b + 3][x] * inv_n - m2 * mp;
+                const double a0 = (c00 * v0 + c01 * v1 + c02 * v2) * inv_det;
+                const double a1 = (c01 * v0 + c11 * v1 + c12 * v2) * inv_det;
+                const double a2 = (c02 * v0 + c12 * v1 + c22 * v2) * inv_det;
+                ab[(4 * c) * w + x] = a0;
+                ab[(4 * c + 1) * w + x] = a1;
+                ab[(4 * c + 2) * w + x] = a2;
+                ab[(4 * c + 3) * w + x] = mp - (a0 * m0 + a1 * m1 + a2 * m2);
+            }
+        }
+    }
+
+    /// One a/b row: vertical update, horizontal sums and solve, column block by column block so
+    /// that a block's sums are still in L1 when the next stage reads them. The vertical update
+    /// runs one block ahead because a window reaches r columns to the right (blocking is used
+    /// only when r < kBlock - 1; otherwise the row is one block).
+    void produce(int64_t t, int64_t band) {
+        const int64_t block = job.cols.radius + 1 < kBlock ? kBlock : w;
+        const int64_t n_blocks = (w + block - 1) / block;
+        const bool first = t == job.pass1_first[band];
+        auto vertical = [&](int64_t bx) {
+            const int64_t x0 = bx * block, n = x0 + block < w ? block : w - x0;
+            for (int64_t s0 = 0; s0 < n; s0 += kBlock) {  // planes hold kBlock columns
+                const int64_t m = n - s0 < kBlock ? n - s0 : kBlock;
+                if (first) {
+                    const InitList& init = job.pass1_init[band];
+                    for (int64_t i = 0; i < init.size; ++i)
+                        add_moments(planes(init.index[i], x0 + s0, m, u_in), x0 + s0, m, init.weight[i]);
+                } else {
+                    slide_moments(planes(job.rows.enter[t], x0 + s0, m, u_in),
+                                  planes(job.rows.leave[t], x0 + s0, m, u_out), x0 + s0, m);
                 }
+            }
+        };
+        if (first) sums1.reset();
+        double state[K1];
+        vertical(0);
+        for (int64_t bx = 0; bx < n_blocks; ++bx) {
+            if (bx + 1 < n_blocks) vertical(bx + 1);
+            const int64_t x0 = bx * block, x1 = x0 + block < w ? x0 + block : w;
+            for (int64_t s0 = x0; s0 < x1; s0 += kBlock) {  // win1 holds kBlock columns
+                const int64_t s1 = s0 + kBlock < x1 ? s0 + kBlock : x1;
+                sums1.horizontal_range(job.cols, job.col_init, s0, s1, state, win1, kBlock);
+                solve(t, s0, s1 - s0, ring_row(t));
             }
         }
     }
@@ -367,22 +491,10 @@ struct GuidedBand {
         const int64_t y0 = band * job.band_rows;
         const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
 
-        // pass 1 state: a/b rows are produced in order from `first` on
+        // pass 1 state: a/b rows are produced in order from the band's first one on
         int64_t next_ab = job.pass1_first[band];
         auto produce_until = [&](int64_t last) {
-            for (; next_ab <= last; ++next_ab) {
-                const int64_t t = next_ab;
-                if (t == job.pass1_first[band]) {
-                    sums1.reset();
-                    const InitList& init = job.pass1_init[band];
-                    for (int64_t i = 0; i < init.size; ++i)
-                        sums1.add(moments(init.index[i], mom_in), init.weight[i]);
-                } else {
-                    sums1.slide(moments(job.rows.enter[t], mom_in), moments(job.rows.leave[t], mom_out));
-                }
-                sums1.horizontal(job.cols, job.col_init, win1);
-                solve(t, ring_row(t));
-            }
+            for (; next_ab <= last; ++next_ab) produce(next_ab, band);
         };
         auto last_needed = [&](int64_t y) {
             const int64_t r = job.rows.radius;
@@ -401,22 +513,23 @@ struct GuidedBand {
             }
             sums2.horizontal(job.cols, job.col_init, win2);
             const double ry = job.rows.count[y];
-            if (job.coef) {  // fast guided filter: keep the mean coefficients
+            const double* cnt = job.cols.count;
+            if (job.coef) {  // fast guided filter: keep the mean coefficients, [y][x][KAB]
                 double* dst = job.coef + y * w * KAB;
                 for (int64_t x = 0; x < w; ++x) {
-                    const double inv_n = 1.0 / (ry * job.cols.count[x]);
+                    const double inv_n = 1.0 / (ry * cnt[x]);
                     for (int k = 0; k < KAB; ++k) dst[x * KAB + k] = win2[k * w + x] * inv_n;
                 }
                 continue;
             }
-            load_planes(job.guide, y, gplanes);
+            load_planes(job.guide, y, u_in);
             for (int c = 0; c < C; ++c) {
                 const double* ab = win2 + c * (CG + 1) * w;
                 double* q = outp + c * w;
                 for (int64_t x = 0; x < w; ++x) {
                     double acc = ab[CG * w + x];
-                    for (int g = 0; g < CG; ++g) acc += ab[g * w + x] * gplanes[g * w + x];
-                    q[x] = acc / (ry * job.cols.count[x]);
+                    for (int g = 0; g < CG; ++g) acc += ab[g * w + x] * u_in[g * w + x];
+                    q[x] = acc / (ry * cnt[x]);
                 }
             }
             store_planes(job.dst, y, outp);
