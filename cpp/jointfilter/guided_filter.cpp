@@ -59,10 +59,12 @@ class ScratchLease {
     ~ScratchLease() {
         if (owned_) pool().give(std::move(owned_));
     }
+    /// A buffer of at least n doubles, 64-byte aligned (the kernels use 32-byte vectors).
     double* get(size_t slot, size_t n) {
         auto& b = ws_->buffer(slot);
-        if (b.size() < n) b.resize(n);
-        return b.data();
+        if (b.size() < n + 8) b.resize(n + 8);
+        const auto addr = reinterpret_cast<uintptr_t>(b.data());
+        return b.data() + ((64 - addr % 64) % 64) / sizeof(double);
     }
 
  private:
@@ -141,7 +143,6 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
                  int64_t radius, double eps, Border border, ScratchLease& lease) {
     const int64_t h = guide.height, w = guide.width;
     const int64_t cg = guide.channels, ct = target.channels;
-    const int64_t k1 = moment_count(cg, ct), kab = coef_count(cg, ct);
     Plan plan(h, w, radius, border);
 
     GuidedJob job;
@@ -156,7 +157,7 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
                             static_cast<int64_t>(plan.col_init_index.size())};
     job.band_rows = band_rows_for(h, radius);
     job.n_bands = (h + job.band_rows - 1) / job.band_rows;
-    job.ring_rows = std::min<int64_t>(h, 2 * radius + 2);
+    job.ring_rows = std::min<int64_t>(h, 2 * radius + 5);  // a window plus a group of 4 ahead
 
     std::vector<int64_t> first(job.n_bands), starts(job.n_bands);
     for (int64_t b = 0; b < job.n_bands; ++b) {
@@ -171,9 +172,8 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
     job.pass2_init = pass2.lists.data();
 
     job.workers = workers_for(job.n_bands);
-    const int64_t block = 256, wb = std::max(w, block);  // kBlock of kernels_impl.hpp
-    const size_t per_worker = static_cast<size_t>((cg + ct) * (wb + block) + k1 * block + k1 * (w + 1) +
-                                                  job.ring_rows * w * kab + kab * w + kab * (w + 1) + ct * w);
+    const size_t per_worker =
+        static_cast<size_t>(arch_base::guided_scratch_doubles(cg, ct, w, job.ring_rows));
     std::vector<Scratch> scratch(job.workers);
     for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
     job.scratch = scratch.data();

@@ -84,11 +84,13 @@ int64_t moment_count(int64_t guide_channels, int64_t target_channels);
 int64_t coef_count(int64_t guide_channels, int64_t target_channels);
 
 /// Kernel entry points, one set per instruction set.
-#define JF_DECLARE_KERNELS(ns)                 \
-    namespace ns {                             \
-    void run_box(const BoxJob& job);           \
-    void run_guided(const GuidedJob& job);     \
-    void run_upsample(const UpsampleJob& job); \
+#define JF_DECLARE_KERNELS(ns)                                                                     \
+    namespace ns {                                                                                 \
+    void run_box(const BoxJob& job);                                                               \
+    void run_guided(const GuidedJob& job);                                                         \
+    void run_upsample(const UpsampleJob& job);                                                     \
+    int64_t guided_scratch_doubles(int64_t guide_channels, int64_t target_channels, int64_t width, \
+                                   int64_t ring_rows);                                             \
     }
 JF_DECLARE_KERNELS(arch_base)
 JF_DECLARE_KERNELS(arch_avx2)

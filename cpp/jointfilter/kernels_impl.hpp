@@ -137,21 +137,23 @@ struct ColumnSums {
         return acc == 0.0;
     }
 
-    /// col += weight * rows (rows: SoA [K][width]).
-    void add(const double* rows, double weight) {
+    /// col += weight * rows (rows: SoA, channel k at rows + k * ld; ld defaults to width).
+    void add(const double* rows, double weight, int64_t ld = 0) {
+        if (ld == 0) ld = width;
         for (int k = 0; k < K; ++k) {
             double* c = col + k * stride();
-            const double* r = rows + k * width;
+            const double* r = rows + k * ld;
             for (int64_t x = 0; x < width; ++x) c[x] += weight * r[x];
         }
     }
 
-    /// col += in - out; either may be absent (clipped border). Rows are SoA [K][width].
-    void slide(const double* in, const double* out) {
+    /// col += in - out; either may be absent (clipped border). Rows as in add().
+    void slide(const double* in, const double* out, int64_t ld = 0) {
+        if (ld == 0) ld = width;
         for (int k = 0; k < K; ++k) {
             double* c = col + k * stride();
-            const double* a = in ? in + k * width : nullptr;
-            const double* b = out ? out + k * width : nullptr;
+            const double* a = in ? in + k * ld : nullptr;
+            const double* b = out ? out + k * ld : nullptr;
             if (a && b) {
                 for (int64_t x = 0; x < width; ++x) c[x] += a[x] - b[x];
             } else if (a) {
@@ -298,203 +300,350 @@ struct GuidedShape {
     }
 };
 
+// 4-lane double vectors (GCC/Clang vector extensions; the baseline build lowers them to SSE2).
+typedef double v4d __attribute__((vector_size(32)));
+
+inline v4d loadu(const double* p) {
+    v4d v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+inline void storeu(double* p, v4d v) { std::memcpy(p, &v, sizeof v); }
+inline v4d splat(double a) { return v4d{a, a, a, a}; }
+
+#if defined(__clang__)
+#define JF_SHUFFLE(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+typedef long long v4i __attribute__((vector_size(32)));
+#define JF_SHUFFLE(a, b, i, j, k, l) __builtin_shuffle(a, b, v4i{i, j, k, l})
+#endif
+
+/// In-register 4x4 transpose: rows (a, b, c, d) become columns.
+inline void transpose4(v4d& a, v4d& b, v4d& c, v4d& d) {
+    const v4d t0 = JF_SHUFFLE(a, b, 0, 4, 2, 6), t1 = JF_SHUFFLE(a, b, 1, 5, 3, 7);
+    const v4d t2 = JF_SHUFFLE(c, d, 0, 4, 2, 6), t3 = JF_SHUFFLE(c, d, 1, 5, 3, 7);
+    a = JF_SHUFFLE(t0, t2, 0, 1, 4, 5);
+    b = JF_SHUFFLE(t1, t3, 0, 1, 4, 5);
+    c = JF_SHUFFLE(t0, t2, 2, 3, 6, 7);
+    d = JF_SHUFFLE(t1, t3, 2, 3, 6, 7);
+}
+
+/// Guided filter of one band of rows.
+///
+/// Pass 1 produces a/b rows four at a time with the four rows in the lanes of a vector: the
+/// vertical update (vectorised over x) ends with a 4x4 transpose, after which the horizontal
+/// running sums and the per-window solve work on four rows at once. That turns the horizontal
+/// pass, a chain of dependent additions along x, into vector work. The results go back to
+/// planar a/b rows (another transpose) in a ring that pass 2 reads.
 template <int CG, int C>
 struct GuidedBand {
     using S = GuidedShape<CG, C>;
     static constexpr int K1 = S::K1;
     static constexpr int KAB = S::KAB;
     static constexpr int NU = S::NU;
-    static constexpr int64_t kBlock = 256;  // columns per block of pass 1
+    static constexpr int64_t kBlock = 256;  // columns per block of pass 1 (a multiple of 4)
 
     const GuidedJob& job;
     int64_t w;
-    double* u_in;   // NU x kBlock planes of the entering source row (also: guide row, pass 2)
-    double* u_out;  // NU x kBlock planes of the leaving source row
-    double* win1;   // K1 x kBlock window sums of one block
-    double* ring;   // ring_rows x KAB x W
-    double* win2;   // KAB x W
-    double* outp;   // C x W
-    ColumnSums<K1> sums1;
+    int64_t ldr;     // stride of a channel in a ring row
+    double* u;       // 8 x NU x kBlock: planes of the 4 entering and 4 leaving rows of a block
+    double* col;     // K1 x (w + 1): running column sums of the last produced row (SoA)
+    v4d* snap;       // K1 x (w + 1): column sums of the 4 rows of the group (lanes = rows)
+    v4d* hw;         // K1 x kBlock: window sums of a block (lanes = rows)
+    v4d* abw;        // KAB x kBlock: coefficients of a block (lanes = rows)
+    double* ring;    // ring_rows x KAB x ldr: planar a/b rows
+    double* win2;    // KAB x w
+    double* outp;    // C x w
+    double* gplane;  // CG x w: guide row of pass 2
+    double* zeros;   // kBlock zeros: the moments of a clipped-away row
+    double* ones;    // kBlock ones: second factor of a plain (non-product) moment
     ColumnSums<KAB> sums2;
 
-    GuidedBand(const GuidedJob& j, double* base)
-        : job(j), w(j.guide.width), sums1{nullptr, w}, sums2{nullptr, w} {
+    GuidedBand(const GuidedJob& j, double* base) : job(j), w(j.guide.width), sums2{nullptr, w} {
+        ldr = w + 4;
         double* p = base;
-        u_in = p, p += NU * (w > kBlock ? w : kBlock);
-        u_out = p, p += NU * kBlock;
-        win1 = p, p += K1 * kBlock;
-        sums1.col = p, p += K1 * (w + 1);
-        ring = p, p += job.ring_rows * w * KAB;
-        win2 = p, p += KAB * w;
-        sums2.col = p, p += KAB * (w + 1);
-        outp = p;
+        auto take = [&p](int64_t n) {
+            double* q = p;
+            p += (n + 3) & ~int64_t(3);  // keep every array 32-byte aligned (base is)
+            return q;
+        };
+        snap = reinterpret_cast<v4d*>(take(4 * K1 * (w + 1)));
+        hw = reinterpret_cast<v4d*>(take(4 * K1 * kBlock));
+        abw = reinterpret_cast<v4d*>(take(4 * KAB * kBlock));
+        u = take(8 * NU * kBlock);
+        col = take(K1 * (w + 1));
+        ring = take(job.ring_rows * KAB * ldr);
+        win2 = take(KAB * w);
+        sums2.col = take(KAB * (w + 1));
+        outp = take(C * w);
+        gplane = take(CG * w);
+        zeros = take(kBlock);
+        ones = take(kBlock);
+        for (int64_t i = 0; i < kBlock; ++i) zeros[i] = 0.0, ones[i] = 1.0;
     }
 
-    /// Columns [x0, x0 + n) of source row t as planes (guide then target, stride kBlock), or
-    /// null for a clipped-away row.
-    const double* planes(int64_t t, int64_t x0, int64_t n, double* u) const {
+    /// Scratch doubles a worker needs (kept next to the layout above).
+    static int64_t scratch_doubles(int64_t w, int64_t ring_rows) {
+        auto r = [](int64_t n) { return (n + 3) & ~int64_t(3); };
+        return r(4 * K1 * (w + 1)) + r(4 * K1 * kBlock) + r(4 * KAB * kBlock) + r(8 * NU * kBlock) +
+               r(K1 * (w + 1)) + r(ring_rows * KAB * (w + 4)) + r(KAB * w) + r(KAB * (w + 1)) + r(C * w) +
+               r(CG * w) + 2 * kBlock;
+    }
+
+    double* ring_row(int64_t t) const { return ring + (t % job.ring_rows) * KAB * ldr; }
+    double* plane_slot(int slot) const { return u + slot * NU * kBlock; }
+
+    /// Columns [x0, x0 + n) of source row t as planes in `slot`, or null (clipped-away row).
+    const double* planes(int64_t t, int64_t x0, int64_t n, int slot) const {
         if (t < 0) return nullptr;
-        load_planes(job.guide, t, x0, n, u, kBlock);
-        load_planes(job.target, t, x0, n, u + CG * kBlock, kBlock);
-        return u;
+        double* p = plane_slot(slot);
+        load_planes(job.guide, t, x0, n, p, kBlock);
+        load_planes(job.target, t, x0, n, p + CG * kBlock, kBlock);
+        return p;
     }
 
-    /// col_k += weight * m_k(row) over columns [x0, x0 + n): sets up a band's first window.
-    void add_moments(const double* u, int64_t x0, int64_t n, double weight) {
-        const int64_t ld = sums1.stride();
-        for (int k = 0; k < K1; ++k) {
-            int i = 0, j = 0;
-            S::pair(k, i, j);
-            double* c = sums1.col + k * ld + x0;
-            const double* a = u + i * kBlock;
-            if (j < 0) {
-                for (int64_t x = 0; x < n; ++x) c[x] += weight * a[x];
-            } else {
-                const double* b = u + j * kBlock;
-                for (int64_t x = 0; x < n; ++x) c[x] += weight * (a[x] * b[x]);
-            }
-        }
-    }
-
-    /// col_k += m_k(in) - m_k(out) over columns [x0, x0 + n), moments formed on the fly.
-    void slide_moments(const double* in, const double* out, int64_t x0, int64_t n) {
-        if (!in && !out) return;
-        const int64_t ld = sums1.stride();
-        for (int k = 0; k < K1; ++k) {
-            int i = 0, j = 0;
-            S::pair(k, i, j);
-            double* c = sums1.col + k * ld + x0;
-            if (in && out) {
-                const double *ai = in + i * kBlock, *ao = out + i * kBlock;
-                if (j < 0) {
-                    for (int64_t x = 0; x < n; ++x) c[x] += ai[x] - ao[x];
-                } else {
-                    const double *bi = in + j * kBlock, *bo = out + j * kBlock;
-                    for (int64_t x = 0; x < n; ++x) c[x] += ai[x] * bi[x] - ao[x] * bo[x];
-                }
-            } else {
-                const double* u = in ? in : out;
-                const double sign = in ? 1.0 : -1.0;
-                const double* a = u + i * kBlock;
-                if (j < 0) {
-                    for (int64_t x = 0; x < n; ++x) c[x] += sign * a[x];
-                } else {
-                    const double* b = u + j * kBlock;
-                    for (int64_t x = 0; x < n; ++x) c[x] += sign * (a[x] * b[x]);
-                }
-            }
-        }
-    }
-
-    /// Regularised least-squares fit of the windows of a/b row t at columns [x0, x0 + n):
-    /// win1 (block, stride kBlock) -> ab (SoA [KAB][W]).
-    void solve(int64_t t, int64_t x0, int64_t n, double* ab) const {
-        const double ry = job.rows.count[t];
-        const double eps = job.eps;
-        const double* cnt = job.cols.count + x0;
-        ab += x0;
-        const double* wk[K1];
-        for (int k = 0; k < K1; ++k) wk[k] = win1 + k * kBlock;
-        if (CG == 1) {
-            for (int64_t x = 0; x < n; ++x) {
-                const double inv_n = 1.0 / (ry * cnt[x]);
-                const double mi = wk[0][x] * inv_n;
-                const double v = wk[1][x] * inv_n - mi * mi;
-                const double denom = (v > 0.0 ? v : 0.0) + eps;
-                for (int c = 0; c < C; ++c) {
-                    const double mp = wk[2 + c][x] * inv_n;
-                    const double a = (wk[2 + C + c][x] * inv_n - mi * mp) / denom;
-                    ab[(2 * c) * w + x] = a;
-                    ab[(2 * c + 1) * w + x] = mp - a * mi;
-                }
-            }
+    /// Factors of moment k over planes p: m_k = a * b (b is the ones plane for a plain
+    /// channel); a missing row (null) gives the zero plane, so loops need no branches.
+    void factors(const double* p, int k, const double*& a, const double*& b) const {
+        if (!p) {
+            a = zeros, b = zeros;
             return;
         }
-        for (int64_t x = 0; x < n; ++x) {
-            const double inv_n = 1.0 / (ry * cnt[x]);
-            const double m0 = wk[0][x] * inv_n, m1 = wk[1][x] * inv_n, m2 = wk[2][x] * inv_n;
-            double s00 = wk[3][x] * inv_n - m0 * m0;
-            const double s01 = wk[4][x] * inv_n - m0 * m1;
-            const double s02 = wk[5][x] * inv_n - m0 * m2;
-            double s11 = wk[6][x] * inv_n - m1 * m1;
-            const double s12 = wk[7][x] * inv_n - m1 * m2;
-            double s22 = wk[8][x] * inv_n - m2 * m2;
-            s00 = (s00 > 0.0 ? s00 : 0.0) + eps;
-            s11 = (s11 > 0.0 ? s11 : 0.0) + eps;
-            s22 = (s22 > 0.0 ? s22 : 0.0) + eps;
-            // symmetric inverse by cofactors; in double the cancellation of near-singular
-            // colour windows stays ~1e-10 relative even for eps = 1e-6 on [0, 1] data
-            const double c00 = s11 * s22 - s12 * s12;
-            const double c01 = s02 * s12 - s01 * s22;
-            const double c02 = s01 * s12 - s02 * s11;
-            const double c11 = s00 * s22 - s02 * s02;
-            const double c12 = s01 * s02 - s00 * s12;
-            const double c22 = s00 * s11 - s01 * s01;
-            const double inv_det = 1.0 / (s00 * c00 + s01 * c01 + s02 * c02);
-            for (int c = 0; c < C; ++c) {
-                const int b = 9 + 4 * c;
-                const double mp = wk[b][x] * inv_n;
-                const double v0 = wk[b + 1][x] * inv_n - m0 * mp;
-                const double v1 = wk[b + 2][x] * inv_n - m1 * mp;
-                const double v2 = wk[b + 3][x] * inv_n - m2 * mp;
-                const double a0 = (c00 * v0 + c01 * v1 + c02 * v2) * inv_det;
-                const double a1 = (c01 * v0 + c11 * v1 + c12 * v2) * inv_det;
-                const double a2 = (c02 * v0 + c12 * v1 + c22 * v2) * inv_det;
-                ab[(4 * c) * w + x] = a0;
-                ab[(4 * c + 1) * w + x] = a1;
-                ab[(4 * c + 2) * w + x] = a2;
-                ab[(4 * c + 3) * w + x] = mp - (a0 * m0 + a1 * m1 + a2 * m2);
-            }
-        }
+        int i = 0, j = 0;
+        S::pair(k, i, j);
+        a = p + i * kBlock;
+        b = j < 0 ? ones : p + j * kBlock;
     }
 
-    /// One a/b row: vertical update, horizontal sums and solve, column block by column block so
-    /// that a block's sums are still in L1 when the next stage reads them. The vertical update
-    /// runs one block ahead because a window reaches r columns to the right (blocking is used
-    /// only when r < kBlock - 1; otherwise the row is one block).
-    void produce(int64_t t, int64_t band) {
-        const int64_t block = job.cols.radius + 1 < kBlock ? kBlock : w;
-        const int64_t n_blocks = (w + block - 1) / block;
-        const bool first = t == job.pass1_first[band];
-        auto vertical = [&](int64_t bx) {
-            const int64_t x0 = bx * block, n = x0 + block < w ? block : w - x0;
-            for (int64_t s0 = 0; s0 < n; s0 += kBlock) {  // planes hold kBlock columns
-                const int64_t m = n - s0 < kBlock ? n - s0 : kBlock;
-                if (first) {
-                    const InitList& init = job.pass1_init[band];
-                    for (int64_t i = 0; i < init.size; ++i)
-                        add_moments(planes(init.index[i], x0 + s0, m, u_in), x0 + s0, m, init.weight[i]);
-                } else {
-                    slide_moments(planes(job.rows.enter[t], x0 + s0, m, u_in),
-                                  planes(job.rows.leave[t], x0 + s0, m, u_out), x0 + s0, m);
+    /// Set col to the window sums of the band's first a/b row (weighted source rows).
+    void init_columns(int64_t band) {
+        std::memset(col, 0, sizeof(double) * K1 * (w + 1));
+        const InitList& init = job.pass1_init[band];
+        for (int64_t x0 = 0; x0 < w; x0 += kBlock) {
+            const int64_t n = x0 + kBlock < w ? kBlock : w - x0;
+            for (int64_t i = 0; i < init.size; ++i) {
+                const double* p = planes(init.index[i], x0, n, 0);
+                const double wt = init.weight[i];
+                for (int k = 0; k < K1; ++k) {
+                    const double *a, *b;
+                    factors(p, k, a, b);
+                    double* c = col + k * (w + 1) + x0;
+                    for (int64_t x = 0; x < n; ++x) c[x] += wt * (a[x] * b[x]);
                 }
             }
-        };
-        if (first) sums1.reset();
-        double state[K1];
-        vertical(0);
-        for (int64_t bx = 0; bx < n_blocks; ++bx) {
-            if (bx + 1 < n_blocks) vertical(bx + 1);
-            const int64_t x0 = bx * block, x1 = x0 + block < w ? x0 + block : w;
-            for (int64_t s0 = x0; s0 < x1; s0 += kBlock) {  // win1 holds kBlock columns
-                const int64_t s1 = s0 + kBlock < x1 ? s0 + kBlock : x1;
-                sums1.horizontal_range(job.cols, job.col_init, s0, s1, state, win1, kBlock);
-                solve(t, s0, s1 - s0, ring_row(t));
+        }
+    }
+
+    /// Vertical update of the group's rows over block columns [x0, x0 + n): col advances to the
+    /// last row of the group and snap receives every row's sums (lanes = rows).
+    void vertical(int64_t x0, int64_t n, const int64_t* rows, int m, bool first_is_set) {
+        const double* in[4] = {nullptr, nullptr, nullptr, nullptr};
+        const double* out[4] = {nullptr, nullptr, nullptr, nullptr};
+        for (int j = 0; j < m; ++j) {
+            if (j == 0 && first_is_set) continue;  // col already holds this row's sums
+            in[j] = planes(job.rows.enter[rows[j]], x0, n, 2 * j);
+            out[j] = planes(job.rows.leave[rows[j]], x0, n, 2 * j + 1);
+        }
+        const int64_t n4 = n & ~int64_t(3);
+        for (int k = 0; k < K1; ++k) {
+            const double *ai[4], *bi[4], *ao[4], *bo[4];
+            for (int j = 0; j < 4; ++j) {
+                factors(in[j], k, ai[j], bi[j]);
+                factors(out[j], k, ao[j], bo[j]);
+            }
+            double* c = col + k * (w + 1) + x0;
+            v4d* sn = snap + k * (w + 1) + x0;
+            for (int64_t x = 0; x < n4; x += 4) {
+                v4d r[4];
+                v4d acc = loadu(c + x);
+                for (int j = 0; j < 4; ++j) {
+                    acc += loadu(ai[j] + x) * loadu(bi[j] + x) - loadu(ao[j] + x) * loadu(bo[j] + x);
+                    r[j] = acc;
+                }
+                storeu(c + x, acc);
+                transpose4(r[0], r[1], r[2], r[3]);
+                for (int i = 0; i < 4; ++i) sn[x + i] = r[i];
+            }
+            for (int64_t x = n4; x < n; ++x) {
+                double acc = c[x];
+                v4d v = splat(0.0);
+                for (int j = 0; j < 4; ++j) {
+                    acc += ai[j][x] * bi[j][x] - ao[j][x] * bo[j][x];
+                    v[j] = acc;
+                }
+                c[x] = acc;
+                sn[x] = v;
             }
         }
     }
 
-    double* ring_row(int64_t t) const { return ring + (t % job.ring_rows) * w * KAB; }
+    /// Horizontal window sums of block columns [x0, x1) into hw; `state` carries the running
+    /// sums between blocks. Four channels run side by side so their chains overlap.
+    void horizontal(int64_t x0, int64_t x1, v4d* state) {
+        int k = 0;
+        for (; k + 4 <= K1; k += 4) horizontal_group<4>(k, x0, x1, state + k);
+        for (; k < K1; ++k) horizontal_group<1>(k, x0, x1, state + k);
+    }
+
+    template <int G>
+    void horizontal_group(int k0, int64_t x0, int64_t x1, v4d* state) {
+        const int64_t ld = w + 1;
+        const v4d* c = snap + k0 * ld;
+        v4d* o = hw + k0 * kBlock;
+        v4d s[G];
+        int64_t x = x0;
+        if (x0 == 0) {
+            const InitList& init = job.col_init;
+            for (int g = 0; g < G; ++g) s[g] = splat(0.0);
+            for (int64_t i = 0; i < init.size; ++i)
+                for (int g = 0; g < G; ++g) s[g] += init.weight[i] * c[g * ld + init.index[i]];
+            for (int g = 0; g < G; ++g) o[g * kBlock] = s[g];
+            x = 1;
+        } else {
+            for (int g = 0; g < G; ++g) s[g] = state[g];
+        }
+        const int64_t none = w;  // the zero column
+        for (; x < x1; ++x) {
+            const int64_t e = job.cols.enter[x] < 0 ? none : job.cols.enter[x];
+            const int64_t l = job.cols.leave[x] < 0 ? none : job.cols.leave[x];
+            for (int g = 0; g < G; ++g) {
+                s[g] += c[g * ld + e] - c[g * ld + l];
+                o[g * kBlock + (x - x0)] = s[g];
+            }
+        }
+        for (int g = 0; g < G; ++g) state[g] = s[g];
+    }
+
+    /// Regularised least-squares fit of every window of block columns [x0, x0 + n), four rows
+    /// at once: hw -> abw.
+    void solve(int64_t x0, int64_t n, v4d ry) const {
+        const v4d eps = splat(job.eps), zero = splat(0.0), one = splat(1.0);
+        const double* cnt = job.cols.count + x0;
+        for (int64_t x = 0; x < n; ++x) {
+            const v4d* h = hw + x;
+            auto win = [h](int k) { return h[k * kBlock]; };
+            const v4d inv_n = one / (ry * cnt[x]);
+            v4d* o = abw + x;
+            if (CG == 1) {
+                const v4d mi = win(0) * inv_n;
+                v4d v = win(1) * inv_n - mi * mi;
+                v = (v > zero ? v : zero) + eps;
+                const v4d inv_v = one / v;
+                for (int c = 0; c < C; ++c) {
+                    const v4d mp = win(2 + c) * inv_n;
+                    const v4d a = (win(2 + C + c) * inv_n - mi * mp) * inv_v;
+                    o[(2 * c) * kBlock] = a;
+                    o[(2 * c + 1) * kBlock] = mp - a * mi;
+                }
+                continue;
+            }
+            const v4d m0 = win(0) * inv_n, m1 = win(1) * inv_n, m2 = win(2) * inv_n;
+            v4d s00 = win(3) * inv_n - m0 * m0;
+            const v4d s01 = win(4) * inv_n - m0 * m1;
+            const v4d s02 = win(5) * inv_n - m0 * m2;
+            v4d s11 = win(6) * inv_n - m1 * m1;
+            const v4d s12 = win(7) * inv_n - m1 * m2;
+            v4d s22 = win(8) * inv_n - m2 * m2;
+            s00 = (s00 > zero ? s00 : zero) + eps;
+            s11 = (s11 > zero ? s11 : zero) + eps;
+            s22 = (s22 > zero ? s22 : zero) + eps;
+            // symmetric inverse by cofactors; in double the cancellation of near-singular
+            // colour windows stays ~1e-10 relative even for eps = 1e-6 on [0, 1] data
+            const v4d c00 = s11 * s22 - s12 * s12;
+            const v4d c01 = s02 * s12 - s01 * s22;
+            const v4d c02 = s01 * s12 - s02 * s11;
+            const v4d c11 = s00 * s22 - s02 * s02;
+            const v4d c12 = s01 * s02 - s00 * s12;
+            const v4d c22 = s00 * s11 - s01 * s01;
+            const v4d inv_det = one / (s00 * c00 + s01 * c01 + s02 * c02);
+            for (int c = 0; c < C; ++c) {
+                const int b = 9 + 4 * c;
+                const v4d mp = win(b) * inv_n;
+                const v4d v0 = win(b + 1) * inv_n - m0 * mp;
+                const v4d v1 = win(b + 2) * inv_n - m1 * mp;
+                const v4d v2 = win(b + 3) * inv_n - m2 * mp;
+                const v4d a0 = (c00 * v0 + c01 * v1 + c02 * v2) * inv_det;
+                const v4d a1 = (c01 * v0 + c11 * v1 + c12 * v2) * inv_det;
+                const v4d a2 = (c02 * v0 + c12 * v1 + c22 * v2) * inv_det;
+                o[(4 * c) * kBlock] = a0;
+                o[(4 * c + 1) * kBlock] = a1;
+                o[(4 * c + 2) * kBlock] = a2;
+                o[(4 * c + 3) * kBlock] = mp - (a0 * m0 + a1 * m1 + a2 * m2);
+            }
+        }
+    }
+
+    /// abw (lanes = rows) -> planar ring rows of the group, block columns [x0, x0 + n).
+    void scatter(int64_t x0, int64_t n, const int64_t* rows, int m) const {
+        double* dst[4];
+        for (int j = 0; j < m; ++j) dst[j] = ring_row(rows[j]) + x0;
+        const int64_t n4 = n & ~int64_t(3);
+        for (int k = 0; k < KAB; ++k) {
+            const v4d* a = abw + k * kBlock;
+            for (int64_t x = 0; x < n4; x += 4) {
+                v4d r0 = a[x], r1 = a[x + 1], r2 = a[x + 2], r3 = a[x + 3];
+                transpose4(r0, r1, r2, r3);
+                const v4d r[4] = {r0, r1, r2, r3};
+                for (int j = 0; j < m; ++j) storeu(dst[j] + k * ldr + x, r[j]);
+            }
+            for (int64_t x = n4; x < n; ++x)
+                for (int j = 0; j < m; ++j) dst[j][k * ldr + x] = a[x][j];
+        }
+    }
+
+    /// a/b rows t0 .. t0 + m - 1. Pass 1 runs in column blocks so a block's sums are still in
+    /// cache for the next stage; the vertical update runs one block ahead because a window
+    /// reaches r columns to the right (blocks are used only when r < kBlock - 1).
+    void produce_group(int64_t t0, int m, int64_t band) {
+        int64_t rows[4];
+        double ryv[4] = {1.0, 1.0, 1.0, 1.0};
+        for (int j = 0; j < m; ++j) rows[j] = t0 + j, ryv[j] = job.rows.count[t0 + j];
+        const v4d ry = {ryv[0], ryv[1], ryv[2], ryv[3]};
+        const bool first = t0 == job.pass1_first[band];
+        if (first) init_columns(band);
+        const int64_t block = job.cols.radius + 1 < kBlock ? kBlock : w;
+        const int64_t n_blocks = (w + block - 1) / block;
+        auto vertical_block = [&](int64_t bx) {
+            const int64_t x0 = bx * block, x1 = x0 + block < w ? x0 + block : w;
+            for (int64_t s0 = x0; s0 < x1; s0 += kBlock)  // planes hold kBlock columns
+                vertical(s0, (s0 + kBlock < x1 ? s0 + kBlock : x1) - s0, rows, m, first);
+        };
+        // the zero column of snap (clipped border) and of col stay zero
+        for (int k = 0; k < K1; ++k) snap[k * (w + 1) + w] = splat(0.0);
+        v4d state[K1];
+        for (int k = 0; k < K1; ++k) state[k] = splat(0.0);
+        vertical_block(0);
+        for (int64_t bx = 0; bx < n_blocks; ++bx) {
+            if (bx + 1 < n_blocks) vertical_block(bx + 1);
+            const int64_t x0 = bx * block, x1 = x0 + block < w ? x0 + block : w;
+            for (int64_t s0 = x0; s0 < x1; s0 += kBlock) {  // hw holds kBlock columns
+                const int64_t s1 = s0 + kBlock < x1 ? s0 + kBlock : x1;
+                horizontal(s0, s1, state);
+                solve(s0, s1 - s0, ry);
+                scatter(s0, s1 - s0, rows, m);
+            }
+        }
+    }
+
+    bool columns_finite() const {
+        double acc = 0.0;
+        for (int64_t i = 0; i < K1 * (w + 1); ++i) acc += col[i] * 0.0;
+        return acc == 0.0;
+    }
 
     void run(int64_t band) {
         const int64_t h = job.guide.height;
         const int64_t y0 = band * job.band_rows;
         const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
 
-        // pass 1 state: a/b rows are produced in order from the band's first one on
+        // pass 1 state: a/b rows are produced in groups of 4 from the band's first one on
         int64_t next_ab = job.pass1_first[band];
         auto produce_until = [&](int64_t last) {
-            for (; next_ab <= last; ++next_ab) produce(next_ab, band);
+            while (next_ab <= last) {
+                const int m = static_cast<int>(h - next_ab < 4 ? h - next_ab : 4);
+                produce_group(next_ab, m, band);
+                next_ab += m;
+            }
         };
         auto last_needed = [&](int64_t y) {
             const int64_t r = job.rows.radius;
@@ -506,10 +655,11 @@ struct GuidedBand {
             if (y == y0) {
                 sums2.reset();
                 const InitList& init = job.pass2_init[band];
-                for (int64_t i = 0; i < init.size; ++i) sums2.add(ring_row(init.index[i]), init.weight[i]);
+                for (int64_t i = 0; i < init.size; ++i)
+                    sums2.add(ring_row(init.index[i]), init.weight[i], ldr);
             } else {
                 const int64_t e = job.rows.enter[y], l = job.rows.leave[y];
-                sums2.slide(e < 0 ? nullptr : ring_row(e), l < 0 ? nullptr : ring_row(l));
+                sums2.slide(e < 0 ? nullptr : ring_row(e), l < 0 ? nullptr : ring_row(l), ldr);
             }
             sums2.horizontal(job.cols, job.col_init, win2);
             const double ry = job.rows.count[y];
@@ -522,19 +672,19 @@ struct GuidedBand {
                 }
                 continue;
             }
-            load_planes(job.guide, y, u_in);
+            load_planes(job.guide, y, gplane);
             for (int c = 0; c < C; ++c) {
                 const double* ab = win2 + c * (CG + 1) * w;
                 double* q = outp + c * w;
                 for (int64_t x = 0; x < w; ++x) {
                     double acc = ab[CG * w + x];
-                    for (int g = 0; g < CG; ++g) acc += ab[g * w + x] * u_in[g * w + x];
+                    for (int g = 0; g < CG; ++g) acc += ab[g * w + x] * gplane[g * w + x];
                     q[x] = acc / (ry * cnt[x]);
                 }
             }
             store_planes(job.dst, y, outp);
         }
-        if (!sums1.finite() || !sums2.finite()) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
+        if (!columns_finite() || !sums2.finite()) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
     }
 };
 
@@ -543,6 +693,11 @@ void guided_task(void* ctx, int64_t band, int worker) {
     const GuidedJob& job = *static_cast<const GuidedJob*>(ctx);
     GuidedBand<CG, C> b(job, job.scratch[worker].base);
     b.run(band);
+}
+
+template <int CG, int C>
+int64_t guided_scratch(int64_t w, int64_t ring_rows) {
+    return GuidedBand<CG, C>::scratch_doubles(w, ring_rows);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -621,6 +776,15 @@ void run_box(const BoxJob& job) {
             break;
     }
     parallel_for(job.n_bands, job.workers, fn, const_cast<BoxJob*>(&job));
+}
+
+int64_t guided_scratch_doubles(int64_t guide_channels, int64_t target_channels, int64_t width,
+                               int64_t ring_rows) {
+    using Fn = int64_t (*)(int64_t, int64_t);
+    static const Fn table[2][4] = {
+        {&guided_scratch<1, 1>, &guided_scratch<1, 2>, &guided_scratch<1, 3>, &guided_scratch<1, 4>},
+        {&guided_scratch<3, 1>, &guided_scratch<3, 2>, &guided_scratch<3, 3>, &guided_scratch<3, 4>}};
+    return table[guide_channels == 3][target_channels - 1](width, ring_rows);
 }
 
 void run_guided(const GuidedJob& job) {

@@ -30,8 +30,15 @@ class Pool {
         wake_.notify_all();
         for (auto& t : threads_) t.join();
         threads_.clear();
-        stop_ = false;
-        for (int i = 0; i < n_workers; ++i) threads_.emplace_back([this, i] { loop(i + 1); });
+        uint64_t start = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = false;
+            start = generation_;
+        }
+        // each worker starts from the generation current now, so a stop signalled before the
+        // thread got scheduled is still seen
+        for (int i = 0; i < n_workers; ++i) threads_.emplace_back([this, i, start] { loop(i + 1, start); });
     }
 
     int size() const { return static_cast<int>(threads_.size()); }
@@ -76,12 +83,7 @@ class Pool {
         }
     }
 
-    void loop(int worker) {
-        uint64_t seen = 0;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            seen = generation_;
-        }
+    void loop(int worker, uint64_t seen) {
         for (;;) {
             {
                 std::unique_lock<std::mutex> lock(mutex_);
