@@ -347,10 +347,13 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     std::vector<Scratch> scratch(job.workers);
     for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
     job.scratch = scratch.data();
+    int nonfinite = 0;
+    job.nonfinite = &nonfinite;
     if (cpu_has_avx2())
         arch_avx2::run_upsample(job);
     else
         arch_base::run_upsample(job);
+    if (nonfinite) throw nonfinite_input("jointfilter: guide contains NaN or Inf");
 }
 
 }  // namespace jointfilter

@@ -78,6 +78,7 @@ struct UpsampleJob {
     int64_t band_rows = 0;
     Scratch* scratch = nullptr;
     int workers = 1;
+    int* nonfinite = nullptr;  // set to 1 if an output is NaN/Inf (a non-finite guide value)
 };
 
 int64_t moment_count(int64_t guide_channels, int64_t target_channels);

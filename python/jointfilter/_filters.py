@@ -177,7 +177,9 @@ def guided_filter(
     ParameterError
         radius < 0, eps <= 0, subsample < 1, unknown border, read-only or aliasing `out`.
     NonFiniteError
-        NaN or Inf in a float input.
+        NaN or Inf in a float input that the filter reads. With ``subsample > 1`` the
+        target is read only at the decimated pixels, so a NaN elsewhere in the target does not
+        affect (and is not reported for) the result; the guide is always read in full.
 
     Notes
     -----
