@@ -2,7 +2,11 @@
 // land here (one .cu per algorithm family); this file keeps pybind11 out of nvcc's way.
 #include <cuda_runtime.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include "device.hpp"
+#include "guided_cuda.hpp"
 
 namespace jointfilter {
 namespace cuda {
@@ -16,6 +20,14 @@ int device_count(std::string* error) {
         return 0;
     }
     return n;
+}
+
+bool sync_after_launch() {
+    static const bool sync = [] {
+        const char* v = std::getenv("JOINTFILTER_CUDA_SYNC");
+        return v != nullptr && std::strcmp(v, "1") == 0;
+    }();
+    return sync;
 }
 
 int runtime_version() {

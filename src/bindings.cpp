@@ -5,10 +5,14 @@
 #include <pybind11/pybind11.h>
 
 #include <string>
+#include <tuple>
 
+#include "jointfilter/cuda_emulation.hpp"
 #include "jointfilter/guided_filter.hpp"
+#include "jointfilter/kernel_job.hpp"
 #ifdef JOINTFILTER_HAS_CUDA
 #include "device.hpp"
+#include "guided_cuda.hpp"
 #endif
 #include "jointfilter/parallel.hpp"
 
@@ -57,6 +61,33 @@ jf::Border border_of(int b) {
     return static_cast<jf::Border>(b);
 }
 
+jf::GuidedParams guided_params(int64_t radius, double eps, int border, int64_t subsample) {
+    jf::GuidedParams p;
+    p.radius = radius;
+    p.eps = eps;
+    p.border = border_of(border);
+    p.subsample = subsample;
+    return p;
+}
+
+#ifdef JOINTFILTER_HAS_CUDA
+/// (pointer, dtype code, height, width, channels, row stride in elements) of a device array,
+/// as the Python dispatcher reads it from __cuda_array_interface__.
+using DeviceArray = std::tuple<uintptr_t, int, int64_t, int64_t, int64_t, int64_t>;
+
+jf::sweep::Image device_image(const DeviceArray& a) {
+    jf::sweep::Image img;
+    img.data = reinterpret_cast<void*>(std::get<0>(a));
+    img.dtype = std::get<1>(a);
+    img.height = std::get<2>(a);
+    img.width = std::get<3>(a);
+    img.channels = std::get<4>(a);
+    img.row_stride = std::get<5>(a);
+    JF_CHECK(img.dtype >= 0 && img.dtype <= 2, "device array dtype code out of range");
+    return img;
+}
+#endif
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
@@ -68,6 +99,11 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         } catch (const jf::nonfinite_input& e) {
             py::object cls = py::module_::import("jointfilter.errors").attr("NonFiniteError");
             PyErr_SetString(cls.ptr(), e.what());
+#ifdef JOINTFILTER_HAS_CUDA
+        } catch (const jf::cuda::cuda_error& e) {
+            py::object cls = py::module_::import("jointfilter.errors").attr("CudaError");
+            PyErr_SetString(cls.ptr(), e.what());
+#endif
         } catch (const jf::invalid_argument& e) {
             py::object cls = py::module_::import("jointfilter.errors").attr("ParameterError");
             PyErr_SetString(cls.ptr(), e.what());
@@ -96,16 +132,27 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
             const jf::ImageView t = view_of(target, "target", false);
             const jf::ImageView g = view_of(guide, "guide", false);
             const jf::ImageView d = view_of(out, "out", true);
-            jf::GuidedParams p;
-            p.radius = radius;
-            p.eps = eps;
-            p.border = border_of(border);
-            p.subsample = subsample;
+            const jf::GuidedParams p = guided_params(radius, eps, border, subsample);
             py::gil_scoped_release release;
             jf::guided_filter(t, g, d, p, ws);
         },
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
         py::arg("border"), py::arg("subsample"), py::arg("workspace") = nullptr);
+
+    m.def(
+        "cuda_emulated_guided_filter",
+        [](const py::array& target, const py::array& guide, const py::array& out, int64_t radius, double eps,
+           int border) {
+            const jf::ImageView t = view_of(target, "target", false);
+            const jf::ImageView g = view_of(guide, "guide", false);
+            const jf::ImageView d = view_of(out, "out", true);
+            const jf::GuidedParams p = guided_params(radius, eps, border, 1);
+            py::gil_scoped_release release;
+            jf::emulate_cuda_guided_filter(t, g, d, p);
+        },
+        "The CUDA guided filter's per-thread code run over its launch grid on the CPU (tests).",
+        py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
+        py::arg("border"));
 
     m.def("set_num_threads", &jf::set_num_threads, py::arg("n"));
     m.def("get_num_threads", &jf::get_num_threads);
@@ -121,6 +168,28 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         return py::make_tuple(n, error);
     });
     m.def("cuda_runtime_version", &jf::cuda::runtime_version);
+    m.def(
+        "cuda_guided_filter",
+        [](const DeviceArray& target, const DeviceArray& guide, const DeviceArray& out, int64_t radius,
+           double eps, int border, uintptr_t stream) {
+            const jf::sweep::Image t = device_image(target), g = device_image(guide), d = device_image(out);
+            JF_CHECK(g.channels == 1 || g.channels == 3, "guide must have 1 or 3 channels");
+            JF_CHECK(t.channels >= 1 && t.channels <= 4, "target must have 1 to 4 channels");
+            JF_CHECK(g.height == t.height && g.width == t.width && d.height == t.height &&
+                         d.width == t.width && d.channels == t.channels,
+                     "target, guide and out must have the same height and width");
+            JF_CHECK(radius >= 0 && eps > 0.0, "radius must be >= 0 and eps > 0");
+            if (t.height == 0 || t.width == 0) return;
+            const jf::Border b = border_of(border);
+            const jf::sweep::HostAxis rows = jf::make_host_axis(t.height, radius, b);
+            const jf::sweep::HostAxis cols = jf::make_host_axis(t.width, radius, b);
+            const int k1 = static_cast<int>(jf::moment_count(g.channels, t.channels));
+            const int kab = static_cast<int>(jf::coef_count(g.channels, t.channels));
+            py::gil_scoped_release release;
+            jf::cuda::guided_filter(t, g, d, rows, cols, eps, k1, kab, stream);
+        },
+        py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
+        py::arg("border"), py::arg("stream"));
 #else
     m.attr("has_cuda") = false;
 #endif

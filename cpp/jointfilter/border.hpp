@@ -70,6 +70,23 @@ struct AxisPlan {
         }
     }
 
+    /// The window at position i as (real index, weight) pairs: walked directly for small radii
+    /// (summation order then matches a plain loop), counted per index for huge ones.
+    void window_list(int64_t i, std::vector<int64_t>& index, std::vector<double>& weight) const {
+        index.clear();
+        weight.clear();
+        if (2 * radius + 1 <= 2 * n) {
+            for (int64_t v = i - radius; v <= i + radius; ++v) {
+                const int64_t m = border_map(v, n, border);
+                if (m >= 0) index.push_back(m), weight.push_back(1.0);
+            }
+            return;
+        }
+        const std::vector<double> mult = multiplicity(i);
+        for (int64_t j = 0; j < n; ++j)
+            if (mult[j] != 0.0) index.push_back(j), weight.push_back(mult[j]);
+    }
+
     /// How often each real index occurs in the window of position i: O(n) for any radius
     /// (whole periods of the reflected sequence are counted, not walked).
     std::vector<double> multiplicity(int64_t i) const {

@@ -83,25 +83,7 @@ struct Plan {
     std::vector<double> col_init_weight;
 
     Plan(int64_t h, int64_t w, int64_t r, Border b) : rows(h, r, b), cols(w, r, b) {
-        init_list(cols, 0, col_init_index, col_init_weight);
-    }
-
-    /// The window at position i as (real index, weight) pairs: walked directly for small radii
-    /// (summation order then matches a plain loop), counted per index for huge ones.
-    static void init_list(const AxisPlan& axis, int64_t i, std::vector<int64_t>& index,
-                          std::vector<double>& weight) {
-        index.clear();
-        weight.clear();
-        if (2 * axis.radius + 1 <= 2 * axis.n) {
-            for (int64_t v = i - axis.radius; v <= i + axis.radius; ++v) {
-                const int64_t m = border_map(v, axis.n, axis.border);
-                if (m >= 0) index.push_back(m), weight.push_back(1.0);
-            }
-            return;
-        }
-        const std::vector<double> mult = axis.multiplicity(i);
-        for (int64_t j = 0; j < axis.n; ++j)
-            if (mult[j] != 0.0) index.push_back(j), weight.push_back(mult[j]);
+        cols.window_list(0, col_init_index, col_init_weight);
     }
 };
 
@@ -120,7 +102,7 @@ struct InitLists {
         weight.resize(n);
         lists.resize(n);
         for (size_t b = 0; b < n; ++b) {
-            Plan::init_list(axis, positions[b], index[b], weight[b]);
+            axis.window_list(positions[b], index[b], weight[b]);
             lists[b] = InitList{index[b].data(), weight[b].data(), static_cast<int64_t>(index[b].size())};
         }
     }

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "guided_math.hpp"
 #include "kernel_job.hpp"
 #include "parallel.hpp"
 
@@ -263,41 +264,14 @@ void box_task(void* ctx, int64_t band, int worker) {
 // ---------------------------------------------------------------------------------------------
 // guided filter
 
-/// Moment layout of the first pass (see moment_count): gray guide (CG == 1)
-///   0: I, 1: I*I, 2 + c: p_c, 2 + C + c: I*p_c
-/// colour guide (CG == 3)
-///   0..2: I_0..I_2, 3..8: I0I0 I0I1 I0I2 I1I1 I1I2 I2I2, 9 + 4c: p_c, 10 + 4c + g: I_g*p_c
-/// Each moment is u_i * u_j over the planes u = (I_0..I_{CG-1}, p_0..p_{C-1}); j < 0 means u_i.
+/// Shape of the guided filter's passes for a CG-channel guide and a C-channel target.
 template <int CG, int C>
 struct GuidedShape {
-    static constexpr int K1 = CG == 1 ? 2 + 2 * C : 9 + 4 * C;  // first-pass channels
+    static constexpr int K1 = CG == 1 ? 2 + 2 * C : 9 + 4 * C;  // first-pass moments
     static constexpr int KAB = C * (CG + 1);                    // a_0..a_{CG-1}, b per channel
     static constexpr int NU = CG + C;                           // planes per source row
 
-    static constexpr void pair(int k, int& i, int& j) {
-        if (CG == 1) {
-            if (k == 0)
-                i = 0, j = -1;
-            else if (k == 1)
-                i = 0, j = 0;
-            else if (k < 2 + C)
-                i = 1 + (k - 2), j = -1;
-            else
-                i = 0, j = 1 + (k - 2 - C);
-        } else {
-            constexpr int pi[9] = {0, 1, 2, 0, 0, 0, 1, 1, 2};
-            constexpr int pj[9] = {-1, -1, -1, 0, 1, 2, 1, 2, 2};
-            if (k < 9) {
-                i = pi[k], j = pj[k];
-            } else {
-                const int c = (k - 9) / 4, r = (k - 9) % 4;
-                if (r == 0)
-                    i = 3 + c, j = -1;
-                else
-                    i = r - 1, j = 3 + c;
-            }
-        }
-    }
+    static constexpr void pair(int k, int& i, int& j) { math::moment_pair(CG, C, k, i, j); }
 };
 
 // 4-lane double vectors (GCC/Clang vector extensions; the baseline build lowers them to SSE2).
@@ -521,54 +495,22 @@ struct GuidedBand {
         const double* cnt = job.cols.count + x0;
         for (int64_t x = 0; x < n; ++x) {
             const v4d* h = hw + x;
-            auto win = [h](int k) { return h[k * kBlock]; };
             const v4d inv_n = one / (ry * cnt[x]);
+            v4d mean[K1];
+            for (int k = 0; k < K1; ++k) mean[k] = h[k * kBlock] * inv_n;
             v4d* o = abw + x;
             if (CG == 1) {
-                const v4d mi = win(0) * inv_n;
-                v4d v = win(1) * inv_n - mi * mi;
-                v = (v > zero ? v : zero) + eps;
-                const v4d inv_v = one / v;
-                for (int c = 0; c < C; ++c) {
-                    const v4d mp = win(2 + c) * inv_n;
-                    const v4d a = (win(2 + C + c) * inv_n - mi * mp) * inv_v;
-                    o[(2 * c) * kBlock] = a;
-                    o[(2 * c + 1) * kBlock] = mp - a * mi;
-                }
+                for (int c = 0; c < C; ++c)
+                    math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], eps, zero, one,
+                                            o[(2 * c) * kBlock], o[(2 * c + 1) * kBlock]);
                 continue;
             }
-            const v4d m0 = win(0) * inv_n, m1 = win(1) * inv_n, m2 = win(2) * inv_n;
-            v4d s00 = win(3) * inv_n - m0 * m0;
-            const v4d s01 = win(4) * inv_n - m0 * m1;
-            const v4d s02 = win(5) * inv_n - m0 * m2;
-            v4d s11 = win(6) * inv_n - m1 * m1;
-            const v4d s12 = win(7) * inv_n - m1 * m2;
-            v4d s22 = win(8) * inv_n - m2 * m2;
-            s00 = (s00 > zero ? s00 : zero) + eps;
-            s11 = (s11 > zero ? s11 : zero) + eps;
-            s22 = (s22 > zero ? s22 : zero) + eps;
-            // symmetric inverse by cofactors; in double the cancellation of near-singular
-            // colour windows stays ~1e-10 relative even for eps = 1e-6 on [0, 1] data
-            const v4d c00 = s11 * s22 - s12 * s12;
-            const v4d c01 = s02 * s12 - s01 * s22;
-            const v4d c02 = s01 * s12 - s02 * s11;
-            const v4d c11 = s00 * s22 - s02 * s02;
-            const v4d c12 = s01 * s02 - s00 * s12;
-            const v4d c22 = s00 * s11 - s01 * s01;
-            const v4d inv_det = one / (s00 * c00 + s01 * c01 + s02 * c02);
+            const math::ColorInverse<v4d> g = math::color_inverse(mean, eps, zero, one);
             for (int c = 0; c < C; ++c) {
                 const int b = 9 + 4 * c;
-                const v4d mp = win(b) * inv_n;
-                const v4d v0 = win(b + 1) * inv_n - m0 * mp;
-                const v4d v1 = win(b + 2) * inv_n - m1 * mp;
-                const v4d v2 = win(b + 3) * inv_n - m2 * mp;
-                const v4d a0 = (c00 * v0 + c01 * v1 + c02 * v2) * inv_det;
-                const v4d a1 = (c01 * v0 + c11 * v1 + c12 * v2) * inv_det;
-                const v4d a2 = (c02 * v0 + c12 * v1 + c22 * v2) * inv_det;
-                o[(4 * c) * kBlock] = a0;
-                o[(4 * c + 1) * kBlock] = a1;
-                o[(4 * c + 2) * kBlock] = a2;
-                o[(4 * c + 3) * kBlock] = mp - (a0 * m0 + a1 * m1 + a2 * m2);
+                v4d ab[4];
+                math::color_coefficients(g, mean[b], mean[b + 1], mean[b + 2], mean[b + 3], ab);
+                for (int i = 0; i < 4; ++i) o[(4 * c + i) * kBlock] = ab[i];
             }
         }
     }

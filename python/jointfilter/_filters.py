@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from . import _core
+from . import _core, _cuda
 from . import _validate as v
 from .errors import DTypeError, NonFiniteError, ParameterError, ShapeError
 
@@ -187,6 +187,9 @@ def guided_filter(
     integer inputs), per-window solve in float64, no full-size temporaries. Results are
     bit-identical for any thread count. The GIL is released while it runs.
 
+    CUDA arrays (CuPy, or anything with ``__cuda_array_interface__``) are filtered on the GPU on
+    the current CuPy stream and a CuPy array is returned (``subsample=1`` for now).
+
     References
     ----------
     K. He, J. Sun, X. Tang. Guided image filtering. IEEE TPAMI 35(6), 2013.
@@ -200,6 +203,10 @@ def guided_filter(
     >>> jf.guided_filter(guide, guide, radius=4, eps=1e-2).shape
     (64, 64)
     """
+    if _cuda.is_cuda_array(target):
+        return _guided_filter_device(
+            target, guide, radius, eps, subsample, border, data_range, dtype, out
+        )
     t, g, eps_abs = _prepare_guided(target, guide, eps, data_range)
     radius = v.check_radius(radius)
     subsample = v.check_subsample(subsample)
@@ -218,6 +225,36 @@ def guided_filter(
     except NonFiniteError as exc:
         raise _nonfinite((("target", t), ("guide", g)), exc) from None
     return plan.finish()
+
+
+def _guided_filter_device(
+    target: Any,
+    guide: Any,
+    radius: Any,
+    eps: Any,
+    subsample: Any,
+    border: Any,
+    data_range: Any,
+    dtype: Any,
+    out: Any,
+) -> Any:
+    """CUDA arrays in, CUDA array out (same library as the caller's, on its current stream)."""
+    radius = v.check_radius(radius)
+    subsample = v.check_subsample(subsample)
+    border_code = v.check_border(border)
+    eps = v.check_positive_float(eps, "eps")
+    if dtype is not None and np.dtype(dtype) != np.dtype(target.dtype):
+        raise DTypeError("dtype= is not supported for CUDA arrays yet; convert on the device.")
+    rng = v.check_data_range(data_range, np.dtype(guide.dtype))
+    return _cuda.guided_filter_cuda(
+        target,
+        guide,
+        radius=radius,
+        eps_abs=eps * rng * rng,
+        border_code=border_code,
+        subsample=subsample,
+        out=out,
+    )
 
 
 def _cast_into(dst: np.ndarray, src: np.ndarray) -> None:

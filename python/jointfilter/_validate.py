@@ -52,8 +52,8 @@ def as_array(value: Any, name: str) -> np.ndarray:
         from .errors import CudaError
 
         raise CudaError(
-            f"{name} is a CUDA array ({type(value).__name__}); this build of jointfilter has no "
-            "GPU path yet. Copy it to the host first (e.g. cupy.asnumpy(x))."
+            f"{name} is a CUDA array ({type(value).__name__}); this function has no GPU path "
+            "yet. Copy it to the host first (e.g. cupy.asnumpy(x))."
         )
     if hasattr(value, "__array_interface__") or hasattr(value, "__array__"):
         return np.asarray(value)
