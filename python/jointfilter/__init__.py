@@ -29,19 +29,25 @@ __all__ = [
     "box_filter",
     "build_info",
     "errors",
+    "fuse",
     "get_num_threads",
     "guided_filter",
     "set_num_threads",
 ]
 
-_LAZY_SUBMODULES = ("metrics", "models", "dask", "cli")
+_LAZY_SUBMODULES = ("metrics", "models", "dask", "cli", "fusion")
+# functions that live in lazily imported subpackages: name -> (module, attribute)
+_LAZY_FUNCTIONS = {"fuse": (".fusion", "fuse")}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_FUNCTIONS:
+        module, attr = _LAZY_FUNCTIONS[name]
+        return getattr(importlib.import_module(module, __name__), attr)
     raise AttributeError(f"module 'jointfilter' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY_SUBMODULES])
+    return sorted([*globals(), *_LAZY_SUBMODULES, *_LAZY_FUNCTIONS])

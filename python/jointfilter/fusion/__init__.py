@@ -1,0 +1,255 @@
+"""Infrared/visible (and multi-focus) image fusion with guided-filter weight maps.
+
+>>> import numpy as np
+>>> from jointfilter.fusion import fuse
+>>> rng = np.random.default_rng(0)
+>>> ir = rng.integers(0, 256, (64, 80), dtype=np.uint8)
+>>> vis = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)
+>>> fuse(ir, vis).shape, fuse(ir, vis).dtype
+((64, 80, 3), dtype('uint8'))
+
+Methods: ``"guided"`` (GFF, Li, Kang & Hu 2013), ``"focus"`` (weight map from a focus measure,
+the classical stand-in for the blur-detection CNN) and ``"cnn"`` (the blur-detection network of
+:mod:`jointfilter.models`). See ``docs/fusion.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import ParameterError
+from ._blend import ENHANCE_MODES, enhance
+from ._color import rgb_to_ycbcr, ycbcr_to_rgb
+from ._common import check_float, check_int, from_unit, prepare_inputs
+from ._focus import BLEND_MODES, FOCUS_MEASURES, blend_with_decision, focus_decision
+from ._gff import gff_fuse
+
+__all__ = ["METHODS", "fuse"]
+
+METHODS = ("guided", "focus", "cnn")
+
+_COMMON = {"enhance": "none", "enhance_gain": 1.5, "enhance_radius": 8, "enhance_eps": 1e-2}
+_GFF = {"r1": 45, "eps1": 0.3, "r2": 7, "eps2": 1e-6, "base_radius": 15, "subsample": 1}
+_BLEND = {
+    "blend": "pyramid",
+    "radius": 8,
+    "eps": 0.1,
+    "levels": None,
+    "match_threshold": 0.6,
+    **_GFF,
+}
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "guided": {**_COMMON, **_GFF},
+    "focus": {**_COMMON, **_BLEND, "measure": "sml", "focus_radius": 4, "threshold": 0.0},
+    "cnn": {**_COMMON, **_BLEND, "model": "blur-cnn", "backend": "auto", "stride": 8},
+}
+_INTS = ("r1", "r2", "base_radius", "radius", "enhance_radius", "focus_radius")
+_POSITIVE = ("eps1", "eps2", "eps", "enhance_eps")
+
+
+def _check_params(method: Any, params: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(method, str) or method not in METHODS:
+        names = ", ".join(repr(m) for m in METHODS)
+        raise ParameterError(f"method must be one of {names}; got {method!r}.")
+    defaults = _DEFAULTS[method]
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter(s) {', '.join(unknown)} for method={method!r}; accepted: "
+            f"{', '.join(sorted(defaults))}."
+        )
+    p = {**defaults, **params}
+    for k in _INTS:
+        if k in p:
+            p[k] = check_int(p[k], k, 0)
+    for k in ("subsample", "stride"):
+        if k in p:
+            p[k] = check_int(p[k], k, 1)
+    if p.get("levels") is not None:
+        p["levels"] = check_int(p["levels"], "levels", 1)
+    for k in _POSITIVE:
+        if k in p:
+            p[k] = check_float(p[k], k, inclusive=False)
+    p["enhance_gain"] = check_float(p["enhance_gain"], "enhance_gain")
+    if "threshold" in p:
+        p["threshold"] = check_float(p["threshold"], "threshold")
+    if p.get("match_threshold") is not None:
+        p["match_threshold"] = check_float(p["match_threshold"], "match_threshold")
+    if p["enhance"] not in ENHANCE_MODES:
+        names = ", ".join(repr(m) for m in ENHANCE_MODES)
+        raise ParameterError(f"enhance must be one of {names}; got {p['enhance']!r}.")
+    if "blend" in p and p["blend"] not in BLEND_MODES:
+        names = ", ".join(repr(m) for m in BLEND_MODES)
+        raise ParameterError(f"blend must be one of {names}; got {p['blend']!r}.")
+    if "measure" in p and p["measure"] not in FOCUS_MEASURES:
+        names = ", ".join(repr(m) for m in FOCUS_MEASURES)
+        raise ParameterError(f"measure must be one of {names}; got {p['measure']!r}.")
+    return p
+
+
+def _fuse_planes(
+    ir: np.ndarray, vis: np.ndarray, method: str, p: dict[str, Any]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Fuse two gray planes in [0, 1]; returns the fused plane and the weight maps."""
+
+    def enh(x: np.ndarray) -> np.ndarray:
+        return enhance(
+            x,
+            p["enhance"],
+            gain=p["enhance_gain"],
+            radius=p["enhance_radius"],
+            eps=p["enhance_eps"],
+        )
+
+    e_ir, e_vis = enh(ir), enh(vis)
+    if method == "guided":
+        return gff_fuse(
+            [ir, vis],
+            blend_sources=[e_ir, e_vis],
+            r1=p["r1"], eps1=p["eps1"], r2=p["r2"], eps2=p["eps2"],
+            base_radius=p["base_radius"], subsample=p["subsample"],
+        )  # fmt: skip
+    if method == "focus":
+        decision = focus_decision(
+            ir, vis, measure=p["measure"], focus_radius=p["focus_radius"],
+            threshold=p["threshold"],
+        )  # fmt: skip
+        extra: dict[str, np.ndarray] = {}
+    else:
+        from ._cnn import cnn_decision
+
+        decision, score = cnn_decision(
+            ir, vis, model=p["model"], backend=p["backend"], stride=p["stride"]
+        )
+        extra = {"score": score}
+    fused, weights = blend_with_decision(
+        ir, vis, decision, blend_ir=e_ir, blend_vis=e_vis, blend=p["blend"],
+        radius=p["radius"], eps=p["eps"], levels=p["levels"],
+        match_threshold=p["match_threshold"], r1=p["r1"], eps1=p["eps1"], r2=p["r2"],
+        eps2=p["eps2"], base_radius=p["base_radius"], subsample=p["subsample"],
+    )  # fmt: skip
+    weights.update(extra)
+    return fused, weights
+
+
+def fuse(
+    infrared: NDArray[Any],
+    visible: NDArray[Any],
+    *,
+    method: str = "guided",
+    data_range: float | None = None,
+    clip: bool = True,
+    return_weights: bool = False,
+    **params: Any,
+) -> NDArray[Any] | tuple[NDArray[Any], dict[str, NDArray[Any]]]:
+    """Fuse a registered infrared/visible pair (or any two registered sources).
+
+    Parameters
+    ----------
+    infrared : ndarray, shape (H, W), (H, W, 1) or (H, W, 3)
+        Infrared image, uint8, uint16 or float (float16/32/64). A 3-channel infrared image
+        (usually gray stored as RGB) is converted to BT.601 luma first.
+    visible : ndarray, shape (H, W), (H, W, 1) or (H, W, 3)
+        Visible image of the same height and width. An RGB visible image gives an RGB result:
+        the luminance Y (full-range BT.601 YCbCr in float) is fused with the infrared image and
+        the chroma Cb, Cr is kept unchanged (``docs/fusion.md``).
+    method : {"guided", "focus", "cnn"}, default "guided"
+        ``"guided"``: GFF (Li, Kang & Hu 2013). ``"focus"``: decision map from a focus measure
+        refined with the guided filter. ``"cnn"``: the same with the blur-detection CNN's
+        decision map (needs ``jointfilter.models``' ``"blur-cnn"`` and ONNX Runtime or torch).
+    data_range : float, optional
+        Value range of **float** inputs (default 1.0); uint8 / uint16 inputs always use 255 /
+        65535. Each source is divided by its own range, so mixed dtypes are fine.
+    clip : bool, default True
+        Clip a float result to ``[0, data_range]`` (integer results are always rounded
+        half-to-even and saturated).
+    return_weights : bool, default False
+        Also return a dict of ``(2, H, W)`` float32 maps (index 0 = infrared, 1 = visible):
+        ``"decision"`` (binary selection maps), ``"base"`` and ``"detail"`` (the refined weights,
+        each in [0, 1] and summing to 1; identical except for two-scale blending) and, for
+        ``"cnn"``, ``"score"`` (H, W) (the network's soft infrared-is-sharper map).
+    **params
+        Method parameters (unknown names raise ``ParameterError``):
+
+        all methods
+            ``enhance`` ("none" | "detail", default "none"): pre-fusion enhancement of each
+            source, ``E(x) = S(x) + enhance_gain * (x - S(x))`` with ``S`` the self-guided
+            filter (``enhance_radius`` 8, ``enhance_eps`` 1e-2); ``enhance_gain`` 1.5.
+            The weight maps are always computed from the original sources.
+        "guided"
+            ``r1`` 45, ``eps1`` 0.3 (base weights), ``r2`` 7, ``eps2`` 1e-6 (detail
+            weights), ``base_radius`` 15 (31x31 two-scale mean), ``subsample`` 1 (fast guided
+            filter factor for the refinements). eps values are in [0, 1]^2 units.
+        "focus"
+            ``measure`` ("sml" | "eol" | "tenengrad" | "variance", default "sml"),
+            ``focus_radius`` 4, ``threshold`` 0.0 (SML threshold); then the blending
+            parameters below.
+        "cnn"
+            ``model`` ("blur-cnn", a .onnx/.pt path or a loaded model), ``backend``
+            ("auto" | "onnx" | "torch"), ``stride`` 8; then the blending parameters below.
+        blending ("focus", "cnn")
+            ``blend`` ("pyramid" | "two_scale" | "weighted", default "pyramid"), ``radius`` 8,
+            ``eps`` 0.1 (refinement ``W = GF(P, (ir + vis) / 2)``), ``levels`` (default:
+            coarsest level >= 8 px), ``match_threshold`` 0.6 (None: plain weighted pyramid);
+            ``"two_scale"`` uses the GFF parameters ``r1, eps1, r2, eps2, base_radius``.
+
+    Returns
+    -------
+    fused : ndarray
+        Shape ``(H, W)`` for a gray visible image, ``(H, W, 3)`` for a colour one; **dtype of
+        `visible`** and its value range (e.g. uint8 visible + uint16 infrared -> uint8).
+    weights : dict, optional
+        Only with ``return_weights=True``, see above.
+
+    Raises
+    ------
+    jointfilter.errors.ShapeError
+        Different heights/widths (the message names both shapes), wrong layouts.
+    jointfilter.errors.DTypeError
+        Unsupported dtypes.
+    jointfilter.errors.ParameterError
+        Unknown method or parameter, out-of-range values.
+    jointfilter.errors.NonFiniteError
+        NaN or Inf in a float input.
+    jointfilter.errors.MissingDependencyError
+        ``method="cnn"`` without the model or a runtime; the message says what to install.
+
+    Notes
+    -----
+    The inputs are never modified. Identical sources give back the source (all weight maps
+    sum to 1). Weighting and blending run in NumPy on top of the C++ box and guided filters;
+    the C++ port of those steps is pending.
+
+    References
+    ----------
+    S. Li, X. Kang, J. Hu. Image fusion with guided filtering. IEEE TIP 22(7), 2013.
+    Y. Liu, X. Chen, H. Peng, Z. Wang. Multi-focus image fusion with a deep convolutional
+    neural network. Information Fusion 36, 2017.
+    S. K. Nayar, Y. Nakagawa. Shape from focus. IEEE TPAMI 16(8), 1994.
+    """
+    p = _check_params(method, params)
+    if not isinstance(clip, bool) or not isinstance(return_weights, bool):
+        raise ParameterError("clip and return_weights must be bools.")
+    ir, vis, _, vis_range = prepare_inputs(infrared, visible, data_range)
+    out_dtype = np.asarray(visible).dtype
+    if vis.ndim == 3:
+        y, cb, cr = rgb_to_ycbcr(vis)
+        fused_y, weights = _fuse_planes(ir, y, method, p)
+        fused = ycbcr_to_rgb(fused_y, cb, cr)
+    else:
+        fused, weights = _fuse_planes(ir, vis, method, p)
+    result = from_unit(fused, out_dtype, vis_range, clip=clip)
+    if _single_channel_3d(visible):
+        result = result[:, :, None]
+    if return_weights:
+        return result, weights
+    return result
+
+
+def _single_channel_3d(visible: Any) -> bool:
+    """True for a ``(H, W, 1)`` visible image (the result keeps that layout)."""
+    arr = np.asarray(visible)
+    return arr.ndim == 3 and arr.shape[2] == 1

@@ -1,0 +1,103 @@
+"""Guided-filter fusion, GFF (S. Li, X. Kang, J. Hu, IEEE TIP 22(7), 2013).
+
+Steps (``docs/fusion.md``; algorithms note section 8.1), for sources ``I_n`` in [0, 1]:
+
+1. two-scale split ``B_n = I_n * Z`` (31x31 mean, replicate border), ``D_n = I_n - B_n``;
+2. saliency ``S_n = |I_n * L| * g`` (3x3 Laplacian, Gaussian 11x11 sigma 5, replicate);
+3. max-selection maps ``P_n = [n = argmax_m S_m]``;
+4. ``WB_n = GF(P_n, guide=I_n, r1=45, eps1=0.3)``, ``WD_n = GF(P_n, guide=I_n, r2=7,
+   eps2=1e-6)``, clipped to [0, 1] and normalised to sum 1;
+5. ``F = sum WB_n B_n + sum WD_n D_n``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._filters import guided_filter
+from ._blend import two_scale_blend
+from ._common import convolve_sep, gaussian_kernel, laplacian_abs, normalise_weights
+
+__all__ = ["gff_fuse", "gff_saliency", "gff_weights", "max_selection"]
+
+
+def gff_saliency(x: np.ndarray, *, sigma: float = 5.0, size: int = 11) -> np.ndarray:
+    """GFF saliency: Gaussian-smoothed absolute Laplacian (replicate borders)."""
+    return convolve_sep(laplacian_abs(x), gaussian_kernel(sigma, size), mode="edge")
+
+
+def max_selection(scores: list[np.ndarray]) -> list[np.ndarray]:
+    """Binary maps ``P_n = [n = argmax_m score_m]`` (ties go to the first source)."""
+    if len(scores) == 2:  # the common case, without the (N, H, W) stack
+        first = scores[0] >= scores[1]
+        return [first.astype(np.float32), (~first).astype(np.float32)]
+    idx = np.argmax(np.stack(scores), axis=0)
+    return [(idx == n).astype(np.float32) for n in range(len(scores))]
+
+
+def gff_weights(
+    guides: list[np.ndarray],
+    maps: list[np.ndarray],
+    *,
+    r1: int = 45,
+    eps1: float = 0.3,
+    r2: int = 7,
+    eps2: float = 1e-6,
+    subsample: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Refine per-source maps with the guided filter (each source guides its own map).
+
+    Returns
+    -------
+    base, detail : ndarray (N, H, W)
+        Weights in [0, 1] summing to 1 at every pixel.
+    """
+    base = [
+        guided_filter(p, g, radius=r1, eps=eps1, subsample=subsample, data_range=1.0)
+        for p, g in zip(maps, guides, strict=True)
+    ]
+    detail = [
+        guided_filter(p, g, radius=r2, eps=eps2, data_range=1.0)
+        for p, g in zip(maps, guides, strict=True)
+    ]
+    return normalise_weights(base), normalise_weights(detail)
+
+
+def gff_fuse(
+    sources: list[np.ndarray],
+    *,
+    blend_sources: list[np.ndarray] | None = None,
+    r1: int = 45,
+    eps1: float = 0.3,
+    r2: int = 7,
+    eps2: float = 1e-6,
+    base_radius: int = 15,
+    subsample: int = 1,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """GFF on gray planes in [0, 1].
+
+    Parameters
+    ----------
+    sources : list of ndarray (H, W)
+        The planes whose saliency decides and which guide the refinement.
+    blend_sources : list of ndarray, optional
+        Planes actually blended (e.g. enhanced versions of `sources`); default `sources`.
+    r1, eps1, r2, eps2 : int, float
+        Guided-filter parameters of the base and detail weights (eps in [0, 1]^2 units).
+    base_radius : int
+        Half-width of the two-scale averaging filter (15 = the paper's 31x31).
+    subsample : int
+        Fast-guided-filter factor for the large-radius base refinement.
+
+    Returns
+    -------
+    fused : ndarray (H, W)
+    weights : dict
+        ``"base"`` and ``"detail"``: ``(N, H, W)`` weight stacks; ``"decision"``: the binary
+        max-selection maps ``(N, H, W)``.
+    """
+    maps = max_selection([gff_saliency(s) for s in sources])
+    wb, wd = gff_weights(sources, maps, r1=r1, eps1=eps1, r2=r2, eps2=eps2, subsample=subsample)
+    blend = sources if blend_sources is None else blend_sources
+    fused = two_scale_blend(blend, wb, wd, radius=base_radius)
+    return fused, {"base": wb, "detail": wd, "decision": np.stack(maps)}
