@@ -10,6 +10,7 @@
 #include "jointfilter/cuda_emulation.hpp"
 #include "jointfilter/guided_filter.hpp"
 #include "jointfilter/kernel_job.hpp"
+#include "jointfilter/minmax_filter.hpp"
 #ifdef JOINTFILTER_HAS_CUDA
 #include "device.hpp"
 #include "guided_cuda.hpp"
@@ -138,6 +139,17 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         },
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
         py::arg("border"), py::arg("subsample"), py::arg("workspace") = nullptr);
+
+    m.def(
+        "minmax_filter",
+        [](const py::array& image, const py::array& out, int64_t radius, int border, bool maximum) {
+            const jf::ImageView src = view_of(image, "image", false);
+            const jf::ImageView dst = view_of(out, "out", true);
+            py::gil_scoped_release release;
+            jf::minmax_filter(src, dst, radius, border_of(border),
+                              maximum ? jf::Extremum::max : jf::Extremum::min);
+        },
+        py::arg("image"), py::arg("out"), py::arg("radius"), py::arg("border"), py::arg("maximum"));
 
     m.def(
         "cuda_emulated_guided_filter",

@@ -20,6 +20,7 @@ from typing import Any
 from . import errors
 from ._filters import GuidedFilter, box_filter, guided_filter
 from ._info import build_info, get_num_threads, set_num_threads
+from ._morphology import max_filter, min_filter
 
 __version__: str = build_info()["version"]
 
@@ -32,6 +33,8 @@ __all__ = [
     "fuse",
     "get_num_threads",
     "guided_filter",
+    "max_filter",
+    "min_filter",
     "set_num_threads",
 ]
 

@@ -1,0 +1,84 @@
+"""min_filter / max_filter against a brute-force window loop, every border, odd shapes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import jointfilter as jf
+from jointfilter.errors import DTypeError, NonFiniteError, ParameterError
+
+BORDERS = ["clipped", "symmetric", "reflect", "edge"]
+
+
+def _pad_axis(img: np.ndarray, radius: int, axis: int, border: str) -> np.ndarray:
+    widths = [(0, 0)] * img.ndim
+    widths[axis] = (radius, radius)
+    # numpy.pad names; "reflect" on a size-1 axis has nothing to reflect and behaves like "edge"
+    mode = "edge" if border == "reflect" and img.shape[axis] == 1 else border
+    return np.pad(img, widths, mode=mode)
+
+
+def _brute(image: np.ndarray, radius: int, border: str, fn) -> np.ndarray:
+    """Window extremum by explicit loops over clipped or numpy.pad-padded windows."""
+    img = image if image.ndim == 3 else image[..., None]
+    h, w, _ = img.shape
+    out = np.empty_like(img)
+    if border == "clipped":
+        for y in range(h):
+            for x in range(w):
+                win = img[max(0, y - radius) : y + radius + 1, max(0, x - radius) : x + radius + 1]
+                out[y, x] = fn(win, axis=(0, 1))
+    else:
+        pad = _pad_axis(_pad_axis(img, radius, 0, border), radius, 1, border)
+        for y in range(h):
+            for x in range(w):
+                out[y, x] = fn(pad[y : y + 2 * radius + 1, x : x + 2 * radius + 1], axis=(0, 1))
+    return out if image.ndim == 3 else out[..., 0]
+
+
+@pytest.mark.parametrize("border", BORDERS)
+@pytest.mark.parametrize("shape", [(1, 1), (1, 9), (9, 1), (7, 5), (13, 17, 3), (6, 70, 2)])
+@pytest.mark.parametrize("radius", [0, 1, 3, 12])
+@pytest.mark.parametrize("maximum", [False, True])
+def test_matches_brute_force(border, shape, radius, maximum):
+    rng = np.random.default_rng(radius + len(shape))
+    image = rng.integers(0, 65536, shape).astype(np.uint16)
+    fn = np.max if maximum else np.min
+    got = (jf.max_filter if maximum else jf.min_filter)(image, radius, border=border)
+    assert got.dtype == image.dtype
+    np.testing.assert_array_equal(got, _brute(image, radius, border, fn))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+def test_dtypes_and_float_inf(dtype):
+    rng = np.random.default_rng(1)
+    image = (rng.random((11, 9)) * 200).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        image[3, 4] = np.inf
+    got = jf.max_filter(image, 2)
+    assert got.dtype == image.dtype
+    np.testing.assert_array_equal(got, _brute(image.astype(np.float32), 2, "clipped", np.max))
+
+
+def test_huge_radius_is_the_global_extremum():
+    image = np.random.default_rng(2).random((5, 8), dtype=np.float32)
+    for border in BORDERS:
+        assert np.all(jf.min_filter(image, 10**6, border=border) == image.min())
+
+
+def test_errors_and_inputs_untouched():
+    image = np.random.default_rng(3).random((6, 6), dtype=np.float32)
+    before = image.copy()
+    jf.min_filter(image, 2)
+    np.testing.assert_array_equal(image, before)
+    bad = image.copy()
+    bad[2, 2] = np.nan
+    with pytest.raises(NonFiniteError, match="NaN"):
+        jf.min_filter(bad, 1)
+    with pytest.raises(ParameterError, match="radius"):
+        jf.max_filter(image, -1)
+    with pytest.raises(DTypeError, match="dtype"):
+        jf.max_filter(image.astype(np.int64), 1)
+    with pytest.raises(ParameterError, match="border"):
+        jf.max_filter(image, 1, border="wrap")
