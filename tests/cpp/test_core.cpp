@@ -12,6 +12,7 @@
 #include "jointfilter/border.hpp"
 #include "jointfilter/cuda_emulation.hpp"
 #include "jointfilter/guided_filter.hpp"
+#include "jointfilter/minmax_filter.hpp"
 #include "jointfilter/parallel.hpp"
 
 namespace jf = jointfilter;
@@ -161,12 +162,44 @@ void test_colour_sweep(std::mt19937& rng) {
     }
 }
 
+void test_minmax(std::mt19937& rng) {
+    std::uniform_int_distribution<int> u(0, 65535);
+    const int64_t shapes[][2] = {{1, 1}, {1, 7}, {8, 1}, {9, 13}, {30, 70}};
+    for (const auto& s : shapes) {
+        const int64_t h = s[0], w = s[1];
+        std::vector<uint16_t> img(h * w), out(h * w);
+        for (auto& v : img) v = static_cast<uint16_t>(u(rng));
+        for (int64_t r : {0, 1, 4, 100}) {
+            for (int bi = 0; bi < 4; ++bi) {
+                const auto b = static_cast<jf::Border>(bi);
+                jf::minmax_filter(jf::ImageView{img.data(), jf::DType::u16, h, w, 1, w},
+                                  jf::ImageView{out.data(), jf::DType::u16, h, w, 1, w}, r, b,
+                                  jf::Extremum::min);
+                for (int64_t y = 0; y < h; ++y)
+                    for (int64_t x = 0; x < w; ++x) {
+                        int want = 65536;
+                        for (int64_t dy = -std::min<int64_t>(r, 2 * h); dy <= std::min<int64_t>(r, 2 * h);
+                             ++dy)
+                            for (int64_t dx = -std::min<int64_t>(r, 2 * w); dx <= std::min<int64_t>(r, 2 * w);
+                                 ++dx) {
+                                const int64_t yy = jf::border_map(y + dy, h, b),
+                                              xx = jf::border_map(x + dx, w, b);
+                                if (yy >= 0 && xx >= 0) want = std::min<int>(want, img[yy * w + xx]);
+                            }
+                        expect(out[y * w + x] == want, "min_filter", out[y * w + x], want);
+                    }
+            }
+        }
+    }
+}
+
 }  // namespace
 
 int main() {
     std::mt19937 rng(1234);
     test_box_and_gray(rng);
     test_colour_sweep(rng);
+    test_minmax(rng);
     std::printf("%d passed, %d failed\n", checks - failures, failures);
     return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
