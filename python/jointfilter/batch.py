@@ -1,0 +1,417 @@
+"""Folder-to-folder processing of image pairs matched by name, in-process or on a Dask cluster.
+
+:func:`run_batch` pairs the files of a target folder with the files of a guide folder (or an
+infrared folder with a visible folder) by file stem, applies any callable
+``op(target, guide) -> image`` to each pair and writes the result into an output folder under the
+target's file name. It keeps going past a bad file and reports it at the end, skips outputs that
+already exist unless ``overwrite=True``, writes each output atomically (a temporary file in the
+output folder, then :func:`os.replace`), and never writes over an input.
+
+Images are read with OpenCV (``cv2.IMREAD_UNCHANGED``, so 16-bit PNG/TIFF stay 16-bit) and
+handed to `op` channels-last in RGB(A) order; the result is written back in the same convention.
+
+Examples
+--------
+>>> from jointfilter.batch import run_batch, restore_op  # doctest: +SKIP
+>>> res = run_batch("noflash/", "flash/", "out/", restore_op("flash_denoise"))  # doctest: +SKIP
+>>> print(res.summary())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import DTypeError, MissingDependencyError, ParameterError
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "BatchResult",
+    "fuse_op",
+    "match_pairs",
+    "read_image",
+    "restore_op",
+    "run_batch",
+    "write_image_atomic",
+]
+
+IMAGE_EXTENSIONS = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp", ".exr", ".pgm", ".ppm")
+
+# dtypes each format stores exactly (OpenCV silently converts others to uint8: refuse instead)
+_FORMAT_DTYPES = {
+    ".png": ("uint8", "uint16"),
+    ".pgm": ("uint8", "uint16"),
+    ".ppm": ("uint8", "uint16"),
+    ".tif": ("uint8", "uint16", "float32"),
+    ".tiff": ("uint8", "uint16", "float32"),
+    ".jpg": ("uint8",),
+    ".jpeg": ("uint8",),
+    ".bmp": ("uint8",),
+    ".exr": ("float32",),
+}
+
+Op = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _cv2() -> Any:
+    try:
+        import cv2
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "image I/O needs OpenCV: pip install 'jointfilter[io]' (opencv-python-headless)."
+        ) from exc
+    return cv2
+
+
+@dataclass
+class BatchResult:
+    """Outcome of :func:`run_batch`.
+
+    Attributes
+    ----------
+    done : list of Path
+        Outputs written.
+    skipped : list of Path
+        Outputs that already existed and were kept (``overwrite=False``).
+    failed : list of (Path, str)
+        Target files whose processing failed, with the error message.
+    unmatched : list of Path
+        Input files without a partner of the same stem in the other folder.
+    """
+
+    done: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+    unmatched: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no pair failed."""
+        return not self.failed
+
+    def summary(self) -> str:
+        """One line of counts, then one line per failure."""
+        lines = [
+            f"{len(self.done)} done, {len(self.skipped)} skipped (exist), "
+            f"{len(self.failed)} failed, {len(self.unmatched)} without a partner"
+        ]
+        lines += [f"FAILED {p}: {msg}" for p, msg in self.failed]
+        return "\n".join(lines)
+
+
+def _list_images(folder: Path, extensions: tuple[str, ...]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.suffix.lower() in extensions and not p.name.startswith("."):
+            found.setdefault(p.stem, p)
+    return found
+
+
+def match_pairs(
+    target_dir: str | os.PathLike[str],
+    guide_dir: str | os.PathLike[str],
+    *,
+    extensions: Iterable[str] = IMAGE_EXTENSIONS,
+) -> tuple[list[tuple[Path, Path]], list[Path]]:
+    """Pair the images of two folders by file stem (``a.png`` matches ``a.tif``).
+
+    Parameters
+    ----------
+    target_dir, guide_dir : path
+        Folders of target (or infrared) and guide (or visible) images.
+    extensions : iterable of str
+        File suffixes considered images (lower case, with the dot).
+
+    Returns
+    -------
+    pairs : list of (Path, Path)
+        ``(target, guide)`` sorted by stem.
+    unmatched : list of Path
+        Files of either folder with no partner.
+
+    Raises
+    ------
+    ParameterError
+        A folder that does not exist.
+    """
+    exts = tuple(e.lower() for e in extensions)
+    dirs = []
+    for name, d in (("target_dir", target_dir), ("guide_dir", guide_dir)):
+        p = Path(d)
+        if not p.is_dir():
+            raise ParameterError(f"{name} must be an existing folder; got {str(p)!r}.")
+        dirs.append(p)
+    targets = _list_images(dirs[0], exts)
+    guides = _list_images(dirs[1], exts)
+    pairs = [(targets[k], guides[k]) for k in sorted(targets) if k in guides]
+    unmatched = [targets[k] for k in sorted(targets) if k not in guides]
+    unmatched += [guides[k] for k in sorted(guides) if k not in targets]
+    return pairs, unmatched
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image unchanged (bit depth kept), channels last in RGB(A) order.
+
+    Raises
+    ------
+    OSError
+        The file cannot be read or decoded.
+    """
+    cv2 = _cv2()
+    img = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise OSError(f"cannot read or decode image {os.fspath(path)!r} (corrupt or unsupported)")
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+    return img
+
+
+def write_image_atomic(path: str | os.PathLike[str], image: np.ndarray) -> None:
+    """Write `image` (RGB(A), channels last) to `path` atomically.
+
+    The image is encoded into a hidden temporary file in the same folder, which then replaces
+    `path` with :func:`os.replace`; if anything fails, the temporary file is removed and `path`
+    is untouched. The format follows the suffix of `path`; uint16 stays 16-bit in PNG/TIFF.
+
+    Raises
+    ------
+    OSError
+        Encoding or writing failed (e.g. a read-only folder).
+    DTypeError
+        The format cannot store the image's dtype exactly (e.g. float to PNG).
+    """
+    cv2 = _cv2()
+    path = Path(path)
+    img = np.asarray(image)
+    allowed = _FORMAT_DTYPES.get(path.suffix.lower())
+    if allowed is not None and img.dtype.name not in allowed:
+        raise DTypeError(
+            f"cannot write a {img.dtype} image as {path.suffix!r} (stores {', '.join(allowed)}); "
+            "give the operation dtype=np.uint8/np.uint16, or use out_ext='.tif' for float32."
+        )
+    if img.ndim == 3 and img.shape[2] in (3, 4):  # RGB(A) -> BGR(A), any dtype
+        img = np.ascontiguousarray(img[..., [2, 1, 0, 3][: img.shape[2]]])
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
+    )
+    os.close(fd)
+    try:
+        try:
+            ok = cv2.imwrite(tmp, img)
+        except cv2.error as exc:
+            raise OSError(
+                f"cannot encode {img.dtype} {img.shape} image as {path.suffix}: {exc}"
+            ) from exc
+        if not ok:
+            raise OSError(
+                f"cannot encode {img.dtype} {img.shape} image as {path.suffix!r}; use .tif for "
+                "float images or convert with dtype= in the operation."
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _process_one(op: Op, target: Path, guide: Path, out: Path) -> tuple[str, Path, str]:
+    """Run one pair; never raises (returns a status so one bad file does not stop the batch)."""
+    try:
+        t = read_image(target)
+        g = read_image(guide)
+        result = op(t, g)
+        write_image_atomic(out, result)
+    except Exception as exc:
+        return ("failed", target, f"{type(exc).__name__}: {exc}")
+    return ("done", out, "")
+
+
+def _restore_call(target: np.ndarray, guide: np.ndarray, *, task: str, **kw: Any) -> np.ndarray:
+    import jointfilter
+
+    return jointfilter.restore(target, guide, task=task, **kw)  # resolved at call time
+
+
+def _fuse_call(infrared: np.ndarray, visible: np.ndarray, **kw: Any) -> np.ndarray:
+    import jointfilter
+
+    return jointfilter.fuse(infrared, visible, **kw)
+
+
+def restore_op(task: str, **kw: Any) -> Op:
+    """A picklable ``op(target, guide)`` calling ``jointfilter.restore(..., task=task, **kw)``."""
+    return functools.partial(_restore_call, task=task, **kw)
+
+
+def fuse_op(method: str | None = None, **kw: Any) -> Op:
+    """A picklable ``op(infrared, visible)`` calling ``jointfilter.fuse(..., method=method)``."""
+    if method is not None:
+        kw["method"] = method
+    return functools.partial(_fuse_call, **kw)
+
+
+def _check_out_dir(out_dir: Path, inputs: tuple[Path, ...]) -> None:
+    for d in inputs:
+        if out_dir.resolve() == d.resolve():
+            raise ParameterError(
+                f"out_dir must differ from the input folders (it is {str(d)!r}); outputs take the "
+                "target's file name and would replace inputs. Choose another folder."
+            )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".jf-write-probe.", dir=out_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ParameterError(
+            f"out_dir {str(out_dir)!r} is not writable ({exc.strerror or exc}); nothing was "
+            "processed. Fix its permissions or choose another folder."
+        ) from exc
+
+
+def _progress(total: int, enabled: bool | None) -> Any:
+    if enabled is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="img", disable=None if enabled is None else False)
+
+
+def run_batch(
+    target_dir: str | os.PathLike[str],
+    guide_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    op: Op,
+    *,
+    overwrite: bool = False,
+    out_ext: str | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    cluster_kwargs: dict[str, Any] | None = None,
+    progress: bool | None = None,
+    extensions: Iterable[str] = IMAGE_EXTENSIONS,
+) -> BatchResult:
+    """Apply ``op(target, guide)`` to every name-matched pair and write the results.
+
+    Parameters
+    ----------
+    target_dir, guide_dir : path
+        Input folders (target/guide, or infrared/visible for fusion); files pair by stem.
+    out_dir : path
+        Output folder (created if missing); must differ from both input folders.
+    op : callable
+        ``op(target, guide) -> ndarray``, e.g. :func:`restore_op` / :func:`fuse_op` or any
+        function. Must be picklable (cloudpickle is used) when `scheduler` is set.
+    overwrite : bool, default False
+        Recompute outputs that already exist; by default they are skipped.
+    out_ext : str, optional
+        Output suffix, e.g. ``".png"`` or ``".tif"``; default: the target's.
+    scheduler : str, optional
+        ``None``: run in this process. ``"local"``: start a ``distributed.LocalCluster`` on
+        127.0.0.1 for the batch and close it at the end. Otherwise the address of a running
+        Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+    n_workers : int, optional
+        Workers of the local cluster (default: dask's choice).
+    cluster_kwargs : dict, optional
+        Extra ``LocalCluster`` arguments, e.g. ``{"threads_per_worker": 1, "processes": False}``.
+    progress : bool, optional
+        Show a tqdm progress bar (if tqdm is installed); ``None`` = only on a terminal.
+    extensions : iterable of str
+        Suffixes considered images.
+
+    Returns
+    -------
+    BatchResult
+        ``done``, ``skipped``, ``failed`` (with messages) and ``unmatched`` files.
+
+    Raises
+    ------
+    ParameterError
+        Missing input folders, an output folder equal to an input folder or not writable
+        (checked before anything is processed).
+    MissingDependencyError
+        OpenCV (``[io]``) or, with `scheduler`, distributed (``[dask]``) not installed.
+    """
+    if not callable(op):
+        raise ParameterError(f"op must be a callable op(target, guide) -> image; got {op!r}.")
+    pairs, unmatched = match_pairs(target_dir, guide_dir, extensions=extensions)
+    out = Path(out_dir)
+    _check_out_dir(out, (Path(target_dir), Path(guide_dir)))
+    if out_ext is not None and not out_ext.startswith("."):
+        out_ext = "." + out_ext
+    result = BatchResult(unmatched=unmatched)
+    todo: list[tuple[Path, Path, Path]] = []
+    for t, g in pairs:
+        dest = out / (t.stem + (out_ext or t.suffix))
+        if dest.exists() and not overwrite:
+            result.skipped.append(dest)
+        else:
+            todo.append((t, g, dest))
+    bar = _progress(len(todo), progress)
+    try:
+        if scheduler is None:
+            for t, g, dest in todo:
+                _record(result, _process_one(op, t, g, dest), bar)
+        else:
+            _run_distributed(op, todo, result, scheduler, n_workers, cluster_kwargs, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return result
+
+
+def _record(result: BatchResult, status: tuple[str, Path, str], bar: Any) -> None:
+    kind, path, msg = status
+    if kind == "done":
+        result.done.append(path)
+    else:
+        result.failed.append((path, msg))
+    if bar is not None:
+        bar.update(1)
+
+
+def _run_distributed(
+    op: Op,
+    todo: list[tuple[Path, Path, Path]],
+    result: BatchResult,
+    scheduler: str,
+    n_workers: int | None,
+    cluster_kwargs: dict[str, Any] | None,
+    bar: Any,
+) -> None:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "scheduler= needs dask.distributed: pip install 'jointfilter[dask]'."
+        ) from exc
+    cluster = None
+    if scheduler == "local":
+        kw: dict[str, Any] = {"host": "127.0.0.1", "dashboard_address": None}
+        if n_workers is not None:
+            kw["n_workers"] = n_workers
+        kw.update(cluster_kwargs or {})
+        if kw.get("processes") is False:  # threads in this process; keep TCP on loopback
+            kw.setdefault("protocol", "tcp://")
+        cluster = LocalCluster(**kw)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futures = [client.submit(_process_one, op, t, g, d, pure=False) for t, g, d in todo]
+        for fut in as_completed(futures):
+            _record(result, fut.result(), bar)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
