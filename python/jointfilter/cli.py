@@ -26,6 +26,95 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    return a.exists() and b.exists() and a.resolve() == b.resolve()
+
+
+def _pairwise(args: argparse.Namespace, op, first: str, second: str) -> int:
+    """Files in, one file out; or two folders of pairs matched by name into a folder."""
+    from . import batch
+
+    a, b, out = Path(getattr(args, first)), Path(getattr(args, second)), Path(args.out)
+    if a.is_dir() or b.is_dir():
+        if not (a.is_dir() and b.is_dir()):
+            raise OSError(f"{first} and {second} must both be files or both be folders")
+        result = batch.run_batch(
+            a, b, out, op, overwrite=args.overwrite, scheduler=args.scheduler, progress=True
+        )
+        print(result.summary())
+        return 0 if result.ok else 1
+    if _same_file(out, a) or _same_file(out, b):
+        raise OSError(f"refusing to overwrite an input file: {out}")
+    if out.exists() and not args.overwrite:
+        raise OSError(f"{out} exists; pass --overwrite to replace it")
+    batch.write_image_atomic(out, op(batch.read_image(a), batch.read_image(b)))
+    print(f"wrote {out}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from .batch import restore_op
+
+    return _pairwise(args, restore_op(args.task), "target", "guide")
+
+
+def _fuse(args: argparse.Namespace) -> int:
+    from .batch import fuse_op
+
+    return _pairwise(args, fuse_op(args.method), "infrared", "visible")
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    import json
+
+    from .batch import read_image
+    from .metrics import fusion_metrics
+
+    scores = fusion_metrics(
+        read_image(args.infrared),
+        read_image(args.visible),
+        read_image(args.fused),
+        metrics=args.metrics.split(",") if args.metrics else None,
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    k: {"value": m.value, "higher_is_better": m.higher_is_better}
+                    for k, m in scores.items()
+                },
+                indent=2,
+            )
+        )
+    else:
+        for name, m in scores.items():
+            direction = "higher" if m.higher_is_better else "lower"
+            print(f"{name:>8}  {m.value:12.6g}  ({direction} is better)")
+    return 0
+
+
+def _video(args: argparse.Namespace) -> int:
+    from .batch import restore_op
+    from .video import process_video
+
+    op = restore_op(args.task) if args.task else None
+    result = process_video(
+        args.target, args.guide, args.out, op=op, radius=args.radius, eps=args.eps, progress=True
+    )
+    print(f"wrote {result.path}: {result.frames} frames, {result.fps:.1f} frames/s")
+    return 0
+
+
+def _add_batch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--out", required=True, help="output file, or folder for folder inputs")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="folders only: a Dask scheduler address, or 'local' for a local cluster",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jointfilter", description="Multi-modal joint image restoration."
@@ -39,6 +128,39 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--width", type=int, default=1024)
     demo.add_argument("--threads", type=int, default=None, help="kernel threads (default: all)")
     demo.set_defaults(func=_demo)
+
+    restore = sub.add_parser("restore", help="restore a target image (or folder) with a guide")
+    restore.add_argument("target")
+    restore.add_argument("guide")
+    restore.add_argument("--task", default=None, help="task name (default: generic restoration)")
+    _add_batch_options(restore)
+    restore.set_defaults(func=_restore)
+
+    fuse = sub.add_parser("fuse", help="fuse an infrared and a visible image (or folders)")
+    fuse.add_argument("infrared")
+    fuse.add_argument("visible")
+    fuse.add_argument("--method", default="guided", choices=["guided", "focus", "cnn"])
+    _add_batch_options(fuse)
+    fuse.set_defaults(func=_fuse)
+
+    metrics = sub.add_parser("metrics", help="fusion metrics of a fused image")
+    metrics.add_argument("infrared")
+    metrics.add_argument("visible")
+    metrics.add_argument("fused")
+    metrics.add_argument("--metrics", default=None, help="comma-separated names (default: all)")
+    metrics.add_argument("--json", action="store_true")
+    metrics.set_defaults(func=_metrics)
+
+    video = sub.add_parser("video", help="filter a video under a guide video or image")
+    video.add_argument("target")
+    video.add_argument("guide", help="guide video, or one guide image for every frame")
+    video.add_argument("-o", "--out", required=True)
+    video.add_argument(
+        "--task", default=None, help="restore task per frame (default: guided filter)"
+    )
+    video.add_argument("--radius", type=int, default=8)
+    video.add_argument("--eps", type=float, default=1e-3)
+    video.set_defaults(func=_video)
     return parser
 
 

@@ -1,0 +1,66 @@
+"""The command line: demo, fuse, metrics, restore on files, input protection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jointfilter import cli
+
+cv2 = pytest.importorskip("cv2")
+
+
+@pytest.fixture
+def pair(tmp_path):
+    rng = np.random.default_rng(0)
+    ir = (rng.random((48, 64)) * 255).astype(np.uint8)
+    vis = (rng.random((48, 64, 3)) * 255).astype(np.uint8)
+    cv2.imwrite(str(tmp_path / "ir.png"), ir)
+    cv2.imwrite(str(tmp_path / "vis.png"), vis)
+    return tmp_path / "ir.png", tmp_path / "vis.png"
+
+
+def test_demo_writes_gallery(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert cli.main(["demo", "--out", str(out), "--height", "96", "--width", "128"]) == 0
+    text = capsys.readouterr().out
+    assert "PSNR before" in text
+    assert "PSNR after" in text
+    for name in ("index.html", "restored.png", "noflash_noisy.png", "flash_guide.png"):
+        assert (out / name).is_file()
+    before = float(text.split("PSNR before:")[1].split("dB")[0])
+    after = float(text.split("PSNR after:")[1].split("dB")[0])
+    assert after > before + 3
+
+
+def test_fuse_and_metrics(pair, tmp_path, capsys):
+    ir, vis = pair
+    out = tmp_path / "fused.png"
+    assert cli.main(["fuse", str(ir), str(vis), "-o", str(out)]) == 0
+    fused = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
+    assert fused.shape == (48, 64, 3)
+    capsys.readouterr()
+    assert cli.main(["metrics", str(ir), str(vis), str(out), "--metrics", "EN,Qabf"]) == 0
+    text = capsys.readouterr().out
+    assert "EN" in text
+    assert "Qabf" in text
+
+
+def test_never_overwrites_inputs_or_outputs(pair, tmp_path, capsys):
+    ir, vis = pair
+    before = ir.read_bytes()
+    assert cli.main(["fuse", str(ir), str(vis), "-o", str(ir)]) == 2
+    assert "refusing to overwrite an input" in capsys.readouterr().err
+    assert ir.read_bytes() == before
+    out = tmp_path / "o.png"
+    out.write_bytes(b"keep")
+    assert cli.main(["fuse", str(ir), str(vis), "-o", str(out)]) == 2
+    assert out.read_bytes() == b"keep"
+
+
+def test_unreadable_input_is_a_clean_error(tmp_path, pair, capsys):
+    _, vis = pair
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    assert cli.main(["fuse", str(bad), str(vis), "-o", str(tmp_path / "f.png")]) == 2
+    assert "cannot read" in capsys.readouterr().err
