@@ -373,8 +373,8 @@ struct GuidedBand {
     double* u;       // 8 x NU x kBlock: planes of the 4 entering and 4 leaving rows of a block
     double* col;     // K1 x (w + 1): running column sums of the last produced row (SoA)
     v4d* snap;       // K1 x (w + 1): column sums of the 4 rows of the group (lanes = rows)
-    v4d* hw;         // K1 x kBlock: window sums of a block (lanes = rows)
-    v4d* abw;        // KAB x kBlock: coefficients of a block (lanes = rows)
+    v4d* hw;         // kBlock x K1: window sums of a block (lanes = rows)
+    v4d* abw;        // kBlock x KAB: coefficients of a block (lanes = rows)
     double* ring;    // ring_rows x KAB x ldr: planar a/b rows
     double* win2;    // KAB x w
     double* outp;    // C x w
@@ -513,7 +513,7 @@ struct GuidedBand {
     void horizontal_group(int k0, int64_t x0, int64_t x1, v4d* state) {
         const int64_t ld = w + 1;
         const v4d* c = snap + k0 * ld;
-        v4d* o = hw + k0 * kBlock;
+        v4d* o = hw + k0;  // hw is [x][K1]: the solve reads one pixel's sums contiguously
         v4d s[G];
         int64_t x = x0;
         if (x0 == 0) {
@@ -521,7 +521,7 @@ struct GuidedBand {
             for (int g = 0; g < G; ++g) s[g] = splat(0.0);
             for (int64_t i = 0; i < init.size; ++i)
                 for (int g = 0; g < G; ++g) s[g] += init.weight[i] * c[g * ld + init.index[i]];
-            for (int g = 0; g < G; ++g) o[g * kBlock] = s[g];
+            for (int g = 0; g < G; ++g) o[g] = s[g];
             x = 1;
         } else {
             for (int g = 0; g < G; ++g) s[g] = state[g];
@@ -532,7 +532,7 @@ struct GuidedBand {
             const int64_t l = job.cols.leave[x] < 0 ? none : job.cols.leave[x];
             for (int g = 0; g < G; ++g) {
                 s[g] += c[g * ld + e] - c[g * ld + l];
-                o[g * kBlock + (x - x0)] = s[g];
+                o[(x - x0) * K1 + g] = s[g];
             }
         }
         for (int g = 0; g < G; ++g) state[g] = s[g];
@@ -544,15 +544,15 @@ struct GuidedBand {
         const v4d eps = splat(job.eps), zero = splat(0.0), one = splat(1.0);
         const double* cnt = job.cols.count + x0;
         for (int64_t x = 0; x < n; ++x) {
-            const v4d* h = hw + x;
+            const v4d* h = hw + x * K1;
             const v4d inv_n = one / (ry * cnt[x]);
             v4d mean[K1];
-            for (int k = 0; k < K1; ++k) mean[k] = h[k * kBlock] * inv_n;
-            v4d* o = abw + x;
+            for (int k = 0; k < K1; ++k) mean[k] = h[k] * inv_n;
+            v4d* o = abw + x * KAB;
             if (CG == 1) {
                 for (int c = 0; c < C; ++c)
                     math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], eps, zero, one,
-                                            o[(2 * c) * kBlock], o[(2 * c + 1) * kBlock]);
+                                            o[2 * c], o[2 * c + 1]);
                 continue;
             }
             const math::ColorInverse<v4d> g = math::color_inverse(mean, eps, zero, one);
@@ -560,7 +560,7 @@ struct GuidedBand {
                 const int b = 9 + 4 * c;
                 v4d ab[4];
                 math::color_coefficients(g, mean[b], mean[b + 1], mean[b + 2], mean[b + 3], ab);
-                for (int i = 0; i < 4; ++i) o[(4 * c + i) * kBlock] = ab[i];
+                for (int i = 0; i < 4; ++i) o[4 * c + i] = ab[i];
             }
         }
     }
@@ -571,15 +571,15 @@ struct GuidedBand {
         for (int j = 0; j < m; ++j) dst[j] = ring_row(rows[j]) + x0;
         const int64_t n4 = n & ~int64_t(3);
         for (int k = 0; k < KAB; ++k) {
-            const v4d* a = abw + k * kBlock;
+            const v4d* a = abw + k;  // abw is [x][KAB]
             for (int64_t x = 0; x < n4; x += 4) {
-                v4d r0 = a[x], r1 = a[x + 1], r2 = a[x + 2], r3 = a[x + 3];
+                v4d r0 = a[x * KAB], r1 = a[(x + 1) * KAB], r2 = a[(x + 2) * KAB], r3 = a[(x + 3) * KAB];
                 transpose4(r0, r1, r2, r3);
                 const v4d r[4] = {r0, r1, r2, r3};
                 for (int j = 0; j < m; ++j) storeu(dst[j] + k * ldr + x, r[j]);
             }
             for (int64_t x = n4; x < n; ++x)
-                for (int j = 0; j < m; ++j) dst[j][k * ldr + x] = a[x][j];
+                for (int j = 0; j < m; ++j) dst[j][k * ldr + x] = a[x * KAB][j];
         }
     }
 
