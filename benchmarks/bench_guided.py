@@ -42,19 +42,16 @@ def _case(size, guide_kind, target_channels, threads):
 
 
 CASES = [
-    (size, guide, tc, thr)
-    for size in SIZES
-    for guide in GUIDES
-    for tc in (1, 3)
-    for thr in (1, 2)
+    (size, guide, tc, thr) for size in SIZES for guide in GUIDES for tc in (1, 3) for thr in (1, 2)
 ]
 IDS = [_case(*c) for c in CASES]
 
 
 @pytest.mark.parametrize("api", ["function", "object"])
 @pytest.mark.parametrize(("size", "guide_kind", "target_channels", "threads"), CASES, ids=IDS)
-def test_jointfilter(benchmark, frames, pinned_threads, size, guide_kind, target_channels,
-                     threads, api):
+def test_jointfilter(
+    benchmark, frames, pinned_threads, size, guide_kind, target_channels, threads, api
+):
     pinned_threads(threads)
     guide = frames(size, GUIDES[guide_kind], "astronaut")
     target = frames(size, target_channels, "coffee")
@@ -62,12 +59,20 @@ def test_jointfilter(benchmark, frames, pinned_threads, size, guide_kind, target
     benchmark.group = _case(size, guide_kind, target_channels, threads)
     benchmark.extra_info.update(api=api, threads=threads, library="jointfilter")
     if api == "function":
+
         def run():
-            return jf.guided_filter(target, guide, radius=RADIUS, eps=EPS, border="symmetric",
-                                    out=out)
+            return jf.guided_filter(
+                target, guide, radius=RADIUS, eps=EPS, border="symmetric", out=out
+            )
     else:
-        f = jf.GuidedFilter(target.shape, np.float32, guide_channels=GUIDES[guide_kind],
-                            radius=RADIUS, eps=EPS, border="symmetric")
+        f = jf.GuidedFilter(
+            target.shape,
+            np.float32,
+            guide_channels=GUIDES[guide_kind],
+            radius=RADIUS,
+            eps=EPS,
+            border="symmetric",
+        )
         f.set_guide(guide)
 
         def run():
@@ -85,8 +90,9 @@ def test_jointfilter(benchmark, frames, pinned_threads, size, guide_kind, target
 
 @pytest.mark.opencv
 @pytest.mark.parametrize(("size", "guide_kind", "target_channels", "threads"), CASES, ids=IDS)
-def test_opencv_baseline(benchmark, frames, pinned_threads, size, guide_kind, target_channels,
-                         threads):
+def test_opencv_baseline(
+    benchmark, frames, pinned_threads, size, guide_kind, target_channels, threads
+):
     cv2 = pytest.importorskip("cv2")
     if not hasattr(cv2, "ximgproc"):
         pytest.skip("cv2.ximgproc missing (opencv-contrib-python-headless)")
@@ -94,8 +100,7 @@ def test_opencv_baseline(benchmark, frames, pinned_threads, size, guide_kind, ta
     guide = frames(size, GUIDES[guide_kind], "astronaut")
     target = frames(size, target_channels, "coffee")
     benchmark.group = _case(size, guide_kind, target_channels, threads)
-    benchmark.extra_info.update(api="cv2.ximgproc.guidedFilter", threads=threads,
-                                library="opencv")
+    benchmark.extra_info.update(api="cv2.ximgproc.guidedFilter", threads=threads, library="opencv")
 
     def run():
         return cv2.ximgproc.guidedFilter(guide, target, RADIUS, EPS)

@@ -82,8 +82,11 @@ def natural_frame(shape: tuple[int, int], channels: int, name: str) -> np.ndarra
     if channels == 1:
         img = img.mean(axis=2, keepdims=True)
     h, w = shape
-    img = np.pad(img, ((0, max(0, h - img.shape[0])), (0, max(0, w - img.shape[1])), (0, 0)),
-                 mode="symmetric")[:h, :w]
+    img = np.pad(
+        img,
+        ((0, max(0, h - img.shape[0])), (0, max(0, w - img.shape[1])), (0, 0)),
+        mode="symmetric",
+    )[:h, :w]
     return np.ascontiguousarray(img[:, :, 0] if channels == 1 else img, dtype=np.float32)
 
 
@@ -96,13 +99,15 @@ def measure(cv2, size: str, kind: str, threads: int, repeat: int) -> Row:
     cv2.setNumThreads(threads)
     out_fn = np.empty_like(target)
     out_obj = np.empty_like(target)
-    obj = jf.GuidedFilter(target.shape, np.float32, guide_channels=gc, radius=RADIUS, eps=EPS,
-                          border="symmetric")
+    obj = jf.GuidedFilter(
+        target.shape, np.float32, guide_channels=gc, radius=RADIUS, eps=EPS, border="symmetric"
+    )
     obj.set_guide(guide)
     calls = {
         "cv": lambda: cv2.ximgproc.guidedFilter(guide, target, RADIUS, EPS),
-        "fn": lambda: jf.guided_filter(target, guide, radius=RADIUS, eps=EPS,
-                                       border="symmetric", out=out_fn),
+        "fn": lambda: jf.guided_filter(
+            target, guide, radius=RADIUS, eps=EPS, border="symmetric", out=out_fn
+        ),
         "obj": lambda: obj(target, out=out_obj),
     }
     for call in calls.values():  # warm-up: scratch sized, pages touched, pools started
@@ -111,21 +116,30 @@ def measure(cv2, size: str, kind: str, threads: int, repeat: int) -> Row:
     times: dict[str, list[float]] = {k: [] for k in calls}
     order = list(calls)
     for i in range(repeat):
-        for name in order[i % 3:] + order[: i % 3]:  # rotate who goes first
+        for name in order[i % 3 :] + order[: i % 3]:  # rotate who goes first
             t0 = time.perf_counter()
             calls[name]()
             times[name].append(time.perf_counter() - t0)
 
     # accuracy, outside the timed region: [0, 255]-scaled data (see module docstring)
     g255, t255 = guide * np.float32(255), target * np.float32(255)
-    ours = jf.guided_filter(t255, g255, radius=RADIUS, eps=EPS, border="symmetric",
-                            data_range=255)
+    ours = jf.guided_filter(t255, g255, radius=RADIUS, eps=EPS, border="symmetric", data_range=255)
     theirs = cv2.ximgproc.guidedFilter(g255, t255, RADIUS, EPS * 255.0**2)
     diff = float(np.abs(ours.astype(np.float64) - theirs).max() / 255.0)
 
     med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-    return Row(size, kind, threads, med["cv"], med["fn"], med["obj"],
-               shape[0] * shape[1] / 1e6, diff, obj.scratch_nbytes, target.nbytes)
+    return Row(
+        size,
+        kind,
+        threads,
+        med["cv"],
+        med["fn"],
+        med["obj"],
+        shape[0] * shape[1] / 1e6,
+        diff,
+        obj.scratch_nbytes,
+        target.nbytes,
+    )
 
 
 def allocator_note() -> str:
@@ -174,23 +188,32 @@ def run_child(argv: list[str], tuned: bool) -> list[dict]:
         env.update(MALLOC_ENV)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "rows.json")
-        subprocess.run([sys.executable, os.path.abspath(__file__), *argv, "--json-out", path],
-                       env=env, check=True)
+        subprocess.run(
+            [sys.executable, os.path.abspath(__file__), *argv, "--json-out", path],
+            env=env,
+            check=True,
+        )
         with open(path) as fh:
             return json.load(fh)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="720p,1080p,4k",
-                        help="comma-separated subset of " + ",".join(SIZES))
+    parser.add_argument(
+        "--sizes", default="720p,1080p,4k", help="comma-separated subset of " + ",".join(SIZES)
+    )
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--repeat", type=int, default=15, help="timed calls per library")
-    parser.add_argument("--kinds", default=",".join(KINDS),
-                        help="comma-separated subset of " + ",".join(KINDS)
-                        + " (guide kind - target channels)")
-    parser.add_argument("--both-allocators", action="store_true",
-                        help="run with and without the page-fault-free malloc settings")
+    parser.add_argument(
+        "--kinds",
+        default=",".join(KINDS),
+        help="comma-separated subset of " + ",".join(KINDS) + " (guide kind - target channels)",
+    )
+    parser.add_argument(
+        "--both-allocators",
+        action="store_true",
+        help="run with and without the page-fault-free malloc settings",
+    )
     parser.add_argument("--json-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
@@ -204,26 +227,39 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--kinds: unknown case {k!r}; choose from {', '.join(KINDS)}")
 
     if args.both_allocators:
-        child = ["--sizes", ",".join(sizes), "--threads", ",".join(map(str, threads)),
-                 "--repeat", str(args.repeat), "--kinds", ",".join(kinds)]
+        child = [
+            "--sizes",
+            ",".join(sizes),
+            "--threads",
+            ",".join(map(str, threads)),
+            "--repeat",
+            str(args.repeat),
+            "--kinds",
+            ",".join(kinds),
+        ]
         tuned = [Row(**d) for d in run_child(child, tuned=True)]
         default = [Row(**d) for d in run_child(child, tuned=False)]
         print()
         print("### OpenCV/ours ratio: page-fault-free vs default allocator (function path)")
         print()
-        print("| size | guide-target | thr | ratio (no page faults) | ratio (default malloc) "
-              "| OpenCV ms tuned / default | ours fn ms tuned / default |")
+        print(
+            "| size | guide-target | thr | ratio (no page faults) | ratio (default malloc) "
+            "| OpenCV ms tuned / default | ours fn ms tuned / default |"
+        )
         print("|---|---|--:|--:|--:|--:|--:|")
         for a, b in zip(tuned, default, strict=True):
-            print(f"| {a.size} | {a.kind} | {a.threads} | {a.ratio_fn:.2f}x | {b.ratio_fn:.2f}x "
-                  f"| {a.cv_ms:.1f} / {b.cv_ms:.1f} | {a.fn_ms:.1f} / {b.fn_ms:.1f} |")
+            print(
+                f"| {a.size} | {a.kind} | {a.threads} | {a.ratio_fn:.2f}x | {b.ratio_fn:.2f}x "
+                f"| {a.cv_ms:.1f} / {b.cv_ms:.1f} | {a.fn_ms:.1f} / {b.fn_ms:.1f} |"
+            )
         return 0
 
     import cv2
 
     if not hasattr(cv2, "ximgproc"):
-        print("cv2.ximgproc is missing: pip install opencv-contrib-python-headless",
-              file=sys.stderr)
+        print(
+            "cv2.ximgproc is missing: pip install opencv-contrib-python-headless", file=sys.stderr
+        )
         return 2
     before = jf.get_num_threads()
     rows = []
@@ -237,8 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         jf.set_num_threads(before)
     print()
     print(f"Environment: {environment()}")
-    print(f"Parameters: float32 [0, 1] natural frames, radius {RADIUS}, eps {EPS}, "
-          f"border='symmetric', {args.repeat} interleaved calls each, medians.")
+    print(
+        f"Parameters: float32 [0, 1] natural frames, radius {RADIUS}, eps {EPS}, "
+        f"border='symmetric', {args.repeat} interleaved calls each, medians."
+    )
     print("max abs diff: on the same frames scaled to [0, 255] (eps x 255^2), / 255.")
     print()
     print(markdown(rows, f"guided filter: jointfilter vs cv2.ximgproc ({allocator_note()})"))

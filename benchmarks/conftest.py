@@ -37,8 +37,9 @@ def natural_frame(size: str, channels: int, name: str) -> np.ndarray:
         img = np.repeat(img[:, :, None], 3, axis=2)
     img = img[:, :, :channels] if channels == 3 else img.mean(axis=2, keepdims=True)
     reps = (-(-h // img.shape[0]) + 1, -(-w // img.shape[1]) + 1)
-    img = np.pad(img, ((0, reps[0] * img.shape[0]), (0, reps[1] * img.shape[1]), (0, 0)),
-                 mode="symmetric")[:h, :w]
+    img = np.pad(
+        img, ((0, reps[0] * img.shape[0]), (0, reps[1] * img.shape[1]), (0, 0)), mode="symmetric"
+    )[:h, :w]
     out = np.ascontiguousarray(img[:, :, 0] if channels == 1 else img, dtype=np.float32)
     out.flags.writeable = False
     return out
@@ -73,10 +74,17 @@ def pinned_threads():
 
 def _git_sha() -> str:
     try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-            text=True, check=False, timeout=10,
-        ).stdout.strip() or "unknown"
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"],
+                cwd=Path(__file__).parent,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=10,
+            ).stdout.strip()
+            or "unknown"
+        )
     except OSError:
         return "unknown"
 

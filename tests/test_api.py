@@ -150,8 +150,13 @@ def test_bad_output_dtype_rejected(pair):
 
 @pytest.mark.parametrize(
     ("radius", "match"),
-    [(-1, "radius must be >= 0"), (2.0, "radius must be an int"), (True, "radius must be an int"),
-     ("3", "radius must be an int"), (None, "radius must be an int")],
+    [
+        (-1, "radius must be >= 0"),
+        (2.0, "radius must be an int"),
+        (True, "radius must be an int"),
+        ("3", "radius must be an int"),
+        (None, "radius must be an int"),
+    ],
     ids=["negative", "float", "bool", "str", "None"],
 )
 def test_bad_radius_rejected(pair, radius, match):
@@ -171,7 +176,8 @@ def test_numpy_integer_radius_accepted(pair):
 
 
 @pytest.mark.parametrize(
-    "eps", [0.0, -1e-3, float("nan"), float("inf"), -float("inf"), True, "1e-3", None],
+    "eps",
+    [0.0, -1e-3, float("nan"), float("inf"), -float("inf"), True, "1e-3", None],
     ids=["zero", "negative", "nan", "inf", "-inf", "bool", "str", "None"],
 )
 def test_bad_eps_rejected(pair, eps):

@@ -21,8 +21,9 @@ from jointfilter import _reference as ref
 
 cv2 = pytest.importorskip("cv2")
 if not hasattr(cv2, "ximgproc"):
-    pytest.skip("cv2.ximgproc missing (install opencv-contrib-python-headless)",
-                allow_module_level=True)
+    pytest.skip(
+        "cv2.ximgproc missing (install opencv-contrib-python-headless)", allow_module_level=True
+    )
 
 pytestmark = pytest.mark.opencv
 

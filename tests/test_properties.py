@@ -48,8 +48,14 @@ def _images(seed, h, w, target_channels, guide_channels, dtype=np.float32):
 
 @SETTINGS
 @given(
-    h=sizes, w=sizes, radius=radii, eps=eps_values, border=borders, gc=guide_channel_counts,
-    seed=seeds, subsample=st.integers(1, 3),
+    h=sizes,
+    w=sizes,
+    radius=radii,
+    eps=eps_values,
+    border=borders,
+    gc=guide_channel_counts,
+    seed=seeds,
+    subsample=st.integers(1, 3),
     value=st.floats(-1e3, 1e3, allow_nan=False, width=32),
 )
 def test_constant_target_gives_constant_output(
@@ -57,15 +63,22 @@ def test_constant_target_gives_constant_output(
 ):
     _, guide = _images(seed, h, w, 1, gc)
     target = np.full((h, w), value, np.float32)
-    out = jf.guided_filter(target, guide, radius=radius, eps=eps, border=border,
-                           subsample=subsample)
+    out = jf.guided_filter(
+        target, guide, radius=radius, eps=eps, border=border, subsample=subsample
+    )
     np.testing.assert_allclose(out, target, rtol=RTOL, atol=ATOL * max(1.0, abs(value)))
 
 
 @SETTINGS
 @given(
-    h=sizes, w=sizes, radius=radii, eps=eps_values, border=borders, gc=guide_channel_counts,
-    seed=seeds, value=st.integers(0, 255),
+    h=sizes,
+    w=sizes,
+    radius=radii,
+    eps=eps_values,
+    border=borders,
+    gc=guide_channel_counts,
+    seed=seeds,
+    value=st.integers(0, 255),
 )
 def test_constant_uint8_target_is_returned_exactly(h, w, radius, eps, border, gc, seed, value):
     _, guide = _images(seed, h, w, 1, gc, np.uint8)
@@ -76,7 +89,12 @@ def test_constant_uint8_target_is_returned_exactly(h, w, radius, eps, border, gc
 
 @SETTINGS
 @given(
-    h=sizes, w=sizes, radius=radii, eps=eps_values, border=borders, gc=guide_channel_counts,
+    h=sizes,
+    w=sizes,
+    radius=radii,
+    eps=eps_values,
+    border=borders,
+    gc=guide_channel_counts,
     seed=seeds,
     a=st.floats(-4, 4, allow_nan=False).filter(lambda x: abs(x) > 1e-3),
     b=st.floats(-10, 10, allow_nan=False),
@@ -92,8 +110,15 @@ def test_affine_equivariance_in_target(h, w, radius, eps, border, gc, seed, a, b
 
 @SETTINGS
 @given(
-    h=sizes, w=sizes, radius=radii, eps=eps_values, border=borders, gc=guide_channel_counts,
-    seed=seeds, channels=st.integers(2, 4), subsample=st.integers(1, 3),
+    h=sizes,
+    w=sizes,
+    radius=radii,
+    eps=eps_values,
+    border=borders,
+    gc=guide_channel_counts,
+    seed=seeds,
+    channels=st.integers(2, 4),
+    subsample=st.integers(1, 3),
 )
 def test_channels_equal_separate_runs(h, w, radius, eps, border, gc, seed, channels, subsample):
     target, guide = _images(seed, h, w, channels, gc)
@@ -106,8 +131,15 @@ def test_channels_equal_separate_runs(h, w, radius, eps, border, gc, seed, chann
 
 @SETTINGS
 @given(
-    h=sizes, w=sizes, radius=st.integers(0, 12), eps=eps_values, border=borders,
-    gc=guide_channel_counts, seed=seeds, tc=st.integers(1, 4), subsample=st.integers(1, 3),
+    h=sizes,
+    w=sizes,
+    radius=st.integers(0, 12),
+    eps=eps_values,
+    border=borders,
+    gc=guide_channel_counts,
+    seed=seeds,
+    tc=st.integers(1, 4),
+    subsample=st.integers(1, 3),
     dtype=st.sampled_from([np.uint8, np.uint16, np.float32]),
 )
 def test_object_equals_function(h, w, radius, eps, border, gc, seed, tc, subsample, dtype):
@@ -124,9 +156,16 @@ def test_object_equals_function(h, w, radius, eps, border, gc, seed, tc, subsamp
 
 @SETTINGS
 @given(
-    radius=st.integers(1, 5), extra=st.integers(0, 120), w=st.integers(1, 48),
-    eps=eps_values, border=borders, gc=guide_channel_counts, seed=seeds,
-    tc=st.integers(1, 3), subsample=st.integers(1, 2), threads=st.integers(2, 4),
+    radius=st.integers(1, 5),
+    extra=st.integers(0, 120),
+    w=st.integers(1, 48),
+    eps=eps_values,
+    border=borders,
+    gc=guide_channel_counts,
+    seed=seeds,
+    tc=st.integers(1, 3),
+    subsample=st.integers(1, 2),
+    threads=st.integers(2, 4),
 )
 def test_one_thread_equals_n_threads_bit_identical(
     radius, extra, w, eps, border, gc, seed, tc, subsample, threads
@@ -155,7 +194,12 @@ def test_one_thread_equals_n_threads_bit_identical(
 
 @SETTINGS
 @given(
-    h=sizes, w=sizes, radius=radii, border=borders, gc=guide_channel_counts, seed=seeds,
+    h=sizes,
+    w=sizes,
+    radius=radii,
+    border=borders,
+    gc=guide_channel_counts,
+    seed=seeds,
 )
 def test_large_eps_tends_to_double_box_mean(h, w, radius, border, gc, seed):
     # eps -> inf: a -> 0, b -> B[p], q -> B[B[p]] (the mean of the window means).
@@ -167,8 +211,14 @@ def test_large_eps_tends_to_double_box_mean(h, w, radius, border, gc, seed):
 
 @SETTINGS
 @given(
-    h=sizes, w=sizes, radius=radii, eps=eps_values, gc=guide_channel_counts, seed=seeds,
-    axis=st.sampled_from([0, 1, (0, 1)]), border=st.sampled_from(["symmetric", *BORDERS]),
+    h=sizes,
+    w=sizes,
+    radius=radii,
+    eps=eps_values,
+    gc=guide_channel_counts,
+    seed=seeds,
+    axis=st.sampled_from([0, 1, (0, 1)]),
+    border=st.sampled_from(["symmetric", *BORDERS]),
 )
 def test_flips_commute_with_filter(h, w, radius, eps, gc, seed, axis, border):
     # Every border rule is mirror-symmetric; "symmetric" (OpenCV's) is the one the issue names,

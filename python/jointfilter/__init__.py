@@ -35,12 +35,13 @@ __all__ = [
     "guided_filter",
     "max_filter",
     "min_filter",
+    "restore",
     "set_num_threads",
 ]
 
-_LAZY_SUBMODULES = ("metrics", "models", "dask", "cli", "fusion")
+_LAZY_SUBMODULES = ("metrics", "models", "dask", "cli", "fusion", "restoration", "batch", "video")
 # functions that live in lazily imported subpackages: name -> (module, attribute)
-_LAZY_FUNCTIONS = {"fuse": (".fusion", "fuse")}
+_LAZY_FUNCTIONS = {"fuse": (".fusion", "fuse"), "restore": (".restoration", "restore")}
 
 
 def __getattr__(name: str) -> Any:

@@ -106,7 +106,10 @@ def check_image_shape(arr: np.ndarray, name: str, max_channels: int) -> int:
 def core_ready(arr: np.ndarray) -> np.ndarray:
     """Array the compiled core can read: core dtype, contiguous pixels, positive row stride."""
     if arr.dtype not in CORE_DTYPES:
-        arr = arr.astype(np.float32)
+        # float64 beyond float32's range becomes inf, which the kernels then report as a
+        # NonFiniteError naming the argument; numpy's overflow warning would only add noise
+        with np.errstate(over="ignore"):
+            arr = arr.astype(np.float32)
     if not _rows_ok(arr):
         arr = np.ascontiguousarray(arr)
     return arr

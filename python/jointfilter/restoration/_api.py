@@ -1,0 +1,389 @@
+"""``restore()``: validation, parameter resolution and dtype handling around the tasks."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .. import _validate as v
+from ..errors import NonFiniteError, ParameterError, ShapeError
+from ._common import from_unit, luminance, scaled_radius, to_unit
+from ._noise import estimate_noise
+from ._tasks import TASK_FUNCTIONS
+
+__all__ = ["PRESETS", "TASKS", "preset_table", "restore"]
+
+#: the task names accepted by :func:`restore` (``None`` is the generic restoration)
+TASKS: tuple[str, ...] = (
+    "flash_denoise",
+    "flash_deblur",
+    "nir_dehaze",
+    "day_night",
+    "structure_transfer",
+    "depth_upsample",
+)
+
+#: Preset parameters per task. Values of keys ending in ``radius`` are for a 512-pixel short
+#: side and are scaled linearly with the image (an override is used as given). ``"auto"``
+#: values are resolved from the data (see ``docs/restore.md``). eps values are in [0, 1]**2
+#: units, i.e. relative to the data range.
+PRESETS: dict[str | None, dict[str, Any]] = {
+    None: {
+        "method": "gf",
+        "radius": "auto",
+        "eps": "auto",
+        "radii": (2, 4, 8, 12),
+        "eps_list": (1e-4, 1e-3, 1e-2),
+        "lam": 1.0,
+        "iterations": 5,
+        "min_sigma": 0.002,
+    },
+    "flash_denoise": {
+        "guide_mode": "color",
+        "radius": 8,
+        "eps": "auto",
+        "n_diffusion": 1,
+        "n_residual": 2,
+        "relight_radius": 32,
+        "blend_radius": 2,
+        "subsample": 1,
+    },
+    "flash_deblur": {
+        "radius": 4,
+        "eps": 1e-4,
+        "blur_radius": "auto",
+        "max_blur_radius": 4,
+    },
+    "nir_dehaze": {
+        "patch_radius": 7,
+        "radius": 28,
+        "eps": 1e-3,
+        "omega": 0.95,
+        "t0": 0.1,
+        "refine": "gf",
+        "nir_detail": 0.0,
+        "detail_radius": 8,
+        "subsample": 1,
+    },
+    "day_night": {
+        "radius": 8,
+        "eps": 1e-2,
+        "delta": 0.02,
+        "strength": 1.0,
+        "detail": "rgb",
+        "subsample": 1,
+    },
+    "structure_transfer": {
+        "radius": 6,
+        "eps": 1e-2,
+        "strength": 1.0,
+        "gain": "auto",
+        "guided_base": True,
+        "subsample": 1,
+    },
+    "depth_upsample": {
+        "guide_mode": "color",
+        "radius": "auto",
+        "eps": 1e-4,
+        "iterations": 2,
+        "snap_radius": "auto",
+        "snap_threshold": 0.05,
+    },
+}
+
+_COMMON_KEYS = ("data_range", "guide_range")
+_CHOICES: dict[str, tuple[Any, ...]] = {
+    "method": ("gf", "msjf", "wgif", "gdgif"),
+    "guide_mode": ("color", "gray"),
+    "refine": ("gf", "msjf"),
+    "detail": ("rgb", "luma"),
+}
+
+
+def preset_table() -> str:
+    """The presets as a Markdown table (task, parameter, default).
+
+    Returns
+    -------
+    str
+        One row per (task, parameter); radii are at a 512-pixel short side.
+    """
+    rows = ["| task | parameter | default |", "|---|---|---|"]
+    for task, params in PRESETS.items():
+        for key, value in params.items():
+            rows.append(f"| {task if task else 'None (generic)'} | {key} | {value!r} |")
+    return "\n".join(rows)
+
+
+def _task_name(task: Any) -> str | None:
+    if task is None or (isinstance(task, str) and task in TASKS):
+        return task
+    names = ", ".join(repr(t) for t in TASKS)
+    raise ParameterError(
+        f"task must be None (generic restoration) or one of {names}; got {v.describe(task)}."
+    )
+
+
+def _check_guide(g: np.ndarray, task: str | None) -> None:
+    if g.ndim == 3 and g.shape[2] == 4 and g.shape[0] > 4:
+        raise ShapeError(
+            f"guide must have 1 or 3 channels; got shape {g.shape}. For an RGBA guide drop the "
+            "alpha channel: guide[..., :3]."
+        )
+    ch = v.check_image_shape(g, "guide", 3)
+    if ch == 2:
+        raise ShapeError(
+            f"guide must have 1 or 3 channels; got shape {g.shape}. Pass one channel or RGB."
+        )
+
+
+def _check_sizes(t: np.ndarray, g: np.ndarray, task: str | None) -> int:
+    th, tw = t.shape[:2]
+    gh, gw = g.shape[:2]
+    if task == "depth_upsample":
+        fy, fx = gh // max(th, 1), gw // max(tw, 1)
+        ok = fy >= 1 and fy == fx and gh - fy * th < fy and gw - fx * tw < fx
+        if not ok:
+            raise ShapeError(
+                f"depth_upsample needs a guide whose size is an integer factor f of the depth's, "
+                f"the same along both axes (f*h <= H < f*(h+1), likewise for W); got depth "
+                f"{(th, tw)} and guide {(gh, gw)}. Crop the guide to f*h x f*w or pass a depth "
+                "map of the matching low resolution."
+            )
+        return fy
+    if (th, tw) != (gh, gw):
+        raise ShapeError(
+            f"guide must have the height and width of target {(th, tw)}; got {(gh, gw)}. "
+            "Resize or crop the guide so the two images are registered pixel for pixel "
+            "(only task='depth_upsample' takes a smaller target)."
+        )
+    return 1
+
+
+def _check_task_channels(t: np.ndarray, g: np.ndarray, task: str | None) -> np.ndarray:
+    tc = 1 if t.ndim == 2 else t.shape[2]
+    gc = 1 if g.ndim == 2 else g.shape[2]
+    if task == "nir_dehaze":
+        if tc != 3:
+            raise ShapeError(
+                f"nir_dehaze needs the hazy colour image as target, shape (H, W, 3); got shape "
+                f"{t.shape}. The dark-channel prior needs three colour channels; pass the RGB "
+                "image as target and the near-infrared image as guide."
+            )
+        if gc == 3:
+            if not (
+                np.array_equal(g[:, :, 0], g[:, :, 1]) and np.array_equal(g[:, :, 0], g[:, :, 2])
+            ):
+                raise ShapeError(
+                    f"nir_dehaze needs a single-channel near-infrared guide, shape (H, W); got "
+                    f"a colour image of shape {g.shape}. Pass the NIR frame (if it is stored "
+                    "as three identical channels, pass guide[..., 0])."
+                )
+            g = g[:, :, 0]
+    if task == "depth_upsample" and tc != 1:
+        raise ShapeError(
+            f"depth_upsample needs a single-channel depth map as target, shape (h, w); got "
+            f"shape {t.shape}. Pass the depth as target and the RGB (or gray) image as guide."
+        )
+    if task in ("flash_denoise", "flash_deblur", "day_night") and gc == 1 and tc == 3:
+        pass  # a gray guide serves every channel
+    return g
+
+
+def _resolve(
+    task: str | None,
+    t: np.ndarray,
+    g: np.ndarray,
+    sigma: float,
+    factor: int,
+    overrides: dict[str, Any],
+) -> dict[str, Any]:
+    preset = copy.deepcopy(PRESETS[task])
+    allowed = set(preset) | set(_COMMON_KEYS)
+    unknown = sorted(set(overrides) - allowed)
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))} for task {task!r}; valid "
+            f"ones: {', '.join(sorted(allowed))}."
+        )
+    shape = g.shape[:2]
+    p: dict[str, Any] = {}
+    for key, value in preset.items():
+        if key in overrides:
+            p[key] = overrides[key]
+            continue
+        if key.endswith("radius") and isinstance(value, int) and not isinstance(value, bool):
+            p[key] = scaled_radius(value, shape, minimum=1 if value > 0 else 0)
+        else:
+            p[key] = value
+    # data-driven values
+    if task is None:
+        if "radii" not in overrides:
+            p["radii"] = sorted({scaled_radius(r, shape) for r in p["radii"]})
+        p["radii"] = list(p["radii"])
+        p["eps_list"] = list(p["eps_list"])
+        if p["method"] != "gf" or "radius" in overrides or "eps" in overrides:
+            # a fixed filter: no SURE search
+            if p["radius"] == "auto":
+                p["radius"] = scaled_radius(3.0 + 40.0 * sigma, shape)
+            if p["eps"] == "auto":
+                p["eps"] = float(min(max(0.2 * sigma * sigma, 1e-4), 0.05))
+            p["radii"] = [p["radius"]]
+            p["eps_list"] = [p["eps"]]
+    if task == "flash_denoise" and p["eps"] == "auto":
+        p["eps"] = float(min(max(0.5 * sigma * sigma, 1e-5), 0.01))
+    if task == "depth_upsample":
+        if p["radius"] == "auto":
+            p["radius"] = max(2, factor)
+        if p["snap_radius"] == "auto":
+            p["snap_radius"] = factor if factor > 1 else 0
+    _validate_params(p)
+    p["noise_sigma"] = round(sigma, 6)
+    return p
+
+
+def _validate_params(p: dict[str, Any]) -> None:
+    for key, value in p.items():
+        if key in _CHOICES:
+            if value not in _CHOICES[key]:
+                opts = ", ".join(map(repr, _CHOICES[key]))
+                raise ParameterError(f"{key} must be one of {opts}; got {v.describe(value)}.")
+        elif key.endswith("radius") or key in (
+            "iterations",
+            "n_diffusion",
+            "n_residual",
+            "subsample",
+        ):
+            if value == "auto":
+                continue
+            v.check_radius(value, key)
+            if key == "subsample" and value < 1:
+                raise ParameterError("subsample must be an int >= 1; got 0.")
+        elif key in ("eps", "delta", "lam", "omega", "t0", "min_sigma", "snap_threshold"):
+            if value != "auto":
+                v.check_positive_float(value, key)
+        elif key == "radii":
+            for r in value:
+                v.check_radius(r, "radii")
+        elif key == "eps_list":
+            for e in value:
+                v.check_positive_float(e, "eps_list")
+        elif key in ("strength", "nir_detail"):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise ParameterError(f"{key} must be a finite number; got {v.describe(value)}.")
+        elif key == "gain" and value != "auto":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ParameterError(f"gain must be 'auto' or a number; got {v.describe(value)}.")
+
+
+def restore(
+    target: NDArray[Any],
+    guide: NDArray[Any],
+    task: str | None = None,
+    *,
+    return_params: bool = False,
+    **overrides: Any,
+) -> NDArray[Any] | tuple[NDArray[Any], dict[str, Any]]:
+    """Restore `target` under the guidance of a registered image of another modality.
+
+    Parameters
+    ----------
+    target : ndarray, shape (H, W) or (H, W, C), C <= 4
+        Image to restore: uint8, uint16 or float (float data in [0, 1] unless
+        ``data_range=`` is given). For ``depth_upsample`` a low-resolution depth ``(h, w)``.
+    guide : ndarray, shape (H, W) or (H, W, 3)
+        Registered guide (flash, NIR, day image, foreground, RGB), any supported dtype.
+        Same height and width as the target, except for ``depth_upsample`` where
+        ``H = f*h`` (up to ``f - 1`` extra rows/columns) for an integer factor ``f``.
+    task : str or None
+        ``"flash_denoise"``, ``"flash_deblur"``, ``"nir_dehaze"``, ``"day_night"``,
+        ``"structure_transfer"``, ``"depth_upsample"``, or ``None`` for the generic
+        noise-driven joint restoration.
+    return_params : bool
+        Also return the effective parameters (after scaling and data-driven choices).
+    **overrides
+        Parameters of the task's preset (see :data:`PRESETS` / :func:`preset_table`), used as
+        given, plus ``data_range`` (target) and ``guide_range`` (guide) for float data not in
+        [0, 1]. ``structure_transfer`` takes ``strength`` (detail gain, default 1).
+
+    Returns
+    -------
+    ndarray or (ndarray, dict)
+        The restored image in the target's dtype (guide's size for ``depth_upsample``); with
+        ``return_params=True`` also the parameter dict.
+
+    Raises
+    ------
+    ParameterError
+        Unknown task (the message lists the valid ones), unknown or invalid parameters.
+    ShapeError
+        Mismatched sizes, wrong channel counts, a guide that cannot serve the task.
+    DTypeError
+        Unsupported dtypes.
+    NonFiniteError
+        NaN or Inf in an input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from jointfilter import restore
+    >>> flash = np.random.default_rng(1).random((64, 64, 3), dtype=np.float32)
+    >>> noflash = (0.3 * flash).astype(np.float32)
+    >>> restore(noflash, flash, "flash_denoise").shape
+    (64, 64, 3)
+    """
+    task = _task_name(task)
+    t = v.as_array(target, "target")
+    g = v.as_array(guide, "guide")
+    v.check_dtype(t, "target")
+    v.check_dtype(g, "guide")
+    v.check_image_shape(t, "target", 4)
+    _check_guide(g, task)
+    factor = _check_sizes(t, g, task)
+    g = _check_task_channels(t, g, task)
+    if min(t.shape[:2]) < 3 or min(g.shape[:2]) < 3:
+        raise ShapeError(
+            f"target and guide must be at least 3x3 pixels; got {t.shape} and {g.shape}."
+        )
+    for name, arr in (("target", t), ("guide", g)):
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise NonFiniteError(
+                f"{name} contains NaN or Inf; replace them first, e.g. np.nan_to_num({name})."
+            )
+    t_range = overrides.pop("data_range", None)
+    g_range = overrides.pop("guide_range", None)
+    t_range = v.check_data_range(t_range, t.dtype)
+    g_range = v.check_data_range(g_range, g.dtype)
+    tf = to_unit(t, t_range)
+    gf = to_unit(g, g_range)
+    if gf.ndim == 3 and gf.shape[2] == 1:
+        gf = gf[:, :, 0]
+    squeeze = tf.ndim == 3 and tf.shape[2] == 1
+    if squeeze:
+        tf = tf[:, :, 0]
+    if float(np.ptp(luminance(gf))) == 0.0:
+        raise ShapeError(
+            "guide is constant: it carries no structure to guide the restoration. Pass the "
+            "registered image of the other modality (flash, NIR, day, foreground or RGB)."
+        )
+    sigma = estimate_noise(tf)
+    params = _resolve(task, tf, gf, sigma, factor, overrides)
+    if task == "depth_upsample":
+        fh, fw = factor * tf.shape[0], factor * tf.shape[1]
+        gf = np.ascontiguousarray(gf[:fh, :fw])
+    result = TASK_FUNCTIONS[task](np.ascontiguousarray(tf), np.ascontiguousarray(gf), params)
+    if squeeze:
+        result = result[:, :, None]
+    out = from_unit(result, t.dtype, t_range)
+    params = {"task": task, **params}
+    if task == "depth_upsample":
+        params["factor"] = factor
+    return (out, params) if return_params else out

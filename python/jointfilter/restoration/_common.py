@@ -1,0 +1,96 @@
+"""Shared helpers of :mod:`jointfilter.restoration`: float conversion, luminance, resampling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .. import box_filter
+from .._validate import default_data_range
+
+__all__ = [
+    "REFERENCE_SIZE",
+    "bilinear_resize",
+    "box_mean",
+    "from_unit",
+    "luminance",
+    "scaled_radius",
+    "to_unit",
+]
+
+F32 = NDArray[np.float32]
+
+#: short side (pixels) at which the presets' base radii apply; radii scale linearly with it
+REFERENCE_SIZE = 512
+
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def scaled_radius(base: float, shape: tuple[int, ...], minimum: int = 1) -> int:
+    """``base`` radius at a 512-pixel short side, scaled linearly to ``shape``."""
+    return max(minimum, round(base * min(shape[0], shape[1]) / REFERENCE_SIZE))
+
+
+def to_unit(arr: NDArray[Any], data_range: float | None = None) -> F32:
+    """Float32 copy of `arr` scaled so that its dtype's range maps to [0, 1]."""
+    rng = default_data_range(arr.dtype) if data_range is None else float(data_range)
+    out = np.asarray(arr, dtype=np.float32)
+    if rng != 1.0:
+        out = out * np.float32(1.0 / rng)
+    elif out is arr:
+        out = out.copy()
+    return out
+
+
+def from_unit(x: NDArray[Any], dtype: np.dtype, data_range: float | None = None) -> NDArray[Any]:
+    """Back from [0, 1] units to `dtype`: integers are rounded and saturated, floats scaled."""
+    dtype = np.dtype(dtype)
+    rng = default_data_range(dtype) if data_range is None else float(data_range)
+    if dtype.kind in "ui":
+        info = np.iinfo(dtype)
+        y = np.rint(np.nan_to_num(np.asarray(x, np.float64) * rng))
+        return np.clip(y, info.min, info.max).astype(dtype)
+    y = np.asarray(x, np.float32) * np.float32(rng) if rng != 1.0 else np.asarray(x)
+    return y.astype(dtype, copy=False)
+
+
+def luminance(x: F32) -> F32:
+    """Rec. 601 luma of an ``(H, W, 3)`` image; ``(H, W)`` and ``(H, W, 1)`` pass through."""
+    if x.ndim == 2:
+        return x
+    if x.shape[2] == 1:
+        return x[:, :, 0]
+    if x.shape[2] >= 3:
+        return np.asarray(x[:, :, :3] @ _LUMA, np.float32)
+    return np.asarray(x.mean(axis=2), np.float32)
+
+
+def box_mean(x: F32, radius: int) -> F32:
+    """Clipped-border box mean through the C++ core (float32 in, float32 out, any channels)."""
+    if x.ndim == 3 and x.shape[2] > 4:
+        return np.stack([box_mean(x[:, :, c], radius) for c in range(x.shape[2])], axis=2)
+    return box_filter(np.ascontiguousarray(x, np.float32), radius)
+
+
+def _interp_matrix_1d(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    scale = n_in / n_out
+    src = (np.arange(n_out) + 0.5) * scale - 0.5
+    src = np.clip(src, 0.0, n_in - 1)
+    i0 = np.floor(src).astype(np.intp)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    w = (src - i0).astype(np.float32)
+    return i0, i1, w
+
+
+def bilinear_resize(x: F32, shape: tuple[int, int]) -> F32:
+    """Bilinear resampling with pixel-centre alignment (OpenCV ``INTER_LINEAR`` convention)."""
+    h, w = shape
+    r0, r1, rw = _interp_matrix_1d(x.shape[0], h)
+    c0, c1, cw = _interp_matrix_1d(x.shape[1], w)
+    extra = (None,) * (x.ndim - 2)
+    rows = x[r0] * (1 - rw)[(slice(None), None, *extra)] + x[r1] * rw[(slice(None), None, *extra)]
+    out = rows[:, c0] * (1 - cw)[(None, slice(None), *extra)]
+    out += rows[:, c1] * cw[(None, slice(None), *extra)]
+    return out.astype(np.float32, copy=False)
