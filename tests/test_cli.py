@@ -31,6 +31,13 @@ def test_demo_writes_gallery(tmp_path, capsys):
     before = float(text.split("PSNR before:")[1].split("dB")[0])
     after = float(text.split("PSNR after:")[1].split("dB")[0])
     assert after > before + 3
+    # the restore gallery: one row per task, with its images
+    from jointfilter.restoration import TASKS
+
+    for task in TASKS:
+        assert f"restore {task}" in text
+        assert (out / f"{task}_result.png").is_file()
+    assert "Every task" in (out / "index.html").read_text()
 
 
 def test_fuse_and_metrics(pair, tmp_path, capsys):

@@ -13,6 +13,7 @@ import html
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -93,8 +94,17 @@ def run_demo(
     radius: int = 8,
     eps: float = 4e-3,
     repeat: int = 5,
-) -> dict[str, float]:
-    """Run the demo, write PNGs and ``index.html`` to `out_dir`, and return the numbers."""
+    tasks: bool = True,
+    data_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Run the demo, write PNGs and ``index.html`` to `out_dir`, and return the numbers.
+
+    Besides the headline guided filter, every restore task runs on its synthetic protocol
+    (``tasks=True``), and the real pairs of `data_dir` (``../shared/data``) are added to the
+    gallery when present.
+    """
+    from ._gallery import gallery_html, run_real_pairs, run_task_gallery
+
     pair = make_pair(synthetic_scene(height, width))
     times = []
     for _ in range(max(1, repeat)):
@@ -119,12 +129,20 @@ def run_demo(
     }
     for name, img in images.items():
         _write_png(out_dir / name, img)
-    _write_html(out_dir / "index.html", result, radius, eps, (height, width))
-    return result
+    task_rows = run_task_gallery(out_dir, min(height, 384), min(width, 512)) if tasks else []
+    real_rows = run_real_pairs(out_dir, data_dir) if tasks and data_dir is not None else []
+    extra = gallery_html(task_rows, real_rows) if tasks else ""
+    _write_html(out_dir / "index.html", result, radius, eps, (height, width), extra)
+    return {**result, "tasks": task_rows, "real": real_rows}
 
 
 def _write_html(
-    path: Path, r: dict[str, float], radius: int, eps: float, shape: tuple[int, int]
+    path: Path,
+    r: dict[str, float],
+    radius: int,
+    eps: float,
+    shape: tuple[int, int],
+    extra: str = "",
 ) -> None:
     cells = [
         (
@@ -144,7 +162,8 @@ def _write_html(
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>jointfilter demo</title>
 <style>body{{font-family:sans-serif;margin:2em}} figure{{display:inline-block;margin:.5em}}
-img{{max-width:480px}} td,th{{padding:.2em .8em;text-align:left}}</style></head><body>
+img{{max-width:480px}} img.t{{max-width:200px}} td,th{{padding:.2em .8em;text-align:left}}
+</style></head><body>
 <h1>jointfilter demo: flash/no-flash denoising</h1>
 <p>Synthetic {shape[1]}x{shape[0]} scene; the no-flash image is dim with Poisson-Gaussian noise,
 the flash image is the relit scene. <code>guided_filter(noflash, flash, radius={radius},
@@ -154,6 +173,7 @@ eps={eps})</code>.</p>
 <tr><th>time</th><td>{r["ms"]:.1f} ms ({r["ms_per_megapixel"]:.1f} ms per megapixel)</td></tr>
 </table>
 {figures}
+{extra}
 </body></html>
 """
     tmp = path.with_name(path.name + ".tmp")

@@ -17,11 +17,25 @@ def _demo(args: argparse.Namespace) -> int:
         set_num_threads(args.threads)
     info = build_info()
     print(f"jointfilter {info['version']} ({info['kernel_isa']}, {info['num_threads']} threads)")
-    r = run_demo(Path(args.out), height=args.height, width=args.width)
-    print(f"flash/no-flash denoising, {args.width}x{args.height} synthetic scene")
+    data_dir = Path(args.data) if args.data else _default_data_dir()
+    r = run_demo(
+        Path(args.out),
+        height=args.height,
+        width=args.width,
+        tasks=not args.no_tasks,
+        data_dir=data_dir,
+    )
+    print(f"guided filter, flash/no-flash denoising, {args.width}x{args.height} synthetic scene")
     print(f"  PSNR before: {r['psnr_before']:6.2f} dB")
     print(f"  PSNR after:  {r['psnr_after']:6.2f} dB")
     print(f"  time:        {r['ms']:6.1f} ms ({r['ms_per_megapixel']:.1f} ms per megapixel)")
+    for t in r["tasks"]:
+        print(
+            f"  restore {t['task']:<19} PSNR {t['psnr_before']:6.2f} -> {t['psnr_after']:6.2f} dB"
+            f"  SSIM {t['ssim_before']:.3f} -> {t['ssim_after']:.3f}  ({t['ms']:.0f} ms)"
+        )
+    if r["real"]:
+        print(f"  real pairs from {data_dir}: {len(r['real'])}")
     print(f"wrote {Path(args.out) / 'index.html'}")
     return 0
 
@@ -115,6 +129,16 @@ def _add_batch_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _default_data_dir() -> Path | None:
+    """``../shared/data`` beside the working directory or the source checkout, if present."""
+    here = Path(__file__).resolve()
+    for base in (Path.cwd(), *here.parents):
+        candidate = base.parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jointfilter", description="Multi-modal joint image restoration."
@@ -127,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--height", type=int, default=768)
     demo.add_argument("--width", type=int, default=1024)
     demo.add_argument("--threads", type=int, default=None, help="kernel threads (default: all)")
+    demo.add_argument("--no-tasks", action="store_true", help="skip the restore-task gallery")
+    demo.add_argument("--data", default=None, help="folder of real pairs (default: ../shared/data)")
     demo.set_defaults(func=_demo)
 
     restore = sub.add_parser("restore", help="restore a target image (or folder) with a guide")
