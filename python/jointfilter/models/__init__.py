@@ -1,0 +1,260 @@
+"""Learned restoration models: lightweight runners for TorchScript and ONNX files.
+
+>>> import jointfilter.models as jm                               # doctest: +SKIP
+>>> net = jm.load("mirnet-denoise")                                # doctest: +SKIP
+>>> clean = net(noisy_uint8_image)                                 # doctest: +SKIP
+
+Importing this package imports neither torch nor onnxruntime; they are imported when a model is
+loaded. Backends: ``"onnx"`` (ONNX Runtime, ``pip install 'jointfilter[onnx]'``, the light one)
+and ``"torch"`` (TorchScript, ``pip install 'jointfilter[models]'``); ``backend="auto"`` picks
+what is installed (ONNX Runtime first on CPU, TorchScript on CUDA).
+
+Shipped models (see :func:`list_models` and ``docs/models.md`` for the model cards):
+``mirnet-denoise``, ``mirnet-enhance``, ``derain`` (returns the image and a rain-density
+estimate), ``stochastic-enhance`` (``z=`` / ``seed=``) and ``blur-cnn`` (fusion weight maps).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ._backends import (
+    OnnxBackend,
+    TorchModuleBackend,
+    TorchScriptBackend,
+    available_backends,
+    choose_backend,
+)
+from ._errors import ModelError, ParameterError
+from ._registry import REGISTRY, WEIGHTS_DIR, ModelSpec
+from ._runner import (
+    BlurCNNModel,
+    DerainModel,
+    ImageModel,
+    Model,
+    StochasticModel,
+    make_model,
+)
+
+__all__ = [
+    "REGISTRY",
+    "BlurCNNModel",
+    "DerainModel",
+    "ImageModel",
+    "Model",
+    "ModelSpec",
+    "StochasticModel",
+    "available_backends",
+    "from_module",
+    "list_models",
+    "load",
+    "verify",
+]
+
+_VERIFIED: dict[tuple[str, int, int], str] = {}
+
+
+def list_models() -> dict[str, dict[str, Any]]:
+    """Shipped models and their cards: ``{name: {"kind", "multiple", "files", "card"}}``."""
+    return {
+        n: {
+            "kind": s.kind,
+            "multiple": s.multiple,
+            "files": {k: v[0] for k, v in s.files.items()},
+            "card": dict(s.card),
+        }
+        for n, s in REGISTRY.items()
+    }
+
+
+def _sha256(path: Path) -> str:
+    from ._export import sha256
+
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _VERIFIED:
+        _VERIFIED[key] = sha256(path)
+    return _VERIFIED[key]
+
+
+def verify(spec: ModelSpec, fmt: str) -> Path:
+    """Check that the ``fmt`` file of ``spec`` exists and matches its SHA-256; return its path.
+
+    Raises
+    ------
+    ModelError
+        The file is missing or its checksum differs (corrupt or replaced file).
+    """
+    path = spec.path(fmt)
+    if not path.is_file():
+        msg = (
+            f"model {spec.name!r}: {fmt} file {str(path)!r} is missing; reinstall jointfilter "
+            "or pass backend= for a format that is present"
+        )
+        raise ModelError(msg)
+    expected = spec.files[fmt][1]
+    if expected:
+        got = _sha256(path)
+        if got != expected:
+            msg = (
+                f"model {spec.name!r}: {fmt} file {str(path)!r} is corrupt (sha256 {got[:12]}"
+                f"..., expected {expected[:12]}...); reinstall jointfilter or re-download it"
+            )
+            raise ModelError(msg)
+    return path
+
+
+def _spec_from_path(
+    path: Path, kind: str | None, multiple: int | None, latent_dim: int | None
+) -> ModelSpec:
+    meta: dict[str, Any] = {}
+    side = path.with_suffix(".json")
+    if side.is_file():
+        try:
+            meta = json.loads(side.read_text())
+        except ValueError as e:
+            msg = f"model metadata {str(side)!r} is not valid JSON: {e}"
+            raise ModelError(msg) from e
+    arch = meta.get("arch", "")
+    from_arch = {
+        "mirnet": ("image", 4),
+        "mirnet_v2": ("image", 4),
+        "codenet": ("derain", 1),
+        "stochastic": ("stochastic", 1),
+        "blur_cnn": ("pairs", 1),
+    }.get(arch)
+    k = kind or meta.get("kind") or (from_arch[0] if from_arch else None)
+    m = multiple or meta.get("multiple") or (from_arch[1] if from_arch else None)
+    if k is None and path.suffix == ".onnx":
+        k = _kind_from_onnx(path)
+    k = k or "image"
+    if m is None:
+        m = 4 if k == "image" else 1
+    ld = latent_dim or meta.get("config", {}).get("latent_dim") or (4 if k == "stochastic" else 0)
+    fmt = "onnx" if path.suffix == ".onnx" else "torchscript"
+    return ModelSpec(
+        name=path.name,
+        kind=k,
+        multiple=int(m),
+        files={fmt: (str(path), None)},
+        arch=arch,
+        config=meta.get("config", {}),
+        latent_dim=int(ld),
+        card={k2: meta[k2] for k2 in ("protocol", "parameters", "steps") if k2 in meta},
+    )
+
+
+def _kind_from_onnx(path: Path) -> str | None:
+    try:
+        import onnx
+    except ImportError:
+        return None
+    try:
+        g = onnx.load(str(path), load_external_data=False).graph
+    except Exception:  # unreadable file: the backend reports it with a clear message
+        return None
+    ins = [i.name for i in g.input]
+    outs = [o.name for o in g.output]
+    if "pairs" in ins:
+        return "pairs"
+    if "z" in ins:
+        return "stochastic"
+    if "rde" in outs:
+        return "derain"
+    return "image"
+
+
+def load(
+    name_or_path: str | Path,
+    *,
+    backend: str = "auto",
+    device: str = "cpu",
+    half: bool = False,
+    kind: str | None = None,
+    multiple: int | None = None,
+    latent_dim: int | None = None,
+) -> Model:
+    """Load a shipped model by name, or a ``.pt`` / ``.onnx`` file.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A registry name (``list_models()``) or a path to a TorchScript ``.pt`` or ONNX
+        ``.onnx`` file (e.g. written by ``python -m jointfilter.models.convert``). A ``.json``
+        side file of the same stem supplies the kind and multiple.
+    backend : {"auto", "onnx", "torch"}
+        Runtime. ``"auto"``: ONNX Runtime on CPU if installed, TorchScript on CUDA, else
+        whichever is installed.
+    device : str
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    half : bool
+        Run in float16 (TorchScript backend on CUDA only).
+    kind, multiple, latent_dim : optional
+        Override the I/O convention of a model loaded from a path.
+
+    Returns
+    -------
+    Model
+        :class:`ImageModel`, :class:`DerainModel`, :class:`StochasticModel` or
+        :class:`BlurCNNModel`.
+
+    Raises
+    ------
+    ModelError
+        Unknown name, missing or corrupt file (SHA-256 mismatch), unloadable file.
+    MissingDependencyError
+        Neither onnxruntime nor torch is installed (the message names the extra).
+    ParameterError
+        Bad ``backend``, ``device`` or ``half``.
+    """
+    if not isinstance(device, str):
+        msg = f"device must be a string such as 'cpu' or 'cuda'; got {device!r}"
+        raise ParameterError(msg)
+    if isinstance(name_or_path, str) and name_or_path in REGISTRY:
+        spec = REGISTRY[name_or_path]
+    else:
+        path = Path(name_or_path)
+        if path.suffix not in (".pt", ".onnx") or not path.is_file():
+            known = ", ".join(sorted(REGISTRY))
+            msg = (
+                f"name_or_path must be a shipped model ({known}) or an existing .pt/.onnx "
+                f"file; got {str(name_or_path)!r}"
+            )
+            raise ModelError(msg)
+        spec = _spec_from_path(path, kind, multiple, latent_dim)
+    if half and backend == "auto":
+        backend = "torch"
+    chosen = choose_backend(backend, device, list(spec.files))
+    if chosen == "torch":
+        be: Any = TorchScriptBackend(verify(spec, "torchscript"), device=device, half=half)
+    else:
+        be = OnnxBackend(verify(spec, "onnx"), device=device, half=half)
+    return make_model(spec, be)
+
+
+def from_module(
+    module: Any,
+    kind: str = "image",
+    *,
+    multiple: int = 4,
+    latent_dim: int = 0,
+    name: str = "eager",
+    device: str = "cpu",
+    half: bool = False,
+) -> Model:
+    """Wrap an eager ``torch.nn.Module`` in the runner (padding, tiling, dtype handling).
+
+    Useful for official checkpoints loaded into :mod:`jointfilter.models.architectures`
+    without exporting them first.
+    """
+    spec = ModelSpec(name=name, kind=kind, multiple=multiple, files={}, latent_dim=latent_dim)
+    return make_model(spec, TorchModuleBackend(module, device=device, half=half))
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+_ = WEIGHTS_DIR

@@ -1,0 +1,562 @@
+"""Model objects: array conventions, padding to the model's multiple, tiling, batching.
+
+Backend-agnostic: a model holds a :class:`~jointfilter.models._backends.Backend` that maps
+float32 NCHW arrays to outputs. No torch import here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._backends import Backend
+from ._errors import DTypeError, ParameterError, ShapeError
+from ._registry import ModelSpec
+
+__all__ = ["BlurCNNModel", "DerainModel", "ImageModel", "Model", "StochasticModel", "make_model"]
+
+_AUTO_TILE_PIXELS = 1024 * 1024
+_AUTO_TILE = 512
+
+
+# ----------------------------------------------------------------------------- conversions
+def _scale_of(dtype: np.dtype) -> float | None:
+    if dtype == np.uint8:
+        return 255.0
+    if dtype == np.uint16:
+        return 65535.0
+    if dtype in (np.float32, np.float64):
+        return None
+    return -1.0
+
+
+def _to_float(image: np.ndarray, name: str) -> np.ndarray:
+    """Copy to float32 in [0, 1] units (integers scaled by their range)."""
+    if not isinstance(image, np.ndarray):
+        msg = f"{name} must be a numpy.ndarray; got {type(image).__name__}"
+        raise DTypeError(msg)
+    scale = _scale_of(image.dtype)
+    if scale is not None and scale < 0:
+        msg = (
+            f"{name} must have dtype uint8, uint16, float32 or float64; got {image.dtype}; "
+            f"convert it first, e.g. {name}.astype(np.float32) / max_value"
+        )
+        raise DTypeError(msg)
+    out = image.astype(np.float32, copy=True)
+    if scale is not None:
+        out /= np.float32(scale)
+    return out
+
+
+def _from_float(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    scale = _scale_of(dtype)
+    if scale is None:
+        return x.astype(dtype, copy=False)
+    return np.rint(x * np.float32(scale)).astype(dtype)
+
+
+def _check_layout(image: np.ndarray, name: str) -> None:
+    if not isinstance(image, np.ndarray):
+        msg = f"{name} must be a numpy.ndarray; got {type(image).__name__}"
+        raise DTypeError(msg)
+    if image.ndim not in (2, 3):
+        msg = (
+            f"{name} must have shape (H, W) or (H, W, C); got {image.shape}; pass a batch as "
+            "a list of frames or a 4-D (N, H, W, C) array"
+        )
+        raise ShapeError(msg)
+    if image.ndim == 3:
+        c = image.shape[2]
+        if c > 4 and image.shape[0] <= 4:
+            msg = (
+                f"{name} with shape {image.shape} looks like CHW; channels must be last: "
+                f"use np.moveaxis({name}, 0, -1)"
+            )
+            raise ShapeError(msg)
+        if c not in (1, 3, 4):
+            msg = f"{name} must have 1, 3 or 4 channels (RGB[A] or grey); got shape {image.shape}"
+            raise ShapeError(msg)
+
+
+def _to_rgb(x: np.ndarray) -> tuple[np.ndarray, str, np.ndarray | None]:
+    """HWC/HW float -> HW3 plus a tag to undo it (grey: mean of channels; RGBA: alpha kept)."""
+    if x.ndim == 2:
+        return np.repeat(x[:, :, None], 3, axis=2), "gray2", None
+    if x.shape[2] == 1:
+        return np.repeat(x, 3, axis=2), "gray3", None
+    if x.shape[2] == 4:
+        return x[:, :, :3], "rgba", x[:, :, 3:]
+    return x, "rgb", None
+
+
+def _from_rgb(y: np.ndarray, tag: str, alpha: np.ndarray | None) -> np.ndarray:
+    if tag == "gray2":
+        return y.mean(axis=2)
+    if tag == "gray3":
+        return y.mean(axis=2, keepdims=True)
+    if tag == "rgba":
+        return np.concatenate([y, alpha], axis=2)
+    return y
+
+
+def _pad_to(x: np.ndarray, multiple: int) -> tuple[np.ndarray, int, int]:
+    """Reflect-pad NCHW bottom/right to a multiple (edge padding on 1-pixel axes)."""
+    h, w = x.shape[2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if ph == 0 and pw == 0:
+        return x, h, w
+    mode_h = "reflect" if h > 1 else "edge"
+    mode_w = "reflect" if w > 1 else "edge"
+    if mode_h == mode_w:
+        x = np.pad(x, ((0, 0), (0, 0), (0, ph), (0, pw)), mode=mode_h)
+    else:
+        x = np.pad(x, ((0, 0), (0, 0), (0, ph), (0, 0)), mode=mode_h)
+        x = np.pad(x, ((0, 0), (0, 0), (0, 0), (0, pw)), mode=mode_w)
+    return x, h, w
+
+
+def _starts(n: int, tile: int, stride: int) -> list[int]:
+    s = [0]
+    while s[-1] + tile < n:
+        s.append(s[-1] + stride)
+    return s
+
+
+def _ramp(n: int, start: int, stop: int, overlap: int) -> np.ndarray:
+    """Blend weights along one axis of a tile: 0 within overlap/4 of an inner edge, then a
+    linear ramp to 1 over overlap/2. Image borders get weight 1 (no neighbour there)."""
+    idx = np.arange(start, stop, dtype=np.float64)
+    big = np.full(idx.shape, np.inf)
+    d_lo = idx - start if start > 0 else big
+    d_hi = (stop - 1) - idx if stop < n else big
+    d = np.minimum(d_lo, d_hi)
+    if overlap <= 0:
+        return np.ones_like(idx)
+    q = overlap / 4.0
+    return np.clip((d - q + 0.5) / (overlap / 2.0), 0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------- models
+class Model:
+    """Base class of loaded models.
+
+    Attributes
+    ----------
+    spec : ModelSpec
+        Registry entry (name, kind, multiple, card).
+    backend : Backend
+        The inference backend (``backend.name`` is ``"torch"``, ``"onnx"`` or ``"torch-eager"``).
+    """
+
+    def __init__(self, spec: ModelSpec, backend: Backend) -> None:
+        self.spec = spec
+        self.backend = backend
+
+    @property
+    def name(self) -> str:
+        """Registry name, or the file name for models loaded from a path."""
+        return self.spec.name
+
+    @property
+    def card(self) -> dict[str, Any]:
+        """Model card: architecture, parameters, training data and protocol, quality."""
+        return dict(self.spec.card)
+
+    @property
+    def multiple(self) -> int:
+        """H and W are padded up to a multiple of this."""
+        return self.spec.multiple
+
+    def __repr__(self) -> str:
+        return (
+            f"<jointfilter.models.{type(self).__name__} {self.name!r} kind={self.spec.kind!r} "
+            f"backend={self.backend.name!r}>"
+        )
+
+
+class ImageModel(Model):
+    """Image-to-image restoration model (``kind="image"``): ``model(image) -> image``."""
+
+    n_extra_outputs = 0
+
+    def _extra_inputs(self, n: int, index: int, kw: dict[str, Any]) -> list[np.ndarray]:
+        return []
+
+    def _check_kwargs(self, kw: dict[str, Any]) -> None:
+        if kw:
+            msg = f"unexpected keyword arguments for a {self.spec.kind!r} model: {sorted(kw)}"
+            raise ParameterError(msg)
+
+    def __call__(
+        self,
+        image: np.ndarray | Sequence[np.ndarray],
+        *,
+        tile: int | None = None,
+        overlap: int = 32,
+        batch_size: int = 4,
+        **kwargs: Any,
+    ) -> Any:
+        """Run the model on one image or a batch of frames.
+
+        Parameters
+        ----------
+        image : ndarray or sequence of ndarray
+            ``(H, W)``, ``(H, W, C)`` with C in {1, 3, 4}, a 4-D ``(N, H, W, C)`` stack or a
+            list of frames. dtype uint8, uint16, float32 or float64 (floats in [0, 1]). Grey
+            input is run as RGB and converted back (channel mean); alpha passes through.
+        tile : int, optional
+            Tile size in pixels (rounded up to the model's multiple). ``None``: whole image up
+            to 1 MP, 512-px tiles above. ``0``: never tile.
+        overlap : int
+            Overlap between tiles (rounded up to the multiple); seams are blended with a ramp
+            that ignores each tile's outer quarter-overlap, so a model whose receptive field
+            radius is <= overlap/4 gives the whole-image result.
+        batch_size : int
+            Frames (or tiles) per backend call.
+
+        Returns
+        -------
+        ndarray or list of ndarray
+            Same shape and dtype as the input (integers rounded and saturated, floats clipped
+            to [0, 1]); a list for list input, a 4-D array for 4-D input.
+        """
+        self._check_kwargs(dict(kwargs))
+        frames, form = self._frames(image)
+        results = [
+            self._run_frame(f, i, len(frames), tile, overlap, batch_size, kwargs)
+            for i, f in enumerate(frames)
+        ]
+        return self._pack(results, form)
+
+    # -- helpers -----------------------------------------------------------------------------
+    @staticmethod
+    def _frames(image: Any) -> tuple[list[np.ndarray], str]:
+        if isinstance(image, (list, tuple)):
+            if not image:
+                msg = "image must be an array or a non-empty list of arrays; got an empty list"
+                raise ShapeError(msg)
+            return list(image), "list"
+        if isinstance(image, np.ndarray) and image.ndim == 4:
+            return list(image), "stack"
+        return [image], "single"
+
+    def _pack(self, results: list[Any], form: str) -> Any:
+        if form == "single":
+            return results[0]
+        if form == "stack":
+            if self.n_extra_outputs:
+                return (
+                    np.stack([r[0] for r in results]),
+                    np.stack([np.asarray(r[1]) for r in results]),
+                )
+            return np.stack(results)
+        if self.n_extra_outputs:
+            return [r[0] for r in results], [r[1] for r in results]
+        return results
+
+    def _validate_tiling(self, tile: int | None, overlap: int, batch_size: int) -> None:
+        if tile is not None and (not isinstance(tile, (int, np.integer)) or tile < 0):
+            msg = f"tile must be None, 0 or a positive int (pixels); got {tile!r}"
+            raise ParameterError(msg)
+        if not isinstance(overlap, (int, np.integer)) or overlap < 0:
+            msg = f"overlap must be a non-negative int (pixels); got {overlap!r}"
+            raise ParameterError(msg)
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            msg = f"batch_size must be a positive int; got {batch_size!r}"
+            raise ParameterError(msg)
+
+    def _run_frame(
+        self,
+        image: np.ndarray,
+        index: int,
+        n_frames: int,
+        tile: int | None,
+        overlap: int,
+        batch_size: int,
+        kw: dict[str, Any],
+    ) -> Any:
+        self._validate_tiling(tile, overlap, batch_size)
+        name = "image" if n_frames == 1 else f"image[{index}]"
+        _check_layout(image, name)
+        x = _to_float(image, name)
+        if x.size == 0:
+            out = image.copy()
+            return (out, self._empty_extra()) if self.n_extra_outputs else out
+        rgb, tag, alpha = _to_rgb(x)
+        nchw = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None])
+        extras = self._extra_inputs(n_frames, index, kw)
+        m = self.multiple
+        h, w = nchw.shape[2:]
+        if tile is None:
+            tile = _AUTO_TILE if h * w > _AUTO_TILE_PIXELS else 0
+        if tile and (h > tile or w > tile):
+            y, extra = self._tiled(nchw, extras, tile, overlap, batch_size)
+        else:
+            padded, _, _ = _pad_to(nchw, m)
+            outs = self.backend.run([padded, *extras])
+            y = outs[0][:, :, :h, :w]
+            extra = outs[1:]
+        y_hwc = _from_rgb(y[0].transpose(1, 2, 0), tag, alpha)
+        out = _from_float(y_hwc, image.dtype)
+        if self.n_extra_outputs:
+            return out, self._postprocess_extra(extra)
+        return out
+
+    def _empty_extra(self) -> Any:
+        return None
+
+    def _postprocess_extra(self, extra: list[np.ndarray]) -> Any:
+        return extra
+
+    def _tiled(
+        self, x: np.ndarray, extras: list[np.ndarray], tile: int, overlap: int, batch_size: int
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        m = self.multiple
+        tile = -(-tile // m) * m
+        overlap = -(-overlap // m) * m
+        if overlap >= tile:
+            msg = (
+                f"overlap ({overlap} px after rounding to the model's multiple {m}) must be "
+                f"smaller than tile ({tile} px)"
+            )
+            raise ParameterError(msg)
+        h, w = x.shape[2:]
+        stride = tile - overlap
+        boxes = [
+            (y0, min(y0 + tile, h), x0, min(x0 + tile, w))
+            for y0 in _starts(h, tile, stride)
+            for x0 in _starts(w, tile, stride)
+        ]
+        acc = np.zeros((1, x.shape[1], h, w), np.float64)
+        wsum = np.zeros((h, w), np.float64)
+        extra_acc: list[np.ndarray] | None = None
+        extra_w = 0.0
+        for b0 in range(0, len(boxes), batch_size):
+            group = boxes[b0 : b0 + batch_size]
+            # tiles of equal padded size go through the backend together
+            by_shape: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+            for bx in group:
+                hh, ww = bx[1] - bx[0], bx[3] - bx[2]
+                by_shape.setdefault((-(-hh // m) * m, -(-ww // m) * m), []).append(bx)
+            for bxs in by_shape.values():
+                crops = [_pad_to(x[:, :, y0:y1, x0:x1], m)[0] for (y0, y1, x0, x1) in bxs]
+                batch = np.concatenate(crops, axis=0)
+                ex = [np.repeat(e, len(bxs), axis=0) for e in extras]
+                outs = self.backend.run([batch, *ex])
+                for i, (y0, y1, x0, x1) in enumerate(bxs):
+                    wy = _ramp(h, y0, y1, overlap)
+                    wx = _ramp(w, x0, x1, overlap)
+                    wt = wy[:, None] * wx[None, :]
+                    acc[:, :, y0:y1, x0:x1] += outs[0][i : i + 1, :, : y1 - y0, : x1 - x0] * wt
+                    wsum[y0:y1, x0:x1] += wt
+                    area = float(wt.sum())
+                    vals = [o[i : i + 1].astype(np.float64) * area for o in outs[1:]]
+                    extra_acc = (
+                        vals
+                        if extra_acc is None
+                        else [a + v for a, v in zip(extra_acc, vals, strict=False)]
+                    )
+                    extra_w += area
+        y = (acc / np.maximum(wsum, 1e-12)).astype(np.float32)
+        extra = (
+            []
+            if extra_acc is None
+            else [(e / max(extra_w, 1e-12)).astype(np.float32) for e in extra_acc]
+        )
+        return y, extra
+
+
+class DerainModel(ImageModel):
+    """Rain removal with a continuous rain-density estimate (``kind="derain"``).
+
+    ``model(image)`` returns ``(derained, density)``: the derained image (same shape and dtype)
+    and the density estimate, a float (the mean over the dictionary scales of the last step's
+    channel-attention weights; larger = more rain; see the model card). For a list or 4-D input
+    both are lists / arrays. ``model.density_per_scale`` after a call holds the per-scale values.
+    """
+
+    n_extra_outputs = 1
+
+    def __init__(self, spec: ModelSpec, backend: Backend) -> None:
+        super().__init__(spec, backend)
+        self.density_per_scale: np.ndarray | None = None
+
+    def _empty_extra(self) -> Any:
+        return float("nan")
+
+    def _postprocess_extra(self, extra: list[np.ndarray]) -> Any:
+        rde = np.asarray(extra[0], np.float32).reshape(-1)
+        self.density_per_scale = rde
+        return float(rde.mean())
+
+
+class StochasticModel(ImageModel):
+    """Stochastic enhancement steered by a latent code (``kind="stochastic"``).
+
+    ``model(image, z=..., seed=...)``: ``z`` is a vector of ``latent_dim`` values (or one per
+    frame, shape ``(N, latent_dim)``); ``seed`` draws ``z ~ N(0, I)`` reproducibly (one per
+    frame). Neither: ``z = 0`` (the mean enhancement). Same ``z`` -> same output.
+    """
+
+    def _check_kwargs(self, kw: dict[str, Any]) -> None:
+        extra = set(kw) - {"z", "seed"}
+        if extra:
+            msg = f"unexpected keyword arguments for a stochastic model: {sorted(extra)}"
+            raise ParameterError(msg)
+        if kw.get("z") is not None and kw.get("seed") is not None:
+            msg = "pass either z= or seed=, not both"
+            raise ParameterError(msg)
+
+    @property
+    def latent_dim(self) -> int:
+        """Length of the latent code ``z``."""
+        return self.spec.latent_dim
+
+    def _extra_inputs(self, n: int, index: int, kw: dict[str, Any]) -> list[np.ndarray]:
+        L = self.latent_dim
+        z = kw.get("z")
+        seed = kw.get("seed")
+        if z is not None:
+            za = np.asarray(z, dtype=np.float32)
+            if za.shape == (L,):
+                za = za[None]
+            elif za.shape == (n, L):
+                za = za[index : index + 1]
+            else:
+                msg = f"z must have shape ({L},) or (n_frames={n}, {L}); got {za.shape}"
+                raise ShapeError(msg)
+            return [np.ascontiguousarray(za)]
+        if seed is not None:
+            za = np.random.default_rng(seed).standard_normal((n, L)).astype(np.float32)
+            return [za[index : index + 1]]
+        return [np.zeros((1, L), np.float32)]
+
+    def sample(
+        self, image: np.ndarray, n: int = 8, *, seed: int | None = 0, **kwargs: Any
+    ) -> list[np.ndarray]:
+        """``n`` enhancements of one image with ``z ~ N(0, I)`` drawn from ``seed``."""
+        zs = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+        return [self(image, z=z, **kwargs) for z in zs]
+
+
+class BlurCNNModel(Model):
+    """Blur-detection CNN for infrared/visible (multi-focus) fusion (``kind="pairs"``).
+
+    ``model(a, b)`` returns a float32 map in [0, 1]: for each pixel, the mean over the 32x32
+    windows covering it of P(window of ``a`` is sharper than the same window of ``b``), each
+    window scored in both orders ([a; b] and [b; a]) and averaged.
+    """
+
+    window = 32
+
+    def classify(self, pairs: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+        """Logits ``(N, 2)`` for raw pairs ``(N, 3, 64, 32)`` (class 0 = top half sharper)."""
+        pairs = np.asarray(pairs, np.float32)
+        if pairs.ndim != 4 or pairs.shape[1:] != (3, 64, 32):
+            msg = f"pairs must have shape (N, 3, 64, 32); got {pairs.shape}"
+            raise ShapeError(msg)
+        outs = [
+            self.backend.run([pairs[i : i + batch_size]])[0]
+            for i in range(0, len(pairs), batch_size)
+        ]
+        return np.concatenate(outs) if outs else np.zeros((0, 2), np.float32)
+
+    @staticmethod
+    def features(gray: np.ndarray) -> np.ndarray:
+        """``H x W x 3`` network channels (intensity, |Sobel x|/4, |Sobel y|/4) of a grey image.
+
+        NumPy only (no SciPy at inference); equal to the training features computed with
+        ``scipy.ndimage.sobel(mode="reflect")`` (half-sample symmetric borders).
+        """
+        g = gray.astype(np.float32)
+        p = np.pad(g, 1, mode="symmetric")
+        dx = p[:, 2:] - p[:, :-2]
+        gx = dx[:-2] + 2 * dx[1:-1] + dx[2:]
+        dy = p[2:, :] - p[:-2, :]
+        gy = dy[:, :-2] + 2 * dy[:, 1:-1] + dy[:, 2:]
+        gx = np.clip(np.abs(gx) / 4.0, 0, 1)
+        gy = np.clip(np.abs(gy) / 4.0, 0, 1)
+        return np.stack([g, gx, gy], axis=-1).astype(np.float32)
+
+    def __call__(
+        self, a: np.ndarray, b: np.ndarray, *, stride: int = 8, batch_size: int = 1024
+    ) -> np.ndarray:
+        """Soft decision map: probability that ``a`` is the sharper source at each pixel.
+
+        Parameters
+        ----------
+        a, b : ndarray
+            Registered images of the same (H, W), grey or RGB (RGB is converted to luma);
+            uint8, uint16, float32 or float64. H and W must be >= 32.
+        stride : int
+            Window stride in pixels (8 as in the reference pipeline).
+        batch_size : int
+            Window pairs per backend call.
+
+        Returns
+        -------
+        ndarray
+            ``(H, W)`` float32 in [0, 1].
+        """
+        ga, gb = self._gray(a, "a"), self._gray(b, "b")
+        if ga.shape != gb.shape:
+            msg = f"a and b must have the same (H, W); got {ga.shape} and {gb.shape}"
+            raise ShapeError(msg)
+        if not isinstance(stride, (int, np.integer)) or stride < 1:
+            msg = f"stride must be a positive int; got {stride!r}"
+            raise ParameterError(msg)
+        h, w = ga.shape
+        k = self.window
+        if h < k or w < k:
+            msg = f"a and b must be at least {k}x{k}; got {ga.shape}"
+            raise ShapeError(msg)
+        fa, fb = self.features(ga), self.features(gb)
+        ys = sorted(set([*list(range(0, h - k + 1, stride)), h - k]))
+        xs = sorted(set([*list(range(0, w - k + 1, stride)), w - k]))
+        coords = [(y, x) for y in ys for x in xs]
+        wa = np.stack([fa[y : y + k, x : x + k] for y, x in coords]).transpose(0, 3, 1, 2)
+        wb = np.stack([fb[y : y + k, x : x + k] for y, x in coords]).transpose(0, 3, 1, 2)
+        p1 = _softmax0(self.classify(np.concatenate([wa, wb], axis=2), batch_size))
+        p2 = _softmax0(self.classify(np.concatenate([wb, wa], axis=2), batch_size))
+        score = 0.5 * (p1 + (1.0 - p2))
+        acc = np.zeros((h, w), np.float64)
+        cnt = np.zeros((h, w), np.float64)
+        for (y, x), s in zip(coords, score, strict=False):
+            acc[y : y + k, x : x + k] += s
+            cnt[y : y + k, x : x + k] += 1
+        return (acc / np.maximum(cnt, 1)).astype(np.float32)
+
+    @staticmethod
+    def _gray(img: np.ndarray, name: str) -> np.ndarray:
+        _check_layout(img, name)
+        x = _to_float(img, name)
+        if x.ndim == 3:
+            x = (
+                x[:, :, 0]
+                if x.shape[2] == 1
+                else x[:, :, :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+            )
+        return x
+
+
+def _softmax0(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return (e[:, 0] / e.sum(axis=1)).astype(np.float32)
+
+
+def make_model(spec: ModelSpec, backend: Backend) -> Model:
+    """Wrap a backend in the model class of ``spec.kind``."""
+    cls = {
+        "image": ImageModel,
+        "derain": DerainModel,
+        "stochastic": StochasticModel,
+        "pairs": BlurCNNModel,
+    }.get(spec.kind)
+    if cls is None:
+        msg = f"kind must be 'image', 'derain', 'stochastic' or 'pairs'; got {spec.kind!r}"
+        raise ParameterError(msg)
+    return cls(spec, backend)

@@ -1,0 +1,115 @@
+"""Stochastic enhancement: a generator with StyleGAN2-style modulated convolutions.
+
+Modified Augmented CycleGAN (``docs/models.md`` §2): ``G(x, z)`` maps a low-quality image and a
+latent code ``z`` (``N x latent_dim``) to an enhanced image; different ``z`` give different,
+plausible enhancements, a fixed ``z`` is deterministic. The modulated convolution is written in
+the export-friendly scaled-input form (no batch-folded grouped conv)::
+
+    y[n, o] = d[n, o] * conv(x[n, c] * (s[n, c] + 1), W)[o]
+    d[n, o] = (sum_{c,k} W[o, c, k]^2 (s[n, c] + 1)^2 + 1e-8) ** -0.5
+
+Our modifications for CPU training: the generator predicts a bounded residual
+(``0.5 tanh(.)``) on top of a latent-controlled global tone curve of the input
+(per-channel gamma, gain and offset from a linear map of ``z``, identity at ``z``-map zero),
+instead of the absolute image; the latent therefore steers colour/tone as well as detail.
+:class:`LatentEncoder` (training only, not exported) infers ``z`` from an (input, target)
+pair as a Gaussian posterior.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["LatentEncoder", "ModulatedConv2d", "StochasticEnhancer"]
+
+
+class ModulatedConv2d(nn.Module):
+    """3x3 modulated + demodulated convolution, style from a linear map of ``z``."""
+
+    def __init__(self, cin: int, cout: int, latent_dim: int, k: int = 3) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin, k, k) * (2.0 / (cin * k * k)) ** 0.5)
+        self.style = nn.Linear(latent_dim, cin)
+        nn.init.normal_(self.style.weight, 0.0, 0.02)
+        nn.init.zeros_(self.style.bias)
+        self.pad = k // 2
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        s = self.style(z) + 1.0  # N, Cin
+        wsq = self.weight.pow(2).sum(dim=(2, 3))  # Cout, Cin
+        d = torch.rsqrt(s.pow(2) @ wsq.t() + 1e-8)  # N, Cout
+        y = F.conv2d(x * s[:, :, None, None], self.weight, padding=self.pad)
+        return y * d[:, :, None, None]
+
+
+class StochasticEnhancer(nn.Module):
+    """Generator ``G(x, z)``; ``forward(x, z)`` with ``x`` in [0, 1], ``z`` of shape (N, latent).
+
+    Parameters
+    ----------
+    ngf : int
+        Base width (32 in the original, 16 for the shipped variant).
+    latent_dim : int
+        Size of the latent code (4).
+    n_res : int
+        Modulated residual blocks (3).
+    """
+
+    def __init__(self, ngf: int = 16, latent_dim: int = 4, n_res: int = 3) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.multiple = 1
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, ngf, 7, padding=3),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(ngf, ngf, 3, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(ngf, 2 * ngf, 3, padding=1),
+            nn.LeakyReLU(0.2),
+        )
+        self.res = nn.ModuleList(
+            [ModulatedConv2d(2 * ngf, 2 * ngf, latent_dim) for _ in range(n_res)]
+        )
+        self.mod1 = ModulatedConv2d(2 * ngf, 2 * ngf, latent_dim)
+        self.mod2 = ModulatedConv2d(2 * ngf, ngf, latent_dim)
+        self.out = nn.Conv2d(ngf, 3, 7, padding=3)
+        nn.init.zeros_(self.out.bias)
+        self.out.weight.data *= 0.1
+        self.tone = nn.Linear(latent_dim, 9)
+        nn.init.normal_(self.tone.weight, 0.0, 0.02)
+        nn.init.zeros_(self.tone.bias)
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        h = self.stem(2.0 * x - 1.0)
+        for block in self.res:
+            h = F.leaky_relu(F.leaky_relu(block(h, z), 0.2) + h, 0.2)
+        h = F.leaky_relu(self.mod1(h, z), 0.2)
+        h = F.leaky_relu(self.mod2(h, z), 0.2)
+        t = self.tone(z)[:, :, None, None]  # N, 9, 1, 1
+        toned = x.clamp(1e-3, 1.0).pow(torch.exp(t[:, 0:3])) * (1.0 + t[:, 3:6]) + t[:, 6:9]
+        return toned + 0.5 * torch.tanh(self.out(h))
+
+
+class LatentEncoder(nn.Module):
+    """``E(x, y)`` -> (mean, log-variance) of the latent posterior (training only)."""
+
+    def __init__(self, nef: int = 16, latent_dim: int = 4) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        cin = 6
+        for cout in (nef, 2 * nef, 4 * nef, 4 * nef):
+            layers += [nn.Conv2d(cin, cout, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            cin = cout
+        self.body = nn.Sequential(*layers)
+        self.fc = nn.Linear(cin + 12, 2 * latent_dim)
+        self.latent_dim = latent_dim
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.body(torch.cat([x, y], dim=1)).mean(dim=(2, 3))
+        stats = torch.cat(
+            [x.mean(dim=(2, 3)), y.mean(dim=(2, 3)), x.std(dim=(2, 3)), y.std(dim=(2, 3))], dim=1
+        )
+        out = self.fc(torch.cat([h, stats], dim=1))
+        return out[:, : self.latent_dim], out[:, self.latent_dim :].clamp(-8.0, 4.0)

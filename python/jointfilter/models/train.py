@@ -1,0 +1,419 @@
+"""Train the shipped reduced models on a CPU (never run in tests or CI).
+
+Usage::
+
+    nice -n 19 python -m jointfilter.models.train NAME --data DIR --out FILE.pt [--minutes M]
+
+``NAME`` is one of ``mirnet-denoise``, ``mirnet-enhance``, ``derain``, ``stochastic-enhance``,
+``blur-cnn``. ``--data`` is a folder of clean PNG/JPEG images used *in addition to* the fixed
+training list of :mod:`jointfilter.models._synth` (Kodak files named there are read from it);
+held-out images (scikit-image ``coffee``, ``kodim23``) are never read. The run is seeded
+(``--seed``), single-threaded (``torch.set_num_threads(1)``) and stops at ``--iters`` steps or
+``--minutes`` of wall time, whichever comes first; the step count reached is written to the JSON
+side file so that a rerun with ``--iters`` that number (and no time limit) reproduces it. It
+writes ``FILE.pt`` (TorchScript), ``FILE.onnx`` and ``FILE.json`` (config, protocol, sha256,
+loss log) and keeps the eager state_dict in ``FILE.pth`` only if ``--keep-state-dict`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _synth
+
+__all__ = ["RECIPES", "main"]
+
+RECIPES: dict[str, dict[str, Any]] = {
+    "mirnet-denoise": {
+        "arch": "mirnet_v2",
+        "config": {"n_feat": 16, "n_MRB": 1},
+        "patch": 64,
+        "batch": 8,
+        "lr": 1e-3,
+        "iters": 800,
+        "protocol": "AWGN sigma ~ U(15, 35)/255 on clean crops; L1 loss; Adam 1e-3, cosine decay",
+    },
+    "mirnet-denoise-ft": {
+        "arch": "mirnet_v2",
+        "config": {"n_feat": 16, "n_MRB": 1},
+        "patch": 64,
+        "batch": 8,
+        "lr": 5e-4,
+        "iters": 700,
+        "protocol": "stage 2 of mirnet-denoise (--init the stage-1 state_dict): AWGN sigma ~ "
+        "U(15, 35)/255, then clipped to [0, 1] and rounded to 8 bits (as a uint8 input is); "
+        "L1 loss; Adam 5e-4, cosine decay",
+    },
+    "mirnet-enhance": {
+        "arch": "mirnet_v2",
+        "config": {"n_feat": 16, "n_MRB": 1},
+        "patch": 64,
+        "batch": 8,
+        "lr": 1e-3,
+        "iters": 600,
+        "protocol": (
+            "low light: exposure U(0.2, 0.6) * x**gamma, gamma U(2, 3.5), Poisson shot "
+            "noise (300-1000 photons at full scale) + read noise 0.002, 8-bit "
+            "quantised; L1 loss; Adam 1e-3, cosine decay"
+        ),
+    },
+    "derain": {
+        "arch": "codenet",
+        "config": {"n_feat": 16, "n_code": 32, "kernel_sizes": [3, 5], "n_iter": 6},
+        "patch": 48,
+        "batch": 8,
+        "lr": 2e-3,
+        "iters": 750,
+        "protocol": (
+            "synthetic streaks (density U(0.05, 1), 1/8 of samples rain-free, length "
+            "10-40 px, angle +-25 deg, peak 0.3-0.9) added and clipped, plus a smooth "
+            "haze-like veil up to 0.35 x density (airlight 0.7-1); L1 loss + 0.1 x "
+            "pairwise ranking hinge on the density read-out between a rain layer and a "
+            "subset of its own streaks (order only, no density values)"
+        ),
+    },
+    "stochastic-enhance": {
+        "arch": "stochastic",
+        "config": {"ngf": 16, "latent_dim": 4, "n_res": 3},
+        "patch": 64,
+        "batch": 8,
+        "lr": 1e-3,
+        "iters": 1000,
+        "protocol": (
+            "synthetic low-quality variants: per-channel colour gain U(0.85, 1.15), "
+            "gamma U(0.75, 1.35), Gaussian blur sigma U(0, 1.5), AWGN sigma U(0, 12)/255,"
+            " JPEG quality 30-80; conditional VAE: z ~ E(x, y), L1(G(x, z), y) + "
+            "blur loss L1(blur21(G(x, z)), blur21(y)) + 0.01 KL(q(z|x,y) || N(0, I))"
+        ),
+    },
+    "blur-cnn": {
+        "arch": "blur_cnn",
+        "config": {"c1": 16, "c2": 32, "c3": 64, "hidden": 64},
+        "patch": 32,
+        "batch": 64,
+        "lr": 1e-3,
+        "iters": 250,
+        "protocol": (
+            "grey clean images; blurred copy by a random kernel: Gaussian sigma 9 with "
+            "size 9-15 (founding protocol), Gaussian sigma U(1, 3), or defocus disc "
+            "radius 2-5; 32x32 co-located windows, sharp on top (label 0) or bottom "
+            "(label 1); channels intensity, |Sobel x|/4, |Sobel y|/4 clipped to [0, 1]; "
+            "sigma-1..3 JPEG-free; cross-entropy, Adam 1e-3, cosine decay"
+        ),
+    },
+}
+
+
+# ----------------------------------------------------------------------------- degradations
+def _gauss_kernel(sigma: float, size: int | None = None) -> np.ndarray:
+    r = math.ceil(3 * sigma) if size is None else size // 2
+    t = np.arange(-r, r + 1, dtype=np.float32)
+    k = np.exp(-0.5 * (t / max(sigma, 1e-3)) ** 2)
+    return (k / k.sum()).astype(np.float32)
+
+
+def _blur(img: np.ndarray, k1: np.ndarray) -> np.ndarray:
+    from scipy.ndimage import convolve1d
+
+    out = convolve1d(img, k1, axis=0, mode="reflect")
+    return convolve1d(out, k1, axis=1, mode="reflect")
+
+
+def _disc_blur(img: np.ndarray, radius: int) -> np.ndarray:
+    from scipy.ndimage import convolve
+
+    t = np.arange(-radius, radius + 1)
+    k = ((t[:, None] ** 2 + t[None, :] ** 2) <= radius**2).astype(np.float32)
+    k /= k.sum()
+    if img.ndim == 3:
+        k = k[:, :, None]
+    return convolve(img, k, mode="reflect")
+
+
+def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)).save(
+        buf, format="JPEG", quality=int(quality)
+    )
+    buf.seek(0)
+    with Image.open(buf) as im:
+        return np.asarray(im.convert("RGB")).astype(np.float32) / 255.0
+
+
+def degrade_quality(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Low-quality variant of a clean RGB crop (stochastic-enhance protocol)."""
+    x = np.clip(y * rng.uniform(0.85, 1.15, 3).astype(np.float32), 0, 1)
+    x = np.power(x, rng.uniform(0.75, 1.35))
+    s = rng.uniform(0, 1.5)
+    if s > 0.3:
+        x = _blur(x, _gauss_kernel(s))
+    x = x + rng.standard_normal(x.shape) * rng.uniform(0, 12) / 255
+    x = _jpeg(x, int(rng.integers(30, 81)))
+    return x.astype(np.float32)
+
+
+def blur_for_cnn(g: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Blurred copy of a grey image with a random kernel family (blur-cnn protocol)."""
+    u = rng.random()
+    if u < 0.4:
+        return _blur(g, _gauss_kernel(9.0, int(rng.choice([9, 11, 13, 15]))))
+    if u < 0.75:
+        return _blur(g, _gauss_kernel(rng.uniform(1.0, 3.0)))
+    return _disc_blur(g, int(rng.integers(2, 6)))
+
+
+def sobel_channels(g: np.ndarray) -> np.ndarray:
+    """``H x W x 3`` float32: intensity, |Sobel x|/4, |Sobel y|/4 clipped to [0, 1]."""
+    from scipy.ndimage import sobel
+
+    gx = np.clip(np.abs(sobel(g, axis=1, mode="reflect")) / 4.0, 0, 1)
+    gy = np.clip(np.abs(sobel(g, axis=0, mode="reflect")) / 4.0, 0, 1)
+    return np.stack([g, gx, gy], axis=-1).astype(np.float32)
+
+
+def blur_pairs(
+    images: list[np.ndarray], n: int, rng: np.random.Generator, textured_only: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` pairs ``N x 3 x 64 x 32`` and labels (0 = sharp window on top)."""
+    xs, ys = [], []
+    while len(xs) < n:
+        img = images[int(rng.integers(len(images)))]
+        h, w = img.shape
+        y0, x0 = int(rng.integers(0, h - 96)), int(rng.integers(0, w - 96))
+        crop = img[y0 : y0 + 96, x0 : x0 + 96]
+        blurred = blur_for_cnn(crop, rng)
+        a = sobel_channels(crop)[32:64, 32:64]
+        b = sobel_channels(blurred)[32:64, 32:64]
+        if textured_only and (a[..., 0].std() <= 0.03 or b[..., 0].std() <= 0.03):
+            continue
+        label = int(rng.integers(2))
+        pair = np.concatenate([a, b] if label == 0 else [b, a], axis=0)
+        xs.append(pair.transpose(2, 0, 1))
+        ys.append(label)
+    return np.stack(xs).astype(np.float32), np.array(ys, np.int64)
+
+
+# ----------------------------------------------------------------------------- batches
+def _batch(
+    name: str,
+    images: list[np.ndarray],
+    gray: list[np.ndarray],
+    spec: dict,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    p, b = spec["patch"], spec["batch"]
+    if name == "blur-cnn":
+        x, y = blur_pairs(gray, b, rng)
+        return {"x": x, "y": y}
+    clean = _synth.crops(images, b, p, rng, augment=True)
+    if name == "mirnet-denoise":
+        sig = rng.uniform(15, 35, (b, 1, 1, 1)) / 255
+        noisy = _synth.add_gaussian_noise(clean, sig, rng)
+        return {"x": noisy, "y": clean}
+    if name == "mirnet-denoise-ft":
+        sig = rng.uniform(15, 35, (b, 1, 1, 1)) / 255
+        noisy = _synth.add_gaussian_noise(clean, sig, rng)
+        return {"x": np.rint(np.clip(noisy, 0, 1) * 255).astype(np.float32) / 255, "y": clean}
+    if name == "mirnet-enhance":
+        dark = np.stack([_synth.darken(c, rng) for c in clean])
+        return {"x": dark, "y": clean}
+    if name == "derain":
+        rainy, sub = [], []
+        for c in clean:
+            rho = 0.0 if rng.random() < 0.125 else rng.uniform(0.05, 1.0)
+            heavy, light = _synth.add_rain(c, rho, rng)
+            rainy.append(heavy)
+            sub.append(light)
+        return {"x": np.stack(rainy), "y": clean, "x_light": np.stack(sub)}
+    if name == "stochastic-enhance":
+        low = np.stack([degrade_quality(c, rng) for c in clean])
+        return {"x": low, "y": clean}
+    raise KeyError(name)
+
+
+def _nchw(a: np.ndarray) -> Any:
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))
+
+
+# ----------------------------------------------------------------------------- training
+def train(
+    name: str,
+    data: str | None,
+    out: str,
+    *,
+    seed: int = 0,
+    minutes: float = 25.0,
+    iters: int | None = None,
+    keep_state_dict: bool = False,
+    init: str | None = None,
+    log_every: int = 50,
+) -> dict[str, Any]:
+    """Train recipe ``name`` and export it next to ``out`` (see module docstring)."""
+    import torch
+    import torch.nn.functional as F
+
+    from . import _zoo
+    from ._export import sha256
+
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    spec = RECIPES[name]
+    total = int(iters if iters is not None else spec["iters"])
+    sources = list(_synth.TRAIN) + (["dir:*"] if data else [])
+    sources_clean = [s for s in sources if not s.startswith("dir:")]
+    images = _synth.load_images(sources_clean, data_dir=data)
+    if data:
+        extra = _synth.load_images(["dir:*"], data_dir=data)
+        held = {"kodim23.png", "coffee"}
+        names = sorted(
+            p.name for p in Path(data).iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg")
+        )
+        images += [
+            im
+            for im, n in zip(extra, names, strict=False)
+            if n not in held and f"clean:{n}" not in sources_clean
+        ]
+    gray = [im @ np.array([0.299, 0.587, 0.114], np.float32) for im in images]
+    model = _zoo.build(spec["arch"], **spec["config"])
+    if init is not None:
+        model.load_state_dict(torch.load(init, map_location="cpu", weights_only=True))
+    encoder = None
+    params = list(model.parameters())
+    if name == "stochastic-enhance":
+        from .architectures.stochastic import LatentEncoder
+
+        encoder = LatentEncoder(16, spec["config"]["latent_dim"])
+        params += list(encoder.parameters())
+        blur_k = torch.from_numpy(_gauss_kernel(4.3, 21))
+        blur_w = (blur_k[:, None] * blur_k[None, :])[None, None].repeat(3, 1, 1, 1)
+    opt = torch.optim.Adam(params, lr=spec["lr"])
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda i: 0.5 * (1 + math.cos(math.pi * min(i, total) / total)) * 0.98 + 0.02
+    )
+    model.train()
+    t0 = time.time()
+    log: list[tuple[int, float]] = []
+    run = 0.0
+    step = 0
+    while step < total and (time.time() - t0) < minutes * 60:
+        bt = _batch(name, images, gray, spec, rng)
+        if name == "blur-cnn":
+            logits = model(torch.from_numpy(bt["x"]))
+            loss = F.cross_entropy(logits, torch.from_numpy(bt["y"]))
+        elif name == "derain":
+            x, y = _nchw(bt["x"]), _nchw(bt["y"])
+            out_img, rde = model(torch.cat([x, _nchw(bt["x_light"][:4])]))
+            n = x.shape[0]
+            loss = F.l1_loss(out_img[:n], y)
+            rain_amount = (x - y).abs().mean(dim=(1, 2, 3))
+            has = (rain_amount > 1e-3).float()
+            margin = F.relu(0.02 - (rde[:4].mean(1) - rde[n:].mean(1)))
+            loss = loss + 0.1 * (margin * has[:4]).mean()
+        elif name == "stochastic-enhance":
+            x, y = _nchw(bt["x"]), _nchw(bt["y"])
+            mu, logvar = encoder(x, y)
+            z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+            pred = model(x, z)
+            kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean()
+            bl = F.l1_loss(
+                F.conv2d(pred, blur_w, padding=10, groups=3),
+                F.conv2d(y, blur_w, padding=10, groups=3),
+            )
+            loss = F.l1_loss(pred, y) + bl + 0.01 * kl
+        else:
+            x, y = _nchw(bt["x"]), _nchw(bt["y"])
+            loss = F.l1_loss(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        lv = loss.item()
+        run = 0.98 * run + 0.02 * lv if step > 1 else lv
+        if step % log_every == 0:
+            log.append((step, round(run, 5)))
+            print(
+                f"[{name}] step {step}/{total} loss {run:.4f} {time.time() - t0:.0f}s", flush=True
+            )
+    model.eval()
+    out_path = Path(out).with_suffix(".pt")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if keep_state_dict:
+        torch.save(model.state_dict(), out_path.with_suffix(".pth"))
+    files = _zoo.export(spec["arch"], model, out_path.with_suffix(""))
+    meta = {
+        "name": name,
+        "arch": spec["arch"],
+        "config": spec["config"],
+        "seed": seed,
+        "steps": step,
+        "patch": spec["patch"],
+        "batch": spec["batch"],
+        "lr": spec["lr"],
+        "wall_seconds": round(time.time() - t0, 1),
+        "protocol": spec["protocol"],
+        "init": init,
+        "train_images": sources_clean + (["dir:" + str(data)] if data else []),
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+        "files": {
+            k: {"file": v.name, "sha256": sha256(v), "bytes": v.stat().st_size}
+            for k, v in files.items()
+        },
+        "loss_log": log,
+        "torch": torch.__version__,
+    }
+    out_path.with_suffix(".json").write_text(json.dumps(meta, indent=1))
+    print(json.dumps({k: meta[k] for k in ("name", "steps", "wall_seconds", "files")}))
+    return meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    ap = argparse.ArgumentParser(
+        prog="python -m jointfilter.models.train", description=__doc__.split("\n\n")[0]
+    )
+    ap.add_argument("name", choices=sorted(RECIPES))
+    ap.add_argument("--data", default=None, help="folder of extra clean images (optional)")
+    ap.add_argument("--out", required=True, help="output path; writes .pt, .onnx and .json")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--minutes",
+        type=float,
+        default=25.0,
+        help="wall-time safety cap (the schedule follows --iters)",
+    )
+    ap.add_argument("--iters", type=int, default=None, help="step budget (default: recipe)")
+    ap.add_argument("--keep-state-dict", action="store_true")
+    ap.add_argument("--init", default=None, help="start from this state_dict (.pth)")
+    a = ap.parse_args(argv)
+    train(
+        a.name,
+        a.data,
+        a.out,
+        seed=a.seed,
+        minutes=a.minutes,
+        iters=a.iters,
+        keep_state_dict=a.keep_state_dict,
+        init=a.init,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
