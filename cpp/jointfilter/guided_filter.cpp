@@ -117,6 +117,20 @@ void check_view(const ImageView& v, const char* name) {
              std::string(name) + ": row stride shorter than a row");
 }
 
+/// Hands every worker its scratch, runs the kernel build for this CPU, and reports non-finite
+/// input (the kernels flag it; they cannot throw across the thread pool).
+template <typename Job>
+void run_job(Job& job, ScratchLease& lease, size_t per_worker, void (*base)(const Job&),
+             void (*avx2)(const Job&), const char* nonfinite_message) {
+    std::vector<Scratch> scratch(job.workers);
+    for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
+    job.scratch = scratch.data();
+    int nonfinite = 0;
+    job.nonfinite = &nonfinite;
+    (cpu_has_avx2() ? avx2 : base)(job);
+    if (nonfinite) throw nonfinite_input(nonfinite_message);
+}
+
 // ---- guided filter on one resolution ------------------------------------------------------------
 
 /// Runs both passes on (target, guide). With `coef` set, writes the mean coefficients instead of
@@ -156,17 +170,8 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
     job.workers = workers_for(job.n_bands);
     const size_t per_worker =
         static_cast<size_t>(arch_base::guided_scratch_doubles(cg, ct, w, job.ring_rows));
-    std::vector<Scratch> scratch(job.workers);
-    for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
-    job.scratch = scratch.data();
-    int nonfinite = 0;
-    job.nonfinite = &nonfinite;
-
-    if (cpu_has_avx2())
-        arch_avx2::run_guided(job);
-    else
-        arch_base::run_guided(job);
-    if (nonfinite) throw nonfinite_input("jointfilter: target or guide contains NaN or Inf");
+    run_job(job, lease, per_worker, &arch_base::run_guided, &arch_avx2::run_guided,
+            "jointfilter: target or guide contains NaN or Inf");
 }
 
 /// Nearest-neighbour decimation (He's fastguidedfilter.m: imresize 'nearest'): low-res pixel d
@@ -261,16 +266,8 @@ void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Bord
     job.band_init = inits.lists.data();
     job.workers = workers_for(job.n_bands);
     const size_t per_worker = static_cast<size_t>(4 * src.channels * src.width + src.channels);
-    std::vector<Scratch> scratch(job.workers);
-    for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
-    job.scratch = scratch.data();
-    int nonfinite = 0;
-    job.nonfinite = &nonfinite;
-    if (cpu_has_avx2())
-        arch_avx2::run_box(job);
-    else
-        arch_base::run_box(job);
-    if (nonfinite) throw nonfinite_input("jointfilter: image contains NaN or Inf");
+    run_job(job, lease, per_worker, &arch_base::run_box, &arch_avx2::run_box,
+            "jointfilter: image contains NaN or Inf");
 }
 
 void guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
@@ -326,16 +323,9 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     job.n_bands = (h + job.band_rows - 1) / job.band_rows;
     job.workers = workers_for(job.n_bands);
     const size_t per_worker = static_cast<size_t>(guide.channels * w + w * kab + target.channels * w);
-    std::vector<Scratch> scratch(job.workers);
-    for (int i = 0; i < job.workers; ++i) scratch[i].base = lease.get(kSlotWorkers + i, per_worker);
-    job.scratch = scratch.data();
-    int nonfinite = 0;
-    job.nonfinite = &nonfinite;
-    if (cpu_has_avx2())
-        arch_avx2::run_upsample(job);
-    else
-        arch_base::run_upsample(job);
-    if (nonfinite) throw nonfinite_input("jointfilter: guide contains NaN or Inf");
+    // the coefficients are finite (checked above), so a non-finite output came from the guide
+    run_job(job, lease, per_worker, &arch_base::run_upsample, &arch_avx2::run_upsample,
+            "jointfilter: guide contains NaN or Inf");
 }
 
 }  // namespace jointfilter
