@@ -29,6 +29,11 @@ def test_fuzz_public_api_for_a_bounded_time(tmp_path):
             "-seed=1",
             f"-runs={RUNS}",
             "-max_total_time=300",
+            # libFuzzer's RSS check reads ru_maxrss, which Linux carries across exec from the
+            # forked pytest process (GBs once the model tests ran); guard single allocations
+            # instead: nothing on <= 12x12 images needs 512 MiB
+            "-rss_limit_mb=16384",
+            "-malloc_limit_mb=512",
             "-print_final_stats=1",
             f"-artifact_prefix={tmp_path}/",
         ],
