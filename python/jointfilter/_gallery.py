@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._demo import _to_u8, _write_png, psnr, synthetic_scene
+from ._demo import _to_u8, _write_png, synthetic_scene
 
 #: real pairs shown when ../shared/data is present: (task, folder, target, guide)
 REAL_PAIRS = [
@@ -30,7 +30,7 @@ def _display(img: np.ndarray) -> np.ndarray:
 def run_task_gallery(out_dir: Path, height: int, width: int) -> list[dict[str, Any]]:
     """Every restore task on its protocol (``jointfilter.restoration._protocols``), made from
     the built-in synthetic scene; returns PSNR/SSIM before and after per task."""
-    from .metrics import ssim
+    from .metrics import psnr, ssim
     from .restoration import TASKS, restore
     from .restoration._common import bilinear_resize
     from .restoration._protocols import make_sample
@@ -59,8 +59,8 @@ def run_task_gallery(out_dir: Path, height: int, width: int) -> list[dict[str, A
         rows.append(
             {
                 "task": task,
-                "psnr_before": psnr(sample.truth, before),
-                "psnr_after": psnr(sample.truth, result),
+                "psnr_before": psnr(sample.truth, before, data_range=1.0),
+                "psnr_after": psnr(sample.truth, result, data_range=1.0),
                 "ssim_before": float(ssim(sample.truth, before, data_range=1.0)),
                 "ssim_after": float(ssim(sample.truth, result, data_range=1.0)),
                 "ms": ms,

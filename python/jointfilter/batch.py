@@ -234,10 +234,10 @@ def _process_one(op: Op, target: Path, guide: Path, out: Path) -> tuple[str, Pat
     return ("done", out, "")
 
 
-def _restore_call(target: np.ndarray, guide: np.ndarray, *, task: str, **kw: Any) -> np.ndarray:
+def _restore_call(target: np.ndarray, guide: np.ndarray, **kw: Any) -> np.ndarray:
     import jointfilter
 
-    return jointfilter.restore(target, guide, task=task, **kw)  # resolved at call time
+    return jointfilter.restore(target, guide, **kw)  # resolved at call time
 
 
 def _fuse_call(infrared: np.ndarray, visible: np.ndarray, **kw: Any) -> np.ndarray:

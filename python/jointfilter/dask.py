@@ -50,6 +50,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from . import _validate as v
+from .batch import _fuse_call, _restore_call  # jointfilter.fuse/restore, resolved per call
 from .errors import MissingDependencyError, ParameterError, ShapeError
 
 try:
@@ -360,18 +361,6 @@ def _aligned_chunks(n: int, chunks: tuple[int, ...], s: int, depth: int) -> tupl
     return tuple(sizes)
 
 
-def _fuse_block(infrared: np.ndarray, visible: np.ndarray, **kw: Any) -> np.ndarray:
-    import jointfilter
-
-    return jointfilter.fuse(infrared, visible, **kw)
-
-
-def _restore_block(target: np.ndarray, guide: np.ndarray, **kw: Any) -> np.ndarray:
-    import jointfilter
-
-    return jointfilter.restore(target, guide, **kw)  # resolved at call time
-
-
 def fuse(
     infrared: Any,
     visible: Any,
@@ -405,7 +394,7 @@ def fuse(
     dask.array.Array
         Lazy fused image.
     """
-    part = functools.partial(_fuse_block, **kw)
+    part = functools.partial(_fuse_call, **kw)
     return map_filter(
         part, infrared, visible, depth=depth, chunks=chunks, like=1,
         out_channels=out_channels, dtype=dtype,
@@ -442,7 +431,7 @@ def restore(
     dask.array.Array
         Lazy restored image.
     """
-    part = functools.partial(_restore_block, **kw)
+    part = functools.partial(_restore_call, **kw)
     return map_filter(
         part, target, guide, depth=depth, chunks=chunks, out_channels=out_channels, dtype=dtype
     )

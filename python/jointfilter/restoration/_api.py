@@ -189,9 +189,7 @@ def _check_task_channels(t: np.ndarray, g: np.ndarray, task: str | None) -> np.n
             f"depth_upsample needs a single-channel depth map as target, shape (h, w); got "
             f"shape {t.shape}. Pass the depth as target and the RGB (or gray) image as guide."
         )
-    if task in ("flash_denoise", "flash_deblur", "day_night") and gc == 1 and tc == 3:
-        pass  # a gray guide serves every channel
-    return g
+    return g  # a gray guide serves every target channel
 
 
 def _resolve(
