@@ -1,19 +1,23 @@
 """Video loop throughput and flicker.
 
-Throughput (frames/s, median over ``--frames`` frames after 2 warm-up frames), for uint8 RGB
+Throughput (frames/s, median over ``--frames`` frames after 2 warm-up frames; the object and
+function paths of each pair are timed alternately, frame by frame), for uint8 RGB
 target frames with a gray uint8 guide (``flash_denoise``-style guided filtering, radius 8,
 eps 1e-3) at 720p, 1080p and 4K:
 
 * ``object``: :class:`jointfilter.video.VideoFilter` with ``out=`` (no per-frame allocation);
 * ``function``: ``jointfilter.guided_filter(target, guide, ...)`` per frame (allocates);
-* ``fuse``: ``jointfilter.fuse(infrared, visible, method="guided")`` per frame (function only:
-  fusion has no reusable object yet).
+* ``fuse object``: :class:`jointfilter.video.FusionVideoFilter` (GFF, ``method="guided"``) with
+  ``out=``: preallocated buffers and reused guided-filter objects, bit-identical to the
+  function;
+* ``fuse function``: ``jointfilter.fuse(infrared, visible, method="guided")`` per frame.
 
 Flicker: mean absolute frame-to-frame change (in 8-bit levels) of the output on a static
 synthetic scene with per-frame sensor noise (dominated by the residual noise), and the standard
 deviation over time of the frame mean (the global, brightness flicker that smoothing targets),
 using the contrast stretch of ``VideoFilter`` (per-frame percentile range) with temporal
-smoothing (``alpha=0.1``) and without (``alpha=1``), plus the input's own flicker.
+smoothing (``alpha=0.1``) and without (``alpha=1``), plus the input's own flicker; and the same
+for fusion with ``FusionVideoFilter(normalise_ir=True)`` (per-frame infrared range).
 
 Usage::
 
@@ -31,7 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 import jointfilter as jf
-from jointfilter.video import VideoFilter
+from jointfilter.video import FusionVideoFilter, VideoFilter
 
 SIZES = {"720p": (720, 1280), "1080p": (1080, 1920), "4k": (2160, 3840)}
 
@@ -47,15 +51,22 @@ def _scene(h: int, w: int, n: int, seed: int = 0, noise: float = 8.0) -> list[np
     ]
 
 
-def _fps(step: Callable[[int], object], n: int) -> float:
+def _fps_pair(
+    step_a: Callable[[int], object], step_b: Callable[[int], object], n: int
+) -> tuple[float, float]:
+    """Frames/s of two paths measured alternately (fair on a machine shared with other jobs)."""
     for k in range(2):
-        step(k)
-    times = []
+        step_a(k)
+        step_b(k)
+    ta, tb = [], []
     for k in range(n):
         start = time.perf_counter()
-        step(k)
-        times.append(time.perf_counter() - start)
-    return 1.0 / statistics.median(times)
+        step_a(k)
+        mid = time.perf_counter()
+        step_b(k)
+        ta.append(mid - start)
+        tb.append(time.perf_counter() - mid)
+    return 1.0 / statistics.median(ta), 1.0 / statistics.median(tb)
 
 
 def throughput(name: str, n: int) -> list[tuple[str, str, float]]:
@@ -71,15 +82,23 @@ def throughput(name: str, n: int) -> list[tuple[str, str, float]]:
     def func(k: int) -> object:
         return jf.guided_filter(frames[k % 3], guides[k % 3], radius=8, eps=1e-3)
 
-    def fuse(k: int) -> object:
+    fv = FusionVideoFilter((h, w, 3), np.uint8, method="guided")
+
+    def fuse_obj(k: int) -> object:
+        return fv(guides[k % 3], frames[k % 3], out=out)
+
+    def fuse_func(k: int) -> object:
         return jf.fuse(guides[k % 3], frames[k % 3], method="guided")
 
-    rows = [
-        ("object (VideoFilter, out=)", name, _fps(obj, n)),
-        ("function (guided_filter)", name, _fps(func, n)),
-        ("fuse (method='guided')", name, _fps(fuse, max(2, n // 2))),
+    m = max(2, n // 2)
+    gf_obj, gf_func = _fps_pair(obj, func, n)
+    fu_obj, fu_func = _fps_pair(fuse_obj, fuse_func, m)
+    return [
+        ("object (VideoFilter, out=)", name, gf_obj),
+        ("function (guided_filter)", name, gf_func),
+        ("fuse object (FusionVideoFilter, out=)", name, fu_obj),
+        ("fuse function (fuse, method='guided')", name, fu_func),
     ]
-    return rows
 
 
 def _measures(frames: list[np.ndarray]) -> tuple[float, float]:
@@ -96,10 +115,18 @@ def flicker(h: int = 360, w: int = 640, n: int = 30) -> list[tuple[str, float, f
         vf = VideoFilter((h, w, 3), np.uint8, radius=8, eps=1e-3, stretch=True, alpha=alpha)
         return _measures([vf(f, np.ascontiguousarray(f[..., 1])) for f in frames])
 
+    ir = [np.ascontiguousarray(f[..., 1]) for f in _scene(h, w, n, seed=2)]
+
+    def run_fuse(alpha: float) -> tuple[float, float]:
+        fv = FusionVideoFilter((h, w, 3), np.uint8, normalise_ir=True, alpha=alpha)
+        return _measures([fv(a, b) for a, b in zip(ir, frames, strict=True)])
+
     return [
         ("input (noisy static scene)", *_measures(frames)),
         ("stretch, no smoothing (alpha=1)", *run(1.0)),
         ("stretch, smoothed (alpha=0.1)", *run(0.1)),
+        ("fusion, normalise_ir, no smoothing (alpha=1)", *run_fuse(1.0)),
+        ("fusion, normalise_ir, smoothed (alpha=0.1)", *run_fuse(0.1)),
     ]
 
 
@@ -117,7 +144,8 @@ def main(argv: list[str] | None = None) -> None:
         for label, size, fps in throughput(name, args.frames):
             print(f"| {label} | {size} | {fps:.1f} |")
     print()
-    print("flicker on a static 640x360 scene, 30 frames, 8-bit levels")
+    print("flicker on a static 640x360 scene, 30 frames, 8-bit levels (fusion: noisy static")
+    print("infrared + visible pair, the infrared range estimated per frame)")
     print("| path | mean abs frame-to-frame change | std of frame mean over time |")
     print("|---|---|---|")
     for label, change, global_std in flicker():

@@ -13,14 +13,28 @@ Halo depths:
 * :func:`guided_filter`: ``2 * radius`` (the coefficients ``a, b`` are window means, and they are
   averaged again over a window); with ``subsample = s > 1``: ``s * (2 r' + 2)`` with chunks
   realigned to multiples of ``s`` (see :func:`guided_filter`).
-* :func:`map_filter`, :func:`fuse`, :func:`restore`: stated by the caller (``depth=``).
+* :func:`fuse`, :func:`restore`: derived from the method's / task's effective parameters
+  (``jointfilter.fusion._blocks``, ``jointfilter.restoration._blocks.task_footprint``): the sum
+  of the footprints of the steps in sequence (guided filters, box means, min filters, the
+  Gaussian saliency, pyramid levels, the CNN's window), with chunks realigned to the grid of
+  the fast guided filter, the pyramid decimation or the CNN windows. Whole-image estimates
+  (``restore``'s noise level, SURE table, blur radius, airlight, gain) are computed first with
+  Dask reductions and handed to every chunk.
+* :func:`map_filter`: stated by the caller (``depth=``); ``fuse``/``restore`` with ``depth=``
+  keep the older behaviour of mapping the in-memory function with that halo.
 
 Tolerance: with ``float32`` data the chunked result matches the in-memory result to float32
 rounding (the running sums start at a different place in each chunk): ``|chunked - whole| <=
-1e-5 * data_range`` is what the tests assert (measured: bit-identical, since the core sums in
-float64). Integer outputs (uint8,
-uint16) are computed with exact integer sums and match bit for bit except where a value falls
-within rounding of a half-integer, where they may differ by one level; the tests allow 1 level.
+1e-5 * data_range`` is what the tests assert (measured with the default double-precision
+kernels: at most a few float32 ulps, usually bit-identical). The guided filter's
+``precision="single"`` kernels round per band of rows, and the bands follow the image height,
+so a chunk rounds differently from the whole image: differences are then of the order of the
+single kernel's own error (docs/scale.md: up to 4.6e-3 for colour guides with eps 1e-4).
+Integer outputs (uint8, uint16) match bit for bit except where a value falls within rounding
+of a half-integer, where they may differ by one level; the tests allow 1 level.
+:func:`restore`'s whole-image sums are added in another order than in memory (float64); the
+discrete choices made from them are equal unless two candidates tie to ~1e-7 relative (see
+:func:`restore`).
 
 The channel axis is never chunked: it is rechunked to a single chunk. ``subsample > 1`` (fast
 guided filter) is exact when ``H`` and ``W`` are multiples of ``s`` and raises
@@ -144,30 +158,53 @@ def map_filter(
     d = _spatial_depth(depth)
     if not 0 <= like < len(arrays):
         raise ParameterError(f"like must index one of the {len(arrays)} arrays; got {like!r}.")
+    op = functools.partial(func, **kwargs) if kwargs else func
+    return _map(op, arrays, d, 1, chunks, like=like, out_channels=out_channels, dtype=dtype)
+
+
+def _prepare(
+    arrays: tuple[Any, ...] | list[Any],
+    depth: int,
+    align: int,
+    chunks: ChunksLike | None,
+    names: tuple[str, ...] | None = None,
+) -> tuple[list[da.Array], list[da.Array], tuple[tuple[int, ...], ...], tuple[int, int]]:
+    """Wrap, check, rechunk (spatial chunks >= `depth`, starts on multiples of `align`) and pad.
+
+    Returns the unpadded Dask inputs, the padded ones, the spatial chunks and the per-axis halo
+    (0 along an axis held in one chunk).
+    """
+    names = names or tuple(f"arrays[{i}]" for i in range(len(arrays)))
     # spatial chunks come from the first dask input, else from `chunks`
-    first = next((a for a in arrays if isinstance(a, da.Array)), None)
-    dask_arrays = [_as_dask(a, f"arrays[{i}]", chunks) for i, a in enumerate(arrays)]
-    ref = first if first is not None else dask_arrays[0]
+    first = next((i for i, a in enumerate(arrays) if isinstance(a, da.Array)), None)
+    dask_arrays = [_as_dask(a, n, chunks) for a, n in zip(arrays, names, strict=True)]
+    ref = dask_arrays[first if first is not None else 0]
     if ref.ndim not in (2, 3):
         raise ShapeError(f"arrays must be (H, W) or (H, W, C); got shape {ref.shape}.")
     hw = ref.shape[:2]
     spatial = ref.chunks[:2]
-    if d > 0:  # a halo can only come from the neighbouring chunk: chunks must be >= depth
+    if align > 1:  # starts on the grid, every chunk >= depth (depth is a multiple of align)
         spatial = tuple(
-            da.overlap.ensure_minimum_chunksize(min(d, n), c)
+            _aligned_chunks(n, c, align, depth) for n, c in zip(hw, spatial, strict=True)
+        )
+    elif depth > 0:  # a halo can only come from the neighbouring chunk: chunks must be >= depth
+        spatial = tuple(
+            da.overlap.ensure_minimum_chunksize(min(depth, n), c)
             for n, c in zip(hw, spatial, strict=True)
         )
     # per-axis halo: none along an axis held in one chunk
-    axis_depth = tuple(0 if len(c) == 1 else min(d, n) for n, c in zip(hw, spatial, strict=True))
+    axis_depth = tuple(
+        0 if len(c) == 1 else min(depth, n) for n, c in zip(hw, spatial, strict=True)
+    )
     prepared = []
-    for i, a in enumerate(dask_arrays):
+    for name, a in zip(names, dask_arrays, strict=True):
         if a.ndim not in (2, 3):
             raise ShapeError(
-                f"arrays[{i}] must be (H, W) or (H, W, C); got shape {a.shape}. Channels last."
+                f"{name} must be (H, W) or (H, W, C); got shape {a.shape}. Channels last."
             )
         if a.shape[:2] != hw:
             raise ShapeError(
-                f"arrays[{i}] must have the height and width {hw} of the first array; got "
+                f"{name} must have the height and width {hw} of the first array; got "
                 f"{a.shape[:2]}. Register (resize/crop) the images first."
             )
         target_chunks = spatial if a.ndim == 2 else (*spatial, (a.shape[2],))
@@ -179,7 +216,23 @@ def map_filter(
                 depth_map[2] = 0
             a = da.overlap.overlap(a, depth=depth_map, boundary="none")
         prepared.append(a)
+    return dask_arrays, prepared, spatial, (axis_depth[0], axis_depth[1])
 
+
+def _map(
+    op: Callable[..., np.ndarray],
+    arrays: tuple[Any, ...] | list[Any],
+    depth: int,
+    align: int,
+    chunks: ChunksLike | None,
+    *,
+    like: int,
+    out_channels: int | None = None,
+    dtype: DTypeLike | None = None,
+    names: tuple[str, ...] | None = None,
+) -> da.Array:
+    """`op` on every padded chunk, halo trimmed (the engine of :func:`map_filter`)."""
+    dask_arrays, prepared, _, axis_depth = _prepare(arrays, depth, align, chunks, names)
     template = dask_arrays[like]
     out_dt = np.dtype(template.dtype if dtype is None else dtype)
     if out_channels is None:
@@ -194,7 +247,6 @@ def map_filter(
         args.extend([a, "ij" if a.ndim == 2 else "ij" + next(letters)])
     out_index = "ij" if out_ndim == 2 else "ijz"
     new_axes = {} if out_ndim == 2 else {"z": n_out}
-    op = functools.partial(func, **kwargs) if kwargs else func
     result = da.blockwise(
         op,
         out_index,
@@ -210,6 +262,44 @@ def map_filter(
             axes[2] = 0
         result = da.overlap.trim_internal(result, axes, boundary="none")
     return result
+
+
+def _reduce(
+    part: Callable[..., Any],
+    arrays: list[da.Array],
+    depth: int,
+    align: int = 1,
+    combine: Callable[[list[Any]], Any] | None = None,
+) -> Any:
+    """A lazy whole-image reduction from per-chunk partial results (a ``dask.delayed``).
+
+    ``part(*padded_blocks, keep=(rows, cols), origin=(y0, x0))`` sees each chunk with its halo
+    (`keep` = the chunk's own pixels inside the padded block, `origin` = their global first
+    row and column) and returns a partial result; `combine` merges the list of partial results
+    (default: their sum, in block order).
+    """
+    import dask
+
+    _, prepared, spatial, axis_depth = _prepare(arrays, depth, align, None)
+    starts = [np.concatenate([[0], np.cumsum(c)[:-1]]).astype(int) for c in spatial]
+    grids = [a.to_delayed() for a in prepared]
+    parts = []
+    for i, h in enumerate(spatial[0]):
+        top = axis_depth[0] if i else 0
+        for j, w in enumerate(spatial[1]):
+            left = axis_depth[1] if j else 0
+            keep = (slice(top, top + h), slice(left, left + w))
+            origin = (int(starts[0][i]), int(starts[1][j]))
+            blocks = [g[i, j] if g.ndim == 2 else g[i, j, 0] for g in grids]
+            parts.append(dask.delayed(part)(*blocks, keep=keep, origin=origin))
+    return dask.delayed(combine or _sum_parts)(parts)
+
+
+def _sum_parts(parts: list[Any]) -> Any:
+    total = parts[0]
+    for x in parts[1:]:
+        total = total + x
+    return total
 
 
 def _box_block(image: np.ndarray, *, radius: int, **kw: Any) -> np.ndarray:
@@ -354,84 +444,672 @@ def _aligned_chunks(n: int, chunks: tuple[int, ...], s: int, depth: int) -> tupl
         return (n,)
     sizes = [c0] * (n // c0)
     rem = n - sum(sizes)
-    if rem >= depth:
+    if rem >= max(depth, 1):
         sizes.append(rem)
     elif rem:
         sizes[-1] += rem
     return tuple(sizes)
 
 
+# ============================================================================ fusion
 def fuse(
     infrared: Any,
     visible: Any,
     *,
-    depth: int,
+    method: str = "guided",
+    depth: int | None = None,
     chunks: ChunksLike | None = None,
+    data_range: float | None = None,
+    clip: bool = True,
     out_channels: int | None = None,
     dtype: DTypeLike | None = None,
-    **kw: Any,
+    **params: Any,
 ) -> da.Array:
-    """:func:`jointfilter.fuse` chunk by chunk with a caller-stated halo.
+    """:func:`jointfilter.fuse` on Dask arrays, with the halo each method needs.
+
+    The halo and the chunk grid are derived from the method's effective parameters
+    (:mod:`jointfilter.fusion._blocks` lists the footprints): ``"guided"`` with the GFF
+    defaults needs 96 pixels, ``"focus"`` with the default pyramid about ``2**(levels+1)``
+    pixels (the default pyramid depth makes its coarsest level ~8 pixels, so the footprint
+    is a sizeable part of the image: pass a smaller ``levels=`` for large images, in memory
+    too, to keep chunks independent). Fusion has no data-dependent global estimate (each
+    source is divided by its dtype's fixed range); the one whole-image quantity, the default
+    pyramid depth, is fixed from the whole image. So the result equals the in-memory
+    ``jointfilter.fuse`` (float32 rounding aside; measured bit-identical).
 
     Parameters
     ----------
     infrared, visible : dask.array.Array or array_like
-        As in :func:`jointfilter.fuse`.
-    depth : int
-        Halo in pixels; must cover the method's footprint for an exact result (for the
-        guided-filter methods: twice the largest guided radius plus any weight-map blur radius).
-        Methods with global statistics (normalisation over the whole image) are not exact
-        chunk by chunk whatever the depth.
-    chunks, dtype
-        As in :func:`map_filter`.
-    out_channels : int, optional
-        Output channels; default: those of `visible` (colour in, colour out).
-    **kw
-        Passed to :func:`jointfilter.fuse` (``method=...``).
+        As in :func:`jointfilter.fuse`; numpy inputs are wrapped with `chunks`, and both are
+        rechunked to the infrared's (or the first Dask input's) spatial chunks, enlarged to at
+        least the halo and realigned to the method's grid (``subsample``, pyramid
+        decimation, CNN window stride).
+    method : {"guided", "focus", "cnn"}, default "guided"
+        As in :func:`jointfilter.fuse`. ``"cnn"`` needs a model with an integer ``window``
+        (its receptive field; the shipped ``"blur-cnn"`` has 32) to derive the halo.
+    depth : int, optional
+        Legacy mode: apply :func:`jointfilter.fuse` to every chunk with this caller-stated
+        halo (no footprint derivation, the pyramid depth then follows each chunk's size).
+        Leave it None for the exact mode.
+    chunks : tuple or str, optional
+        Chunks for numpy inputs, e.g. ``(2048, 2048)``; default ``"auto"``.
+    data_range, clip, **params
+        As in :func:`jointfilter.fuse` (``return_weights`` is not supported).
+    out_channels, dtype
+        Legacy mode only (with `depth`): output channels and dtype.
 
     Returns
     -------
     dask.array.Array
-        Lazy fused image.
+        Lazy fused image, shaped like `visible`'s ``(H, W)`` with its channels and dtype.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`jointfilter.fuse`; ``subsample > 1`` with ``H`` or ``W`` not a multiple of
+        it (the fast guided filter's upsampling scale is whole-image); a ``"cnn"`` model
+        without a ``window``; ``return_weights``.
+    ShapeError, DTypeError
+        As :func:`jointfilter.fuse`, checked on the arrays' metadata before anything runs
+        (NaN/Inf raise :class:`~jointfilter.errors.NonFiniteError` when computed).
     """
-    part = functools.partial(_fuse_call, **kw)
-    return map_filter(
-        part, infrared, visible, depth=depth, chunks=chunks, like=1,
-        out_channels=out_channels, dtype=dtype,
+    if depth is not None:
+        part = functools.partial(
+            _fuse_call, method=method, data_range=data_range, clip=clip, **params
+        )
+        return map_filter(
+            part, infrared, visible, depth=depth, chunks=chunks, like=1,
+            out_channels=out_channels, dtype=dtype,
+        )  # fmt: skip
+    if out_channels is not None or dtype is not None:
+        raise ParameterError(
+            "out_channels= and dtype= apply only with depth= (legacy mode); the exact mode "
+            "returns visible's channels and dtype like jointfilter.fuse. Cast the result "
+            "instead (result.astype(...))."
+        )
+    if "return_weights" in params:
+        raise ParameterError(
+            "return_weights is not supported on Dask arrays; call jointfilter.fuse on a crop "
+            "to inspect the weight maps."
+        )
+    from .fusion import _check_params
+    from .fusion._blocks import fusion_footprint, pyramid_levels
+
+    p = _check_params(method, params)
+    if not isinstance(clip, bool):
+        raise ParameterError("clip must be a bool.")
+    ir = _as_dask(infrared, "infrared", chunks)
+    vis = _as_dask(visible, "visible", chunks)
+    for name, arr in (("infrared", ir), ("visible", vis)):
+        v.check_dtype(arr, name)
+        ch = v.check_image_shape(arr, name, 4)
+        if ch not in (1, 3):
+            raise ShapeError(
+                f"{name} must have shape (H, W), (H, W, 1) or (H, W, 3); got {arr.shape}. "
+                "Drop an alpha channel with x[..., :3]."
+            )
+        if arr.shape[0] == 0 or arr.shape[1] == 0:
+            raise ShapeError(f"{name} must not be empty; got shape {arr.shape}.")
+    if ir.shape[:2] != vis.shape[:2]:
+        raise ShapeError(
+            f"infrared and visible must have the same height and width; got infrared "
+            f"{ir.shape} and visible {vis.shape}. Register and crop/resize them to one size first."
+        )
+    if data_range is not None:
+        v.check_positive_float(data_range, "data_range")
+    window = 0
+    if method == "cnn":
+        from .fusion._cnn import load_blur_model
+
+        window = getattr(load_blur_model(p["model"], p["backend"]), "window", None)
+        if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+            raise ParameterError(
+                "method='cnn' on Dask needs the model's receptive field to derive the halo: "
+                "give the model an int attribute `window` (pixels read around a window "
+                "position, windows on the `stride` grid, as the shipped 'blur-cnn' has), or "
+                "pass depth= to apply jointfilter.fuse per chunk with your own halo."
+            )
+    shape = ir.shape[:2]
+    depth_, align = fusion_footprint(method, p, shape, int(window))
+    _check_grid(shape, int(p.get("subsample", 1)))
+    block = dict(params)
+    if method != "guided" and p["blend"] == "pyramid":
+        block["levels"] = pyramid_levels(p, shape)  # the whole image's depth, not the chunk's
+    part = functools.partial(_fuse_call, method=method, data_range=data_range, clip=clip, **block)
+    return _map(part, [ir, vis], depth_, align, chunks, like=1, names=("infrared", "visible"))
+
+
+def _check_grid(shape: tuple[int, ...], s: int) -> None:
+    if s > 1 and (shape[0] % s or shape[1] % s):
+        raise ParameterError(
+            f"subsample={s} on Dask arrays needs height and width that are multiples of {s}; "
+            f"got {tuple(shape[:2])}. The fast filter's upsampling scale ceil(H/s)/H is exactly "
+            f"1/s only then, so chunks can reproduce it. Pad or crop the images to a multiple "
+            f"of {s}, or use subsample=1."
+        )
+
+
+# ============================================================================ restoration
+class _Shape:
+    """Stand-in with a ``shape`` for the parameter resolution, which reads only shapes."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(int(n) for n in shape)
+        self.ndim = len(self.shape)
+
+
+def _units(
+    tb: np.ndarray, gb: np.ndarray, t_range: float, g_range: float
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """A chunk as ``restore`` hands it to the task: float32 [0, 1], singleton channels dropped."""
+    from .restoration._common import to_unit
+
+    tf = to_unit(tb, t_range)
+    gf = to_unit(gb, g_range)
+    if gf.ndim == 3 and gf.shape[2] == 1:
+        gf = gf[:, :, 0]
+    squeeze = tf.ndim == 3 and tf.shape[2] == 1
+    if squeeze:
+        tf = tf[:, :, 0]
+    return np.ascontiguousarray(tf), np.ascontiguousarray(gf), squeeze
+
+
+def _restore_block(
+    tb: np.ndarray,
+    gb: np.ndarray,
+    *,
+    task: str | None,
+    p: dict[str, Any],
+    est: dict[str, Any],
+    t_range: float,
+    g_range: float,
+    keep: tuple[slice, slice] | None = None,
+) -> np.ndarray:
+    from .restoration._blocks import run_task_block
+    from .restoration._common import from_unit
+
+    tf, gf, squeeze = _units(tb, gb, t_range, g_range)
+    if task == "depth_upsample":
+        f = int(p["factor"])
+        gf = np.ascontiguousarray(gf[: f * tf.shape[0], : f * tf.shape[1]])
+    result = run_task_block(task, tf, gf, p, est)
+    if squeeze:
+        result = result[:, :, None]
+    out = from_unit(result, tb.dtype, t_range)
+    return out if keep is None else np.ascontiguousarray(out[keep])
+
+
+def _unit_luminance(gb: np.ndarray, *, g_range: float) -> np.ndarray:
+    from .restoration._common import luminance, to_unit
+
+    gf = to_unit(gb, g_range)
+    return luminance(gf[:, :, 0] if gf.ndim == 3 and gf.shape[2] == 1 else gf)
+
+
+def _noise_part(
+    tb: np.ndarray, *, keep: Any, origin: Any, t_range: float, full: tuple[int, int]
+) -> np.ndarray:
+    """``restore``'s noise estimate: raw integers with their range, floats in [0, 1]."""
+    from .restoration._blocks import noise_partial
+    from .restoration._common import to_unit
+
+    if tb.dtype.kind in "ui":
+        return noise_partial(tb, keep, origin, full, data_range=t_range)
+    return noise_partial(to_unit(tb, t_range), keep, origin, full)
+
+
+def _task_part(
+    tb: np.ndarray,
+    gb: np.ndarray | None = None,
+    *,
+    keep: Any,
+    origin: Any,
+    kind: str,
+    p: dict[str, Any],
+    t_range: float,
+    g_range: float,
+    full: tuple[int, int],
+) -> Any:
+    """Per-chunk partial result of a task's global estimate."""
+    from .restoration import _blocks as rb
+    from .restoration._common import to_unit
+
+    if gb is None:  # nir_dehaze's airlight passes read the target only
+        tf = to_unit(tb, t_range)
+        if kind == "dark_top":  # pass A: the chunk's k largest dark-channel values
+            return _dark_top(tf, keep, origin, p, full)
+        return _dark_ties(tf, keep, p)  # pass B: the pixels tied with the k-th largest
+    tf, gf, _ = _units(tb, gb, t_range, g_range)
+    if kind == "deblur":
+        return rb.deblur_partial(tf, gf, p, keep)
+    if kind == "gain":
+        return rb.gain_partial(tf, gf, p, keep)
+    if kind == "edge_aware":
+        return rb.edge_aware_partial(gf, p, keep)
+    if kind == "sure":
+        y0 = origin[0] - keep[0].start
+        x0 = origin[1] - keep[1].start
+        rows, cols = (y0, y0 + tf.shape[0]), (x0, x0 + tf.shape[1])
+        probe = rb.sure_probe(full, rows, cols)
+        return rb.sure_partial(tf, gf, probe, p, keep)
+    raise AssertionError(kind)
+
+
+def _edge_combine(parts: list[np.ndarray]) -> np.ndarray:
+    total = _sum_parts(parts)
+    if total.size == 3:  # gdgif: [sum, sum, min]
+        total[2] = min(float(x[2]) for x in parts)
+    return total
+
+
+def _dark_rows(tf: np.ndarray, keep: Any, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    from .restoration._blocks import dark_channel
+
+    dark = dark_channel(tf, p["patch_radius"])[keep]
+    rgb = tf[keep]
+    return dark, rgb
+
+
+def _dark_top(
+    tf: np.ndarray, keep: Any, origin: Any, p: dict[str, Any], full: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dark, rgb = _dark_rows(tf, keep, p)
+    w = dark.shape[1]
+    flat = dark.ravel()
+    k = min(int(p["_k"]), flat.size)
+    yy, xx = np.divmod(np.arange(flat.size), w)
+    index = (yy + origin[0]) * full[1] + (xx + origin[1])
+    order = np.lexsort((index, -flat))[:k]  # largest first, ties by raster order
+    return flat[order], index[order], rgb.reshape(-1, 3)[order]
+
+
+def _dark_ties(tf: np.ndarray, keep: Any, p: dict[str, Any]) -> tuple[int, np.ndarray, np.ndarray]:
+    """(count, colours with the largest sum, up to two distinct colours) of the tied pixels."""
+    dark, rgb = _dark_rows(tf, keep, p)
+    tied = rgb[dark == np.float32(p["_dk"])]
+    if not len(tied):
+        return 0, np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32)
+    sums = tied.sum(axis=1)
+    top = np.unique(tied[sums == sums.max()], axis=0)
+    return len(tied), top, np.unique(tied, axis=0)[:2]
+
+
+def _ties_combine(
+    parts: list[tuple[int, np.ndarray, np.ndarray]],
+) -> tuple[int, np.ndarray, np.ndarray]:
+    count = sum(c for c, _, _ in parts)
+    tops = np.concatenate([t for _, t, _ in parts])
+    distinct = np.unique(np.concatenate([d for _, _, d in parts]), axis=0)[:2]
+    if len(tops):
+        sums = tops.sum(axis=1)
+        tops = np.unique(tops[sums == sums.max()], axis=0)
+    return count, tops, distinct
+
+
+def _unique_max_colour(colours: np.ndarray) -> np.ndarray | None:
+    """The colour of largest sum (as ``nir_dehaze`` sums it) if only one colour attains it."""
+    sums = colours.sum(axis=1)
+    top = np.unique(colours[sums == sums.max()], axis=0)
+    return top[0] if len(top) == 1 else None
+
+
+def _airlight(t: da.Array, p: dict[str, Any], t_range: float) -> np.ndarray:
+    """``nir_dehaze``'s airlight over the whole Dask array, equal to the in-memory one.
+
+    In memory, the airlight is the colour of largest R+G+B among the ``k = round(0.001 N)``
+    pixels of largest dark channel, selected by ``np.argpartition``. Pass A merges each
+    chunk's top k; if the k-th value is tied, pass B counts the tied pixels and their
+    colours. When the choice among the tied pixels can change the result (or several colours
+    share the largest sum), the selection depends on ``np.argpartition``'s internal order over
+    the whole dark channel: then the dark channel is gathered once on the client (4 bytes per
+    pixel) and the in-memory selection is run on it.
+    """
+    from .restoration._blocks import airlight_from
+
+    h, w = t.shape[:2]
+    n = h * w
+    k = max(1, round(n * 0.001))
+    pk = {**p, "_k": k}
+    depth = int(p["patch_radius"])
+    common = {"t_range": t_range, "g_range": 1.0, "full": (h, w)}
+    tops = _reduce(
+        functools.partial(_task_part, kind="dark_top", p=pk, **common),
+        [t],
+        depth,
+        combine=list,
+    ).compute()
+    vals = np.concatenate([x[0] for x in tops])
+    index = np.concatenate([x[1] for x in tops])
+    rgb = np.concatenate([x[2] for x in tops])
+    order = np.lexsort((index, -vals))[:k]
+    vals, rgb = vals[order], rgb[order]
+    d_k = vals[-1]
+    strict = rgb[vals > d_k]
+    m = len(strict)
+    count, t_top, t_distinct = _reduce(
+        functools.partial(_task_part, kind="dark_ties", p={**p, "_dk": float(d_k)}, **common),
+        [t],
+        depth,
+        combine=_ties_combine,
+    ).compute()
+    air = None
+    if count == k - m:  # every tied pixel is selected: the candidate set is known
+        air = _unique_max_colour(rgb)
+    elif len(t_distinct) == 1:  # one colour among the tied pixels: any subset gives it
+        air = _unique_max_colour(np.concatenate([strict, t_distinct]))
+    elif m and strict.sum(axis=1).max() > t_top.sum(axis=1).max():
+        air = _unique_max_colour(strict)  # the tied pixels cannot win
+    if air is None:
+        air = _airlight_gathered(t, p, t_range, k)
+    return airlight_from(np.asarray(air, np.float32)[None, :])
+
+
+def _dark_block(tb: np.ndarray, *, t_range: float, patch_radius: int) -> np.ndarray:
+    from .restoration._blocks import dark_channel
+    from .restoration._common import to_unit
+
+    return dark_channel(to_unit(tb, t_range), patch_radius)
+
+
+def _airlight_gathered(t: da.Array, p: dict[str, Any], t_range: float, k: int) -> np.ndarray:
+    """The in-memory selection on the gathered dark channel (ambiguous ties only)."""
+    from .restoration._common import to_unit
+
+    pr = int(p["patch_radius"])
+    dark_d = _map(
+        functools.partial(_dark_block, t_range=t_range, patch_radius=pr),
+        [t], pr, 1, None, like=0, out_channels=0, dtype=np.float32,
     )  # fmt: skip
+    dark = np.asarray(dark_d.compute())
+    n = dark.size
+    idx = np.argpartition(dark.ravel(), n - k)[n - k :]
+    rows, cols = np.divmod(idx, dark.shape[1])
+    cand = to_unit(np.asarray(t.vindex[rows, cols].compute()), t_range)
+    return cand[np.argmax(cand.sum(axis=1))]
 
 
 def restore(
     target: Any,
     guide: Any,
+    task: str | None = None,
     *,
-    depth: int,
+    depth: int | None = None,
     chunks: ChunksLike | None = None,
+    return_params: bool = False,
     out_channels: int | None = None,
     dtype: DTypeLike | None = None,
-    **kw: Any,
-) -> da.Array:
-    """``jointfilter.restore`` chunk by chunk with a caller-stated halo.
+    **overrides: Any,
+) -> da.Array | tuple[da.Array, dict[str, Any]]:
+    """``jointfilter.restore`` on Dask arrays: global estimates once, exact halos per task.
+
+    The call first computes the task's whole-image estimates with Dask reductions (this reads
+    the data: one pass for the noise level and the input checks, one more per estimate) and
+    then returns the lazy per-pixel pass, chunked with the halo the task's effective
+    parameters need (``restoration/_blocks.task_footprint``). Estimates:
+
+    * ``task=None``, ``flash_denoise`` (or ``return_params=True``): the target's noise level
+      (Immerkaer; the count-weighted mean of per-chunk estimates), which sets ``eps="auto"``
+      and the generic task's behaviour; radii always scale with the whole image;
+    * ``task=None``: the SURE table (per chunk sums of ``(q - t)^2`` and ``b W b`` with the
+      same +-1 probe as in memory, generated chunk by chunk), or WGIF/GDGIF's image means;
+    * ``flash_deblur`` with ``blur_radius="auto"``: the residual of each blur radius;
+    * ``nir_dehaze``: the airlight (the chunks' top dark-channel pixels, merged; see below);
+    * ``structure_transfer`` with ``gain="auto"``: the gain's image moments.
+
+    Tolerance: the result equals ``jointfilter.restore`` to float32 rounding. Sums over the
+    whole image are accumulated in float64 in a different order than in memory, so a
+    continuous estimate (noise sigma, image means, the gain) may differ in its last float64
+    bits and a derived float32 value by one rounding step; the tests allow ``1e-5`` of the
+    data range (measured: at most a few float32 ulps) and 1 level for integer outputs. A
+    discrete choice made from such sums (the SURE candidate, the blur radius, the gain's
+    correlation test ``|r| >= 0.3``, ``noise_sigma`` rounded to 6 decimals) can only differ
+    if two candidates agree to about 1e-7 relative, which the tests do not meet; if it does
+    differ, the result is that of the other candidate. ``nir_dehaze``'s airlight is exact:
+    when the 0.1% boundary falls inside tied dark-channel values and the choice among them
+    matters (common with 8-bit data), the dark channel is gathered once on the client
+    (4 bytes per pixel) to reproduce ``np.argpartition``'s choice.
 
     Parameters
     ----------
     target, guide : dask.array.Array or array_like
+        As in ``jointfilter.restore``. Numpy inputs are wrapped with `chunks`; the guide is
+        rechunked to the target's spatial chunks (``depth_upsample``: the guide's chunks are
+        the target's times the factor).
+    task : str or None
         As in ``jointfilter.restore``.
-    depth : int
-        Halo in pixels covering the task's footprint (for an iterated guided filter with
-        radius r and k iterations: ``2 * r * k``). Tasks with global estimates (dehazing's
-        airlight) are not exact chunk by chunk whatever the depth.
-    chunks, out_channels, dtype
-        As in :func:`map_filter` (the output is shaped like `target` by default).
-    **kw
-        Passed to ``jointfilter.restore`` (``task=...``).
+    depth : int, optional
+        Legacy mode: apply ``jointfilter.restore`` to every chunk with this caller-stated halo
+        (estimates and radius scaling then follow each chunk, so the result is not the
+        whole-image one). Leave it None for the exact mode.
+    chunks : tuple or str, optional
+        Chunks for numpy inputs, e.g. ``(2048, 2048)``; default ``"auto"``. Chunks are
+        enlarged to at least the halo and realigned to multiples of ``subsample``.
+    return_params : bool, default False
+        Also return the effective parameters (as ``jointfilter.restore``'s).
+    out_channels, dtype
+        Legacy mode only (with `depth`).
+    **overrides
+        As in ``jointfilter.restore`` (``data_range``, ``guide_range``, preset parameters).
 
     Returns
     -------
-    dask.array.Array
-        Lazy restored image.
+    dask.array.Array or (dask.array.Array, dict)
+        The lazy restored image (target's dtype; guide's size for ``depth_upsample``).
+
+    Raises
+    ------
+    ParameterError, ShapeError, DTypeError, NonFiniteError
+        As ``jointfilter.restore``, raised by this call. Also ``ParameterError`` for
+        ``subsample > 1`` with ``H`` or ``W`` not a multiple of it.
     """
-    part = functools.partial(_restore_call, **kw)
-    return map_filter(
-        part, target, guide, depth=depth, chunks=chunks, out_channels=out_channels, dtype=dtype
+    if depth is not None:
+        if return_params:
+            raise ParameterError("return_params=True needs the exact mode (depth=None).")
+        part = functools.partial(_restore_call, task=task, **overrides)
+        return map_filter(
+            part, target, guide, depth=depth, chunks=chunks, out_channels=out_channels,
+            dtype=dtype,
+        )  # fmt: skip
+    if out_channels is not None or dtype is not None:
+        raise ParameterError(
+            "out_channels= and dtype= apply only with depth= (legacy mode); the exact mode "
+            "returns the target's dtype like jointfilter.restore. Cast the result instead."
+        )
+    if not isinstance(return_params, bool):
+        raise ParameterError(f"return_params must be a bool; got {v.describe(return_params)}.")
+    result, params = _restore_exact(target, guide, task, chunks, return_params, dict(overrides))
+    return (result, params) if return_params else result
+
+
+def _restore_exact(
+    target: Any,
+    guide: Any,
+    task: Any,
+    chunks: ChunksLike | None,
+    return_params: bool,
+    overrides: dict[str, Any],
+) -> tuple[da.Array, dict[str, Any]]:
+    import dask
+
+    from .errors import NonFiniteError
+    from .restoration import _api
+    from .restoration import _blocks as rb
+
+    task = _api._task_name(task)
+    t = _as_dask(target, "target", chunks)
+    g = _as_dask(guide, "guide", chunks)
+    v.check_dtype(t, "target")
+    v.check_dtype(g, "guide")
+    v.check_image_shape(t, "target", 4)
+    _api._check_guide(g, task)
+    if min(t.shape[:2]) < 3 or min(g.shape[:2]) < 3:
+        raise ShapeError(
+            f"target and guide must be at least 3x3 pixels; got {t.shape} and {g.shape}."
+        )
+    factor = _api._check_sizes(t, g, task)
+    nir_rgb = task == "nir_dehaze" and g.ndim == 3 and g.shape[2] == 3
+    if nir_rgb:
+        _api._check_task_channels(t, g[:, :, 0], task)  # the target checks
+    else:
+        g = _api._check_task_channels(t, g, task)
+    t_range = v.check_data_range(overrides.pop("data_range", None), t.dtype)
+    g_range = overrides.pop("guide_range", None)
+    g_range = (
+        v.default_data_range(g.dtype)
+        if g_range is None
+        else v.check_positive_float(g_range, "guide_range")
     )
+    if g.ndim == 3:
+        g = g.rechunk({2: -1})
+    if t.ndim == 3:
+        t = t.rechunk({2: -1})
+
+    # ---- pass 1: input checks, the guide's range and the noise level, in one compute
+    checks: dict[str, Any] = {}
+    if nir_rgb:
+        checks["nir_gray"] = ((g[:, :, 0] == g[:, :, 1]) & (g[:, :, 0] == g[:, :, 2])).all()
+    g_used = g[:, :, 0] if nir_rgb else g
+    if t.dtype.kind == "f":
+        checks["target"] = da.isfinite(t).all()
+    if g_used.dtype.kind == "f":
+        checks["guide"] = da.isfinite(g_used).all()
+    lum = g_used.map_blocks(
+        _unit_luminance,
+        g_range=g_range,
+        dtype=np.float32,
+        drop_axis=2 if g_used.ndim == 3 else None,
+    )
+    checks["lum_min"] = lum.min()
+    checks["lum_max"] = lum.max()
+    t_hw = (int(t.shape[0]), int(t.shape[1]))
+    if return_params or task in (None, "flash_denoise"):  # the tasks that use it, as restore
+        checks["noise"] = _reduce(
+            functools.partial(_noise_part, t_range=t_range, full=t_hw), [t], 1
+        )
+    (got,) = dask.compute(checks)
+    if nir_rgb and not got["nir_gray"]:
+        raise ShapeError(
+            f"nir_dehaze needs a single-channel near-infrared guide, shape (H, W); got "
+            f"a colour image of shape {g.shape}. Pass the NIR frame (if it is stored "
+            "as three identical channels, pass guide[..., 0])."
+        )
+    for name in ("target", "guide"):
+        if name in got and not got[name]:
+            raise NonFiniteError(
+                f"{name} contains NaN or Inf; replace them first, e.g. np.nan_to_num({name})."
+            )
+    if float(got["lum_max"]) - float(got["lum_min"]) == 0.0:
+        raise ShapeError(
+            "guide is constant: it carries no structure to guide the restoration. Pass the "
+            "registered image of the other modality (flash, NIR, day, foreground or RGB)."
+        )
+    sigma = float("nan")
+    if "noise" in got:
+        sigma = float(got["noise"][0] / got["noise"][1])
+    g = g_used
+    params = _api._resolve(task, _Shape(t.shape), _Shape(g.shape), sigma, factor, overrides)
+    if task == "depth_upsample":
+        g = g[: factor * t_hw[0], : factor * t_hw[1]]
+        params["factor"] = factor
+
+    # ---- the task's global estimates
+    p = dict(params)  # what the chunks get (estimates resolved to values)
+    est: dict[str, Any] = {}
+    n_pixels = t_hw[0] * t_hw[1]
+    channels = 1 if t.ndim == 2 or t.shape[2] == 1 else int(t.shape[2])
+    common = {"t_range": t_range, "g_range": g_range, "full": t_hw}
+
+    def estimate(kind: str, depth: int, align: int = 1, combine: Any = None) -> Any:
+        part = functools.partial(_task_part, kind=kind, p=p, **common)
+        return _reduce(part, [t, g], depth, align, combine).compute()
+
+    align = rb.task_alignment(task, p)
+    if align > 1:
+        _check_grid(t_hw, align)
+    if task == "flash_deblur":
+        if p["blur_radius"] == "auto":
+            sums = estimate("deblur", rb.task_footprint(task, p, "estimate"))
+            p["blur_radius"] = rb.deblur_choice(sums / n_pixels)
+        params["blur_radius_used"] = int(p["blur_radius"])
+    elif task == "nir_dehaze":
+        air = _airlight(t, p, t_range)
+        est["airlight"] = air
+        params["airlight"] = [round(float(x), 4) for x in air]
+    elif task == "structure_transfer" and p["gain"] == "auto":
+        depth = rb.scaled_depth(rb.gf_footprint(p["radius"], p["subsample"]), align)
+        gains = rb.gain_from_moments(estimate("gain", depth, align), channels)
+        params["gain_used"] = [round(float(x), 4) for x in gains]
+        p["gain"] = float(gains[0]) if channels == 1 else [float(x) for x in gains]
+    elif task is None and p["noise_sigma"] >= p["min_sigma"]:
+        if p["method"] == "gf":
+            sums = estimate("sure", rb.task_footprint(None, p, "estimate"))
+            mode, radius, eps = rb.sure_choice(sums, n_pixels * channels, n_pixels, p)
+            p["radius"], p["eps"], p["guide_mode"] = radius, eps, mode
+            params.update(radius=radius, eps=eps, guide_mode=mode)
+            est["guide_mode"] = mode
+        elif p["method"] in ("wgif", "gdgif"):
+            sums = estimate("edge_aware", rb.task_footprint(None, p, "estimate"), 1, _edge_combine)
+            if p["method"] == "wgif":
+                est["mean_inv"] = float(sums[0] / n_pixels)
+            else:
+                est["gdgif"] = (sums[0] / n_pixels, sums[1] / n_pixels, float(sums[2]))
+
+    # ---- the per-pixel pass
+    if task is None and p["noise_sigma"] < p["min_sigma"]:
+        depth = 0
+    else:
+        depth = rb.scaled_depth(rb.task_footprint(task, p), align)
+    block = functools.partial(
+        _restore_block, task=task, p=p, est=est, t_range=t_range, g_range=g_range
+    )
+    if task == "depth_upsample":
+        result = _map_upsample(block, t, g, factor, depth)
+    else:
+        result = _map(block, [t, g], depth, align, None, like=0, names=("target", "guide"))
+    return result, {"task": task, **params}
+
+
+def _map_upsample(
+    block: Callable[..., np.ndarray], t: da.Array, g: da.Array, f: int, depth: int
+) -> da.Array:
+    """Chunked ``depth_upsample``: low-res chunks with a halo, guide chunks ``f`` times larger.
+
+    The bilinear upsampling of a chunk reads one low-res pixel beyond it and puts its own
+    clipping within ``f / 2`` pixels of the chunk edge, so the low-res halo is
+    ``ceil(depth / f) + 1``.
+    """
+    import dask
+
+    h, w = t.shape[:2]
+    dl = -(-depth // f) + 1 if depth else 0
+    spatial = tuple(
+        da.overlap.ensure_minimum_chunksize(min(dl, n), c) if dl else c
+        for n, c in zip((h, w), t.chunks[:2], strict=True)
+    )
+    axis = tuple(0 if len(c) == 1 else min(dl, n) for n, c in zip((h, w), spatial, strict=True))
+    t = t.rechunk(spatial if t.ndim == 2 else (*spatial, (t.shape[2],)))
+    g_spatial = tuple(tuple(f * c for c in cs) for cs in spatial)
+    g = g.rechunk(g_spatial if g.ndim == 2 else (*g_spatial, (g.shape[2],)))
+    if any(axis):
+        t_depth = {0: axis[0], 1: axis[1], 2: 0} if t.ndim == 3 else {0: axis[0], 1: axis[1]}
+        g_depth = {0: f * axis[0], 1: f * axis[1]}
+        if g.ndim == 3:
+            g_depth[2] = 0
+        t = da.overlap.overlap(t, depth=t_depth, boundary="none")
+        g = da.overlap.overlap(g, depth=g_depth, boundary="none")
+    tg, gg = t.to_delayed(), g.to_delayed()
+    rows = []
+    for i, hc in enumerate(spatial[0]):
+        top = f * axis[0] if i else 0
+        row = []
+        for j, wc in enumerate(spatial[1]):
+            left = f * axis[1] if j else 0
+            keep = (slice(top, top + f * hc), slice(left, left + f * wc))
+            tb = tg[i, j] if tg.ndim == 2 else tg[i, j, 0]
+            gb = gg[i, j] if gg.ndim == 2 else gg[i, j, 0]
+            shape = (f * hc, f * wc) + ((t.shape[2],) if t.ndim == 3 else ())
+            piece = dask.delayed(block)(tb, gb, keep=keep)
+            arr = da.from_delayed(piece, shape=shape, dtype=t.dtype)
+            row.append([arr] if t.ndim == 3 else arr)  # da.block nests down to the last axis
+        rows.append(row)
+    return da.block(rows)

@@ -26,7 +26,13 @@ from numpy.typing import DTypeLike, NDArray
 from ._filters import GuidedFilter
 from .errors import MissingDependencyError, ParameterError, ShapeError
 
-__all__ = ["TemporalSmoother", "VideoFilter", "VideoResult", "process_video"]
+__all__ = [
+    "FusionVideoFilter",
+    "TemporalSmoother",
+    "VideoFilter",
+    "VideoResult",
+    "process_video",
+]
 
 
 class TemporalSmoother:
@@ -226,6 +232,467 @@ class VideoFilter:
         np.copyto(out, work, casting="unsafe")
 
 
+class FusionVideoFilter:
+    """Infrared/visible fusion for frame loops: buffers and filter objects allocated once.
+
+    ``f(infrared, visible, out=buf)`` returns exactly ``jointfilter.fuse(infrared, visible,
+    method=..., **params)`` (bit for bit, tested) for frames of the shapes and dtypes fixed at
+    construction. For ``method="guided"`` (GFF) every step runs in preallocated buffers: the
+    guided refinements through reused :class:`jointfilter.GuidedFilter` objects (the GIL is
+    released while they run), the box filters, Laplacians, Gaussian saliency, weight
+    normalisation, colour conversion and output scaling through NumPy ``out=`` calls with the
+    same operation order as the function. Other methods call :func:`jointfilter.fuse` per
+    frame (allocating) and copy into `out`.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Visible frame shape: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``; the output has it.
+    dtype : dtype
+        Visible dtype (uint8, uint16 or float32); the output has it.
+    ir_channels : {1, 3}, default 1
+        Infrared frame channels (``(H, W)`` or ``(H, W, 3)``, converted to BT.601 luma as in
+        ``fuse``).
+    ir_dtype : dtype, optional
+        Infrared dtype; default `dtype`.
+    method : {"guided", "focus", "cnn"}, default "guided"
+        Fusion method; only ``"guided"`` has the allocation-free path.
+    data_range : float, optional
+        Range of float frames (default 1.0), as in ``fuse``.
+    clip : bool, default True
+        Clip a float result to ``[0, data_range]``, as in ``fuse``.
+    normalise_ir : bool, default False
+        Stretch each infrared frame's ``[low, high]`` percentile range to [0, 1] before fusing
+        (the automatic gain control thermal streams need: raw 14/16-bit counts often occupy a
+        narrow band). The range is estimated per frame on a fixed 1/8 x 1/8 subsample and
+        smoothed over time by a :class:`TemporalSmoother`, so the fused output does not
+        flicker with the per-frame estimate. The frame fused is then
+        ``clip((ir - lo) * (1 / (hi - lo)), 0, 1)`` in float32 (``ir`` in [0, 1] units), i.e.
+        the output equals ``fuse`` of that image; with ``normalise_ir=False`` (default) it
+        equals ``fuse`` of the raw frames.
+    percentiles : (float, float), default (1, 99)
+        Percentiles of `normalise_ir`.
+    alpha : float, default 0.1
+        Smoothing weight of the newest frame's range (1 = per frame, no smoothing).
+    **params
+        Method parameters, as in :func:`jointfilter.fuse` (validated here).
+
+    Notes
+    -----
+    Allocation (measured with :mod:`tracemalloc`, ``tests/test_video_fusion.py``): after the
+    first call, a ``method="guided"`` call with ``out=`` allocates no frame-sized NumPy memory
+    (a few hundred bytes of Python objects per call; nothing kept). The C++ box filter's own
+    row scratch (O(width x threads)) is not visible to tracemalloc; the guided-filter objects
+    keep theirs between calls. Buffers: about ``30 x H x W x 4`` bytes (float32 planes, a few
+    float64 ones for the colour conversion, as in ``fuse``). One object per thread.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ir = np.zeros((48, 64), np.uint8); vis = np.zeros((48, 64, 3), np.uint8)
+    >>> f = FusionVideoFilter((48, 64, 3), np.uint8, r1=4, r2=2, base_radius=3)
+    >>> buf = np.empty_like(vis)
+    >>> f(ir, vis, out=buf) is buf
+    True
+    """
+
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        dtype: DTypeLike,
+        *,
+        ir_channels: int = 1,
+        ir_dtype: DTypeLike | None = None,
+        method: str = "guided",
+        data_range: float | None = None,
+        clip: bool = True,
+        normalise_ir: bool = False,
+        percentiles: tuple[float, float] = (1.0, 99.0),
+        alpha: float = 0.1,
+        **params: Any,
+    ) -> None:
+        from . import _validate as v
+        from .errors import DTypeError
+        from .fusion import _check_params
+
+        self.p = _check_params(method, params)
+        self.method = method
+        self.params = dict(params)
+        shape = tuple(int(n) for n in shape)
+        if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (1, 3)):
+            raise ShapeError(
+                f"shape must be (H, W), (H, W, 1) or (H, W, 3) (the visible frame); got {shape}."
+            )
+        if shape[0] < 1 or shape[1] < 1:
+            raise ShapeError(f"shape must not be empty; got {shape}.")
+        if ir_channels not in (1, 3):
+            raise ShapeError(f"ir_channels must be 1 or 3; got {ir_channels!r}.")
+        self.shape = shape
+        self.dtype = np.dtype(dtype)
+        self.ir_dtype = self.dtype if ir_dtype is None else np.dtype(ir_dtype)
+        for name, dt in (("dtype", self.dtype), ("ir_dtype", self.ir_dtype)):
+            if dt not in v.CORE_DTYPES:
+                raise DTypeError(
+                    f"{name} must be uint8, uint16 or float32 for a FusionVideoFilter; got {dt}."
+                )
+        h, w = shape[:2]
+        self.ir_shape = (h, w) if ir_channels == 1 else (h, w, 3)
+        if not isinstance(clip, bool) or not isinstance(normalise_ir, bool):
+            raise ParameterError("clip and normalise_ir must be bools.")
+        self.clip = clip
+        if data_range is not None:
+            data_range = v.check_positive_float(data_range, "data_range")
+        self.data_range = data_range
+        self.ir_range = v.check_data_range(data_range, self.ir_dtype)
+        self.vis_range = v.check_data_range(data_range, self.dtype)
+        self.normalise_ir = normalise_ir
+        lo, hi = percentiles
+        if not 0 <= lo < hi <= 100:
+            raise ParameterError(
+                f"percentiles must be (low, high) with 0 <= low < high <= 100; got {percentiles}."
+            )
+        self.percentiles = (float(lo), float(hi))
+        self.smoother = TemporalSmoother(alpha)
+        self._range = np.zeros(2, np.float64)
+        self._sample: np.ndarray | None = None
+        self._buffers_ready = False
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> None:
+        """Forget the temporal state (call at a scene cut)."""
+        self.smoother.reset()
+
+    @property
+    def ir_window(self) -> tuple[float, float] | None:
+        """The smoothed infrared range ``(lo, hi)`` used by the last call (`normalise_ir`)."""
+        val = self.smoother.value
+        if val is None:
+            return None
+        return float(val[0]), float(val[1])  # type: ignore[index]
+
+    def _allocate(self) -> None:
+        from ._filters import GuidedFilter
+        from .fusion._common import gaussian_kernel
+
+        h, w = self.shape[:2]
+        p = self.p
+        f32 = np.float32
+
+        def plane(extra_h: int = 0, extra_w: int = 0, dt: Any = f32) -> np.ndarray:
+            # zeroed once: the flat-view passes read the scratch columns (never NaN then)
+            return np.zeros((h + extra_h, w + extra_w), dt)
+
+        self._ir3 = np.empty(self.ir_shape, f32) if len(self.ir_shape) == 3 else None
+        self._ir = plane()
+        self._vis3 = np.empty((h, w, 3), f32) if self._colour else None
+        self._vis = plane()
+        if self._colour:
+            self._rgb64 = np.empty((3, h, w), np.float64)
+            self._y64, self._t64 = plane(dt=np.float64), plane(dt=np.float64)
+            self._cb, self._cr = plane(), plane()
+            self._out32 = np.empty((h, w, 3), f32)
+            self._out64 = np.empty((h, w, 3), np.float64)
+        else:
+            self._out64 = plane(dt=np.float64)
+        self._kernel = gaussian_kernel(5.0, 11)
+        self._pad1 = plane(2, 2)
+        self._pad5 = plane(10, 10)
+        self._tmp = plane(10, 10)
+        self._prod = plane(10, 10)
+        self._acc = plane(0, 10)
+        self._lap = plane(0, 2)
+        self._lap4 = plane(0, 2)
+        self._sal = [plane(), plane()]
+        self._mask = plane(dt=bool)
+        self._mask2 = plane(dt=bool)
+        self._maps = [plane(), plane()]
+        self._wb = [plane(), plane()]
+        self._wd = [plane(), plane()]
+        self._total = plane()
+        self._base, self._detail, self._t1, self._t2 = plane(), plane(), plane(), plane()
+        self._fused = plane()
+        kw = {"guide_channels": 1, "data_range": 1.0}
+        self._gf1 = GuidedFilter(
+            (h, w), f32, radius=p["r1"], eps=p["eps1"], subsample=p["subsample"], **kw
+        )
+        self._gf2 = GuidedFilter((h, w), f32, radius=p["r2"], eps=p["eps2"], **kw)
+        if p["enhance"] == "detail":
+            self._gfe = GuidedFilter(
+                (h, w), f32, radius=p["enhance_radius"], eps=p["enhance_eps"], **kw
+            )
+            self._enh = [plane(), plane()]
+        self._buffers_ready = True
+
+    @property
+    def _colour(self) -> bool:
+        return len(self.shape) == 3 and self.shape[2] == 3
+
+    # ------------------------------------------------------------------ call
+    def __call__(
+        self,
+        infrared: NDArray[Any],
+        visible: NDArray[Any],
+        *,
+        out: NDArray[Any] | None = None,
+    ) -> NDArray[Any]:
+        """Fuse one frame pair; returns `out` when given (shape and dtype of the visible)."""
+        ir = self._check(infrared, "infrared", self.ir_shape, self.ir_dtype)
+        vis = self._check(visible, "visible", self.shape, self.dtype)
+        if out is None:
+            out = np.empty(self.shape, self.dtype)
+        else:
+            self._check(out, "out", self.shape, self.dtype)
+            if not out.flags.writeable:
+                raise ParameterError("out is read-only; pass a writable array.")
+            if np.may_share_memory(out, ir) or np.may_share_memory(out, vis):
+                raise ParameterError("out overlaps an input frame; pass a separate array.")
+        if self.method != "guided":
+            self._fuse_function(ir, vis, out)
+            return out
+        if not self._buffers_ready:
+            self._allocate()
+        self._fuse_guided(ir, vis, out)
+        return out
+
+    @staticmethod
+    def _check(arr: Any, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        from .errors import DTypeError
+
+        if not isinstance(arr, np.ndarray):
+            raise DTypeError(f"{name} must be a numpy.ndarray; got {type(arr).__name__}.")
+        if arr.shape != shape:
+            raise ShapeError(
+                f"{name} must have shape {shape} (fixed at construction); got {arr.shape}."
+            )
+        if arr.dtype != dtype:
+            raise DTypeError(
+                f"{name} must have dtype {dtype} (fixed at construction); got {arr.dtype}."
+            )
+        if arr.dtype.kind == "f" and name != "out" and not np.isfinite(arr).all():
+            from .errors import NonFiniteError
+
+            raise NonFiniteError(
+                f"{name} contains NaN or Inf; replace them first, e.g. np.nan_to_num(x)."
+            )
+        return arr
+
+    def _infrared_unit(self, ir: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """The infrared plane in [0, 1] (``prepare_inputs``), normalised if asked."""
+        from .fusion._common import LUMA_BT601
+
+        scale = np.float32(1.0 / self.ir_range)
+        if ir.ndim == 3:
+            buf = self._ir3 if self._buffers_ready else np.empty(ir.shape, np.float32)
+            np.copyto(buf, ir)  # astype(float32), then the scale: as to_unit
+            np.multiply(buf, scale, out=buf)
+            np.matmul(buf, LUMA_BT601, out=dst)
+        else:
+            np.copyto(dst, ir)
+            np.multiply(dst, scale, out=dst)
+        if self.normalise_ir:
+            self._normalise(dst)
+        return dst
+
+    def _normalise(self, x: np.ndarray) -> None:
+        sub = x[::8, ::8]
+        if self._sample is None or self._sample.size != sub.size:
+            self._sample = np.empty(sub.size, np.float32)
+        flat = self._sample
+        flat.reshape(sub.shape)[...] = sub
+        n = flat.size - 1
+        k_lo = round(self.percentiles[0] / 100 * n)
+        k_hi = round(self.percentiles[1] / 100 * n)
+        flat.partition((k_lo, k_hi))
+        self._range[0] = flat[k_lo]
+        self._range[1] = flat[k_hi]
+        smoothed = self.smoother.update(self._range)
+        lo = np.float32(smoothed[0])  # type: ignore[index]
+        hi = np.float32(smoothed[1])  # type: ignore[index]
+        inv = np.float32(1.0) / max(hi - lo, np.float32(1e-6))
+        np.subtract(x, lo, out=x)
+        np.multiply(x, inv, out=x)
+        np.clip(x, 0.0, 1.0, out=x)
+
+    def _fuse_function(self, ir: np.ndarray, vis: np.ndarray, out: np.ndarray) -> None:
+        from .fusion import fuse
+
+        kw = {} if self.data_range is None else {"data_range": self.data_range}
+        if self.normalise_ir:  # the stretched plane is in [0, 1]: hand it over in data units
+            ir = self._infrared_unit(ir, np.empty(ir.shape[:2], np.float32))
+            if self.data_range is not None:
+                ir = ir * np.float32(self.data_range)
+        result = fuse(ir, vis, method=self.method, clip=self.clip, **kw, **self.params)
+        np.copyto(out, result)
+
+    def _fuse_guided(self, ir: np.ndarray, vis: np.ndarray, out: np.ndarray) -> None:
+        from .fusion._color import _KB, _KG, _KR
+
+        p = self.p
+        ir_u = self._infrared_unit(ir, self._ir)
+        vis_scale = np.float32(1.0 / self.vis_range)
+        if self._colour:  # rgb_to_ycbcr, in float64 like the function
+            np.copyto(self._vis3, vis)
+            np.multiply(self._vis3, vis_scale, out=self._vis3)
+            x = self._rgb64  # planar (3, H, W): contiguous planes for the ufuncs
+            for c in range(3):
+                np.copyto(x[c], self._vis3[:, :, c])
+            r, g, b = x[0], x[1], x[2]
+            y, t = self._y64, self._t64
+            np.multiply(r, _KR, out=y)
+            np.multiply(g, _KG, out=t)
+            np.add(y, t, out=y)
+            np.multiply(b, _KB, out=t)
+            np.add(y, t, out=y)
+            np.subtract(b, y, out=t)
+            np.divide(t, 2.0 * (1.0 - _KB), out=t)
+            np.copyto(self._cb, t, casting="same_kind")
+            np.subtract(r, y, out=t)
+            np.divide(t, 2.0 * (1.0 - _KR), out=t)
+            np.copyto(self._cr, t, casting="same_kind")
+            np.copyto(self._vis, y, casting="same_kind")
+        else:
+            np.copyto(self._vis, vis[:, :, 0] if vis.ndim == 3 else vis)
+            np.multiply(self._vis, vis_scale, out=self._vis)
+        sources = (ir_u, self._vis)
+        # pre-fusion enhancement of the blended planes (the weights use the originals)
+        if p["enhance"] == "detail":
+            gain = np.float32(p["enhance_gain"])
+            blend = []
+            for src, e in zip(sources, self._enh, strict=True):
+                self._gfe.set_guide(src)
+                smooth = self._gfe(src, out=self._base)
+                np.subtract(src, smooth, out=e)
+                np.multiply(e, gain, out=e)
+                np.add(smooth, e, out=e)
+                blend.append(e)
+        else:
+            blend = list(sources)
+        # saliency |x * L| * g, max selection
+        for src, sal in zip(sources, self._sal, strict=True):
+            self._saliency(src, sal)
+        np.greater_equal(self._sal[0], self._sal[1], out=self._mask)
+        np.logical_not(self._mask, out=self._mask2)
+        np.copyto(self._maps[0], self._mask)
+        np.copyto(self._maps[1], self._mask2)
+        # guided refinement of the maps, each source guiding its own
+        for n in range(2):
+            self._gf1.set_guide(sources[n])
+            self._gf1(self._maps[n], out=self._wb[n])
+            self._gf2.set_guide(sources[n])
+            self._gf2(self._maps[n], out=self._wd[n])
+        self._normalise_weights(self._wb)
+        self._normalise_weights(self._wd)
+        # two-scale blend
+        from ._filters import box_filter
+
+        fused = self._fused
+        fused.fill(0.0)
+        for n, src in enumerate(blend):
+            box_filter(src, p["base_radius"], border="edge", out=self._base)
+            np.subtract(src, self._base, out=self._detail)
+            np.multiply(self._wb[n], self._base, out=self._t1)
+            np.multiply(self._wd[n], self._detail, out=self._t2)
+            np.add(self._t1, self._t2, out=self._t1)
+            np.add(fused, self._t1, out=fused)
+        # back to the visible's colour space and dtype (from_unit)
+        if self._colour:
+            y, t = self._y64, self._t64
+            np.copyto(y, fused)
+            rgb = self._rgb64
+            r, g, b = rgb[0], rgb[1], rgb[2]
+            np.copyto(t, self._cr)
+            np.multiply(t, 2.0 * (1.0 - _KR), out=t)
+            np.add(y, t, out=r)
+            np.copyto(t, self._cb)
+            np.multiply(t, 2.0 * (1.0 - _KB), out=t)
+            np.add(y, t, out=b)
+            np.multiply(r, _KR, out=t)
+            np.subtract(y, t, out=g)
+            np.multiply(b, _KB, out=t)
+            np.subtract(g, t, out=g)
+            np.divide(g, _KG, out=g)
+            for c in range(3):
+                np.copyto(self._out32[:, :, c], rgb[c], casting="same_kind")
+            np.copyto(self._out64, self._out32)  # from_unit: astype(float64) * data_range
+        else:
+            np.copyto(self._out64, fused)
+        y64 = self._out64
+        np.multiply(y64, self.vis_range, out=y64)
+        dst = out if out.ndim == y64.ndim else out[:, :, 0]
+        if self.dtype.kind in "ui":
+            info = np.iinfo(self.dtype)
+            np.rint(y64, out=y64)
+            np.clip(y64, info.min, info.max, out=y64)
+            np.copyto(dst, y64, casting="unsafe")
+        else:
+            if self.clip:
+                np.clip(y64, 0.0, self.vis_range, out=y64)
+            np.copyto(dst, y64, casting="same_kind")
+
+    def _saliency(self, x: np.ndarray, dst: np.ndarray) -> None:
+        """``gff_saliency``: |Laplacian| (replicate border), then the 11-tap Gaussian.
+
+        Same operations in the same order as ``convolve_sep``; the shifted products run on
+        flat views of the padded rows (the columns past the image width are scratch), which
+        keeps every NumPy call on contiguous memory and free of casting buffers.
+        """
+        h, w = x.shape
+        p1 = self._pad1
+        _pad_edge(x, p1, 1)
+        # lap[y, j] = up + down + left + right - 4 x, on flat views: row pitch w + 2
+        q = w + 2
+        f1, lap, tmp4 = p1.ravel(), self._lap.ravel(), self._lap4.ravel()
+        m = h * q - 2
+        np.add(f1[1 : 1 + m], f1[2 * q + 1 : 2 * q + 1 + m], out=lap[:m])
+        np.add(lap[:m], f1[q : q + m], out=lap[:m])
+        np.add(lap[:m], f1[q + 2 : q + 2 + m], out=lap[:m])
+        np.multiply(f1[q + 1 : q + 1 + m], 4.0, out=tmp4[:m])
+        np.subtract(lap[:m], tmp4[:m], out=lap[:m])
+        np.abs(lap[:m], out=lap[:m])
+        # convolve_sep(lap, gaussian 11, mode="edge")
+        p5 = self._pad5
+        _pad_edge(self._lap[:, :w], p5, 5)
+        wp = p5.shape[1]
+        n = p5.size - (len(self._kernel) - 1)
+        flat_p, flat_tmp, flat_prod = p5.ravel(), self._tmp.ravel(), self._prod.ravel()
+        tmp = flat_tmp[:n]
+        tmp.fill(0.0)
+        for i, c in enumerate(self._kernel):  # horizontal: tmp[y, j] += c * p[y, j + i]
+            np.multiply(flat_p[i : i + n], c, out=flat_prod[:n])
+            np.add(tmp, flat_prod[:n], out=tmp)
+        m = h * wp
+        acc = self._acc.ravel()
+        acc.fill(0.0)
+        for i, c in enumerate(self._kernel):  # vertical: acc[y, j] += c * tmp[y + i, j]
+            np.multiply(flat_tmp[i * wp : i * wp + m], c, out=flat_prod[:m])
+            np.add(acc, flat_prod[:m], out=acc)
+        np.copyto(dst, self._acc[:, :w])
+
+    def _normalise_weights(self, maps: list[np.ndarray]) -> None:
+        """``normalise_weights`` in place: clip to [0, 1], divide by the sum (0.5 where 0)."""
+        total, flat = self._total, self._mask
+        for m in maps:
+            np.clip(m, 0.0, 1.0, out=m)
+        np.add(maps[0], maps[1], out=total)
+        np.less(total, 1e-12, out=flat)
+        np.copyto(total, 1.0, where=flat)
+        for m in maps:
+            np.divide(m, total, out=m)
+            np.copyto(m, 0.5, where=flat)
+
+
+def _pad_edge(x: np.ndarray, dst: np.ndarray, r: int) -> None:
+    """``np.pad(x, r, mode="edge")`` into `dst`."""
+    h, w = x.shape
+    np.copyto(dst[r : r + h, r : r + w], x)
+    for k in range(r):
+        np.copyto(dst[k, r : r + w], x[0])
+        np.copyto(dst[r + h + k, r : r + w], x[h - 1])
+    for k in range(r):
+        np.copyto(dst[:, k], dst[:, r])
+        np.copyto(dst[:, r + w + k], dst[:, r + w - 1])
+
+
 @dataclass
 class VideoResult:
     """Outcome of :func:`process_video`: frames written, wall seconds, frames per second."""
@@ -264,20 +731,24 @@ def process_video(
     gray_guide: bool = True,
     stretch: bool = False,
     alpha: float = 0.1,
+    method: str | None = None,
+    fusion_params: dict[str, Any] | None = None,
+    normalise_ir: bool = False,
     fourcc: str = "mp4v",
     fps: float | None = None,
     max_frames: int | None = None,
     progress: bool | None = None,
 ) -> VideoResult:
-    """Filter a video under a guide video (frame by frame) or a fixed guide image.
+    """Filter a video under a guide video (frame by frame) or a fixed guide image, or fuse them.
 
     Parameters
     ----------
     target : path
-        Video to filter (any format OpenCV's VideoCapture reads).
+        Video to filter (any format OpenCV's VideoCapture reads); with `method`, the infrared
+        video.
     guide : path or ndarray
         Guide video of the same frame size, or a still image (path with an image suffix, or an
-        RGB/gray array) used for every frame.
+        RGB/gray array) used for every frame; with `method`, the visible video (or image).
     out : path
         Output video; the container follows the suffix (``.mp4`` with ``fourcc="mp4v"``,
         ``.avi`` with ``"MJPG"``). Written to a temporary name and renamed at the end.
@@ -289,6 +760,18 @@ def process_video(
         Parameters of the default :class:`VideoFilter`.
     gray_guide : bool, default True
         Convert guide frames to gray (the fast one-channel model); False uses the colour guide.
+        Not used with `method`.
+    method : {"guided", "focus", "cnn"}, optional
+        Fuse the infrared `target` with the visible `guide` instead of filtering: a
+        :class:`FusionVideoFilter` (``method="guided"``: preallocated buffers, reused filter
+        objects) gives ``jointfilter.fuse(infrared_rgb, visible_rgb, method=method,
+        **fusion_params)`` per frame (the infrared frame's luma is taken in float, as
+        ``fuse`` does). `alpha` smooths its `normalise_ir` range.
+    fusion_params : dict, optional
+        Method parameters for `method` (as in :func:`jointfilter.fuse`).
+    normalise_ir : bool, default False
+        With `method`: stretch each infrared frame's percentile range to [0, 1], smoothed
+        over time (see :class:`FusionVideoFilter`).
     fourcc : str, default "mp4v"
         Four-character codec code for ``cv2.VideoWriter``.
     fps : float, optional
@@ -310,6 +793,10 @@ def process_video(
     ShapeError
         Guide frames of another size than the target's.
     """
+    if method is not None and op is not None:
+        raise ParameterError("pass either op= or method= (fusion), not both.")
+    if fusion_params is not None and method is None:
+        raise ParameterError("fusion_params needs method= (e.g. method='guided').")
     cv2 = _cv2()
     cap = cv2.VideoCapture(os.fspath(target))
     if not cap.isOpened():
@@ -344,6 +831,7 @@ def process_video(
     frames = 0
     bgr = gbgr = rgb = grgb = gbuf = outbuf = None  # reused frame buffers
     vf: VideoFilter | None = None
+    fv: FusionVideoFilter | None = None
     start = time.perf_counter()
     try:
         while max_frames is None or frames < max_frames:
@@ -364,27 +852,37 @@ def process_video(
                     f"guide frames must be {rgb.shape[:2]} like the target's; got "
                     f"{graw.shape[:2]}. Resize the guide first."
                 )
-            if gray_guide and graw.ndim == 3:
-                gbuf = cv2.cvtColor(graw, cv2.COLOR_RGB2GRAY, dst=gbuf)
-                g = gbuf
+            if method is not None:
+                if fv is None:
+                    fv = FusionVideoFilter(
+                        graw.shape, graw.dtype, ir_channels=3, ir_dtype=rgb.dtype,
+                        method=method, normalise_ir=normalise_ir, alpha=alpha,
+                        **(fusion_params or {}),
+                    )  # fmt: skip
+                    outbuf = np.empty(graw.shape, graw.dtype)
+                result = fv(rgb, np.ascontiguousarray(graw), out=outbuf)
             else:
-                g = np.ascontiguousarray(graw)
-            if op is not None:
-                result = np.asarray(op(rgb, g))
-            else:
-                if vf is None:
-                    vf = VideoFilter(
-                        rgb.shape,
-                        rgb.dtype,
-                        guide_channels=1 if g.ndim == 2 else 3,
-                        guide_dtype=g.dtype,
-                        radius=radius,
-                        eps=eps,
-                        stretch=stretch,
-                        alpha=alpha,
-                    )
-                    outbuf = np.empty(rgb.shape, rgb.dtype)
-                result = vf(rgb, g, out=outbuf)
+                if gray_guide and graw.ndim == 3:
+                    gbuf = cv2.cvtColor(graw, cv2.COLOR_RGB2GRAY, dst=gbuf)
+                    g = gbuf
+                else:
+                    g = np.ascontiguousarray(graw)
+                if op is not None:
+                    result = np.asarray(op(rgb, g))
+                else:
+                    if vf is None:
+                        vf = VideoFilter(
+                            rgb.shape,
+                            rgb.dtype,
+                            guide_channels=1 if g.ndim == 2 else 3,
+                            guide_dtype=g.dtype,
+                            radius=radius,
+                            eps=eps,
+                            stretch=stretch,
+                            alpha=alpha,
+                        )
+                        outbuf = np.empty(rgb.shape, rgb.dtype)
+                    result = vf(rgb, g, out=outbuf)
             if result.dtype != np.uint8:
                 raise ParameterError(
                     f"op must return uint8 frames for video output; got {result.dtype}. Pass "
