@@ -63,6 +63,7 @@ class Row:
     max_diff: float
     scratch_bytes: int
     frame_bytes: int
+    precision: str = "double"
 
     @property
     def ratio_fn(self) -> float:
@@ -90,7 +91,7 @@ def natural_frame(shape: tuple[int, int], channels: int, name: str) -> np.ndarra
     return np.ascontiguousarray(img[:, :, 0] if channels == 1 else img, dtype=np.float32)
 
 
-def measure(cv2, size: str, kind: str, threads: int, repeat: int) -> Row:
+def measure(cv2, size: str, kind: str, threads: int, repeat: int, precision: str) -> Row:
     gc, tc = KINDS[kind]
     shape = SIZES[size]
     guide = natural_frame(shape, gc, "astronaut")
@@ -100,13 +101,25 @@ def measure(cv2, size: str, kind: str, threads: int, repeat: int) -> Row:
     out_fn = np.empty_like(target)
     out_obj = np.empty_like(target)
     obj = jf.GuidedFilter(
-        target.shape, np.float32, guide_channels=gc, radius=RADIUS, eps=EPS, border="symmetric"
+        target.shape,
+        np.float32,
+        guide_channels=gc,
+        radius=RADIUS,
+        eps=EPS,
+        border="symmetric",
+        precision=precision,
     )
     obj.set_guide(guide)
     calls = {
         "cv": lambda: cv2.ximgproc.guidedFilter(guide, target, RADIUS, EPS),
         "fn": lambda: jf.guided_filter(
-            target, guide, radius=RADIUS, eps=EPS, border="symmetric", out=out_fn
+            target,
+            guide,
+            radius=RADIUS,
+            eps=EPS,
+            border="symmetric",
+            out=out_fn,
+            precision=precision,
         ),
         "obj": lambda: obj(target, out=out_obj),
     }
@@ -123,7 +136,15 @@ def measure(cv2, size: str, kind: str, threads: int, repeat: int) -> Row:
 
     # accuracy, outside the timed region: [0, 255]-scaled data (see module docstring)
     g255, t255 = guide * np.float32(255), target * np.float32(255)
-    ours = jf.guided_filter(t255, g255, radius=RADIUS, eps=EPS, border="symmetric", data_range=255)
+    ours = jf.guided_filter(
+        t255,
+        g255,
+        radius=RADIUS,
+        eps=EPS,
+        border="symmetric",
+        data_range=255,
+        precision=precision,
+    )
     theirs = cv2.ximgproc.guidedFilter(g255, t255, RADIUS, EPS * 255.0**2)
     diff = float(np.abs(ours.astype(np.float64) - theirs).max() / 255.0)
 
@@ -139,6 +160,7 @@ def measure(cv2, size: str, kind: str, threads: int, repeat: int) -> Row:
         diff,
         obj.scratch_nbytes,
         target.nbytes,
+        precision,
     )
 
 
@@ -155,14 +177,15 @@ def markdown(rows: list[Row], title: str) -> str:
     lines = [
         f"### {title}",
         "",
-        "| size | guide-target | thr | OpenCV ms | ours fn ms | ours obj ms | OpenCV/ours fn "
+        "| size | guide-target | thr | precision | OpenCV ms | ours fn ms | ours obj ms "
+        "| OpenCV/ours fn "
         "| OpenCV/ours obj | MP/s (obj) | frames/s fn / obj | max abs diff vs OpenCV "
         "| scratch MiB (% of frame) |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r.size} | {r.kind} | {r.threads} | {r.cv_ms:.2f} | {r.fn_ms:.2f} "
+            f"| {r.size} | {r.kind} | {r.threads} | {r.precision} | {r.cv_ms:.2f} | {r.fn_ms:.2f} "
             f"| {r.obj_ms:.2f} | {r.ratio_fn:.2f}x | {r.ratio_obj:.2f}x "
             f"| {r.megapixels / (r.obj_ms / 1e3):.0f} "
             f"| {1e3 / r.fn_ms:.1f} / {1e3 / r.obj_ms:.1f} | {r.max_diff:.1e} "
@@ -210,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated subset of " + ",".join(KINDS) + " (guide kind - target channels)",
     )
     parser.add_argument(
+        "--precision",
+        default="double,single",
+        help="comma-separated subset of double,single (our kernels' arithmetic)",
+    )
+    parser.add_argument(
         "--both-allocators",
         action="store_true",
         help="run with and without the page-fault-free malloc settings",
@@ -219,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     threads = [int(t) for t in args.threads.split(",") if t.strip()]
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    precisions = [p.strip() for p in args.precision.split(",") if p.strip()]
+    for p in precisions:
+        if p not in ("double", "single"):
+            parser.error(f"--precision: unknown {p!r}; choose from double, single")
     for s in sizes:
         if s not in SIZES:
             parser.error(f"--sizes: unknown size {s!r}; choose from {', '.join(SIZES)}")
@@ -236,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
             str(args.repeat),
             "--kinds",
             ",".join(kinds),
+            "--precision",
+            ",".join(precisions),
         ]
         tuned = [Row(**d) for d in run_child(child, tuned=True)]
         default = [Row(**d) for d in run_child(child, tuned=False)]
@@ -243,13 +277,15 @@ def main(argv: list[str] | None = None) -> int:
         print("### OpenCV/ours ratio: page-fault-free vs default allocator (function path)")
         print()
         print(
-            "| size | guide-target | thr | ratio (no page faults) | ratio (default malloc) "
+            "| size | guide-target | thr | precision | ratio (no page faults) "
+            "| ratio (default malloc) "
             "| OpenCV ms tuned / default | ours fn ms tuned / default |"
         )
-        print("|---|---|--:|--:|--:|--:|--:|")
+        print("|---|---|--:|---|--:|--:|--:|--:|")
         for a, b in zip(tuned, default, strict=True):
             print(
-                f"| {a.size} | {a.kind} | {a.threads} | {a.ratio_fn:.2f}x | {b.ratio_fn:.2f}x "
+                f"| {a.size} | {a.kind} | {a.threads} | {a.precision} | {a.ratio_fn:.2f}x "
+                f"| {b.ratio_fn:.2f}x "
                 f"| {a.cv_ms:.1f} / {b.cv_ms:.1f} | {a.fn_ms:.1f} / {b.fn_ms:.1f} |"
             )
         return 0
@@ -267,8 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             for kind in kinds:
                 for thr in threads:
-                    rows.append(measure(cv2, size, kind, thr, args.repeat))
-                    print(f"  measured {size} {kind} {thr} thread(s)", file=sys.stderr)
+                    for prec in precisions:
+                        rows.append(measure(cv2, size, kind, thr, args.repeat, prec))
+                        print(f"  measured {size} {kind} {thr} thread(s) {prec}", file=sys.stderr)
     finally:
         jf.set_num_threads(before)
     print()

@@ -62,8 +62,10 @@ jf::Border border_of(int b) {
     return static_cast<jf::Border>(b);
 }
 
-jf::GuidedParams guided_params(int64_t radius, double eps, int border, int64_t subsample) {
+jf::GuidedParams guided_params(int64_t radius, double eps, int border, int64_t subsample,
+                               bool single = false) {
     jf::GuidedParams p;
+    p.single = single;
     p.radius = radius;
     p.eps = eps;
     p.border = border_of(border);
@@ -129,16 +131,16 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.def(
         "guided_filter",
         [](const py::array& target, const py::array& guide, const py::array& out, int64_t radius, double eps,
-           int border, int64_t subsample, jf::Workspace* ws) {
+           int border, int64_t subsample, jf::Workspace* ws, bool single) {
             const jf::ImageView t = view_of(target, "target", false);
             const jf::ImageView g = view_of(guide, "guide", false);
             const jf::ImageView d = view_of(out, "out", true);
-            const jf::GuidedParams p = guided_params(radius, eps, border, subsample);
+            const jf::GuidedParams p = guided_params(radius, eps, border, subsample, single);
             py::gil_scoped_release release;
             jf::guided_filter(t, g, d, p, ws);
         },
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
-        py::arg("border"), py::arg("subsample"), py::arg("workspace") = nullptr);
+        py::arg("border"), py::arg("subsample"), py::arg("workspace") = nullptr, py::arg("single") = false);
 
     m.def(
         "minmax_filter",

@@ -31,9 +31,8 @@ sweep::HostAxis make_host_axis(int64_t n, int64_t radius, Border border) {
 
 void emulate_cuda_guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
                                 const GuidedParams& params) {
+    check_guided_arguments(target, guide, dst, params);
     JF_CHECK(params.subsample == 1, "the CUDA emulation covers subsample == 1");
-    JF_CHECK(guide.channels == 1 || guide.channels == 3, "guide must have 1 or 3 channels");
-    JF_CHECK(target.channels >= 1 && target.channels <= 4, "target must have 1 to 4 channels");
     const int64_t h = target.height, w = target.width;
     if (h == 0 || w == 0) return;
     const sweep::HostAxis rows = make_host_axis(h, params.radius, params.border);

@@ -110,13 +110,6 @@ struct InitLists {
 
 int workers_for(int64_t n_bands) { return static_cast<int>(std::min<int64_t>(get_num_threads(), n_bands)); }
 
-void check_view(const ImageView& v, const char* name) {
-    JF_CHECK(v.data != nullptr || v.height * v.width == 0, std::string(name) + ": null data");
-    JF_CHECK(v.height >= 0 && v.width >= 0, std::string(name) + ": negative size");
-    JF_CHECK(v.row_stride >= v.width * v.channels || v.height <= 1,
-             std::string(name) + ": row stride shorter than a row");
-}
-
 /// Hands every worker its scratch, runs the kernel build for this CPU, and reports non-finite
 /// input (the kernels flag it; they cannot throw across the thread pool).
 template <typename Job>
@@ -136,7 +129,7 @@ void run_job(Job& job, ScratchLease& lease, size_t per_worker, void (*base)(cons
 /// Runs both passes on (target, guide). With `coef` set, writes the mean coefficients instead of
 /// applying them (fast guided filter).
 void guided_core(const ImageView& target, const ImageView& guide, const ImageView& dst, double* coef,
-                 int64_t radius, double eps, Border border, ScratchLease& lease) {
+                 int64_t radius, double eps, Border border, bool single, ScratchLease& lease) {
     const int64_t h = guide.height, w = guide.width;
     const int64_t cg = guide.channels, ct = target.channels;
     Plan plan(h, w, radius, border);
@@ -153,7 +146,8 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
                             static_cast<int64_t>(plan.col_init_index.size())};
     job.band_rows = band_rows_for(h, radius);
     job.n_bands = (h + job.band_rows - 1) / job.band_rows;
-    job.ring_rows = std::min<int64_t>(h, 2 * radius + 5);  // a window plus a group of 4 ahead
+    job.single = single;
+    job.ring_rows = std::min<int64_t>(h, 2 * radius + 9);  // a window plus a group of <= 8 ahead
 
     std::vector<int64_t> first(job.n_bands), starts(job.n_bands);
     for (int64_t b = 0; b < job.n_bands; ++b) {
@@ -169,7 +163,7 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
 
     job.workers = workers_for(job.n_bands);
     const size_t per_worker =
-        static_cast<size_t>(arch_base::guided_scratch_doubles(cg, ct, w, job.ring_rows));
+        static_cast<size_t>(arch_base::guided_scratch_doubles(cg, ct, w, job.ring_rows, single));
     run_job(job, lease, per_worker, &arch_base::run_guided, &arch_avx2::run_guided,
             "jointfilter: target or guide contains NaN or Inf");
 }
@@ -270,8 +264,8 @@ void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Bord
             "jointfilter: image contains NaN or Inf");
 }
 
-void guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
-                   const GuidedParams& p, Workspace* workspace) {
+void check_guided_arguments(const ImageView& target, const ImageView& guide, const ImageView& dst,
+                            const GuidedParams& p) {
     check_view(target, "target");
     check_view(guide, "guide");
     check_view(dst, "out");
@@ -284,11 +278,16 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
              "guide and target must have the same height and width");
     JF_CHECK(dst.height == target.height && dst.width == target.width && dst.channels == target.channels,
              "out must have the shape of target");
+}
+
+void guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
+                   const GuidedParams& p, Workspace* workspace) {
+    check_guided_arguments(target, guide, dst, p);
     const int64_t h = target.height, w = target.width;
     if (h == 0 || w == 0) return;
     ScratchLease lease(workspace);
     if (p.subsample == 1) {
-        guided_core(target, guide, dst, nullptr, p.radius, p.eps, p.border, lease);
+        guided_core(target, guide, dst, nullptr, p.radius, p.eps, p.border, p.single, lease);
         return;
     }
     // fast guided filter (He & Sun 2015): coefficients on the decimated pair, applied at full size
@@ -302,7 +301,7 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     const ImageView low_target = decimate_any(target, s, lease.get(kSlotLowTarget, low_px * target.channels));
     const int64_t kab = coef_count(guide.channels, target.channels);
     double* coef = lease.get(kSlotCoef, low_px * kab);
-    guided_core(low_target, low_guide, ImageView{}, coef, low_radius, p.eps, p.border, lease);
+    guided_core(low_target, low_guide, ImageView{}, coef, low_radius, p.eps, p.border, p.single, lease);
 
     std::vector<int64_t> y0, x0;
     std::vector<double> fy, fx;

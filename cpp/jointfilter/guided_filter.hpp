@@ -44,11 +44,16 @@ struct GuidedParams {
     double eps = 0.0;  // absolute: guide value units squared
     Border border = Border::clipped;
     int64_t subsample = 1;
+    bool single = false;  // float sums on centred data (~2x faster), else double (exact for ints)
 };
 
 /// Box mean over (2r+1)^2 windows. `workspace` may be null (a shared pool is used).
 void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
                 Workspace* workspace = nullptr);
+
+/// Throws invalid_argument unless the views and parameters suit guided_filter.
+void check_guided_arguments(const ImageView& target, const ImageView& guide, const ImageView& dst,
+                            const GuidedParams& params);
 
 /// q = mean(a) . I + mean(b) with per-window ridge regression of target on guide.
 void guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,

@@ -6,7 +6,10 @@
 #if defined(__CUDACC__)
 #define JF_HD __host__ __device__ __forceinline__
 #else
-#define JF_HD inline
+// Internal linkage: the kernels are compiled once per instruction set, and a template
+// instantiated on vector types in two such files must not be merged by the linker (the two
+// copies pass vectors differently, and the one that wins would be called from both).
+#define JF_HD static inline
 #endif
 
 namespace jointfilter {

@@ -46,4 +46,14 @@ class nonfinite_input : public invalid_argument {
         if (!(cond)) throw ::jointfilter::invalid_argument(std::string("jointfilter: ") + (msg)); \
     } while (0)
 
+/// Invariants every view handed to a kernel must satisfy (the bindings build views from
+/// arbitrary arrays, so the kernels check them once more).
+inline void check_view(const ImageView& v, const char* name) {
+    JF_CHECK(v.data != nullptr || v.height * v.width == 0, std::string(name) + ": null data");
+    JF_CHECK(v.height >= 0 && v.width >= 0, std::string(name) + ": negative size");
+    JF_CHECK(v.channels >= 1, std::string(name) + ": needs at least one channel");
+    JF_CHECK(v.row_stride >= v.width * v.channels || v.height <= 1,
+             std::string(name) + ": row stride shorter than a row");
+}
+
 }  // namespace jointfilter

@@ -50,6 +50,7 @@ struct GuidedJob {
     ImageView dst;           // output (apply mode), or unused in coefficient mode
     double* coef = nullptr;  // coefficient mode: [H][W][Kab] mean coefficients, else null
     double eps = 0.0;        // absolute, in guide units squared
+    bool single = false;     // single-precision pipeline (centred float sums), else double
     AxisSpec rows, cols;
     InitList col_init;
     const InitList* pass1_init;  // [n_bands]: window of the first a/b row each band computes
@@ -57,7 +58,7 @@ struct GuidedJob {
     const InitList* pass2_init;  // [n_bands]: window (over a/b rows) of the band's first row
     int64_t n_bands = 0;
     int64_t band_rows = 0;
-    int64_t ring_rows = 0;  // capacity of the a/b row ring
+    int64_t ring_rows = 0;  // capacity of the a/b row ring (a window plus one group ahead)
     Scratch* scratch = nullptr;
     int workers = 1;
     int* nonfinite = nullptr;  // set to 1 if any running sum became NaN/Inf
@@ -91,7 +92,7 @@ int64_t coef_count(int64_t guide_channels, int64_t target_channels);
     void run_guided(const GuidedJob& job);                                                         \
     void run_upsample(const UpsampleJob& job);                                                     \
     int64_t guided_scratch_doubles(int64_t guide_channels, int64_t target_channels, int64_t width, \
-                                   int64_t ring_rows);                                             \
+                                   int64_t ring_rows, bool single);                                \
     }
 JF_DECLARE_KERNELS(arch_base)
 JF_DECLARE_KERNELS(arch_avx2)

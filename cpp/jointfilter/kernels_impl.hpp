@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "guided_math.hpp"
 #include "kernel_job.hpp"
@@ -34,33 +35,41 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------
 // element conversion
+//
+// Rows are loaded into planes of R (double or float) with a per-channel offset subtracted:
+// the single-precision pipeline centres its data so that its sums stay small (see GuidedBand),
+// the double pipeline passes zero offsets (subtracting 0.0 is exact).
 
-inline double load(const void* row, DType t, int64_t i) {
-    switch (t) {
-        case DType::u8:
-            return static_cast<const uint8_t*>(row)[i];
-        case DType::u16:
-            return static_cast<const uint16_t*>(row)[i];
-        default:
-            return static_cast<const float*>(row)[i];
-    }
-}
-
-template <typename T, int CH>
-void deinterleave_fixed(const T* src, int64_t n, double* planes, int64_t ld) {
+template <typename R, typename T, int CH>
+void deinterleave_fixed(const T* src, int64_t n, R* planes, int64_t ld, const R* off) {
     // channel count known at compile time: the loads become shuffles instead of strided scalars
     for (int64_t x = 0; x < n; ++x)
-        for (int c = 0; c < CH; ++c) planes[c * ld + x] = static_cast<double>(src[x * CH + c]);
+        for (int c = 0; c < CH; ++c) planes[c * ld + x] = static_cast<R>(src[x * CH + c]) - off[c];
 }
 
 typedef float v4f __attribute__((vector_size(16)));
 typedef int v4si __attribute__((vector_size(16)));
 typedef double v4d_ __attribute__((vector_size(32)));
 
-/// RGB float32 pixels to three double planes, four pixels per step: three loads, six shuffles.
-inline void deinterleave_rgb_f32(const float* src, int64_t n, double* planes, int64_t ld) {
+template <typename R>
+inline void store4(R* dst, v4f v) {
+    if constexpr (std::is_same<R, float>::value) {
+        std::memcpy(dst, &v, sizeof v);
+    } else {
+        const v4d_ d = __builtin_convertvector(v, v4d_);
+        std::memcpy(dst, &d, sizeof d);
+    }
+}
+
+/// RGB float32 pixels to three planes, four pixels per step: three loads, six shuffles.
+template <typename R>
+inline void deinterleave_rgb_f32(const float* src, int64_t n, R* planes, int64_t ld, const R* off) {
     int64_t x = 0;
 #if !defined(__clang__)
+    const v4f o0 = {float(off[0]), float(off[0]), float(off[0]), float(off[0])};
+    const v4f o1 = {float(off[1]), float(off[1]), float(off[1]), float(off[1])};
+    const v4f o2 = {float(off[2]), float(off[2]), float(off[2]), float(off[2])};
+    // in double the offsets are zero; in float the subtraction is the one deinterleave_fixed does
     for (; x + 4 <= n; x += 4) {
         v4f a, b, c;  // r0 g0 b0 r1 | g1 b1 r2 g2 | b2 r3 g3 b3
         std::memcpy(&a, src + 3 * x, sizeof a);
@@ -69,59 +78,54 @@ inline void deinterleave_rgb_f32(const float* src, int64_t n, double* planes, in
         const v4f r = __builtin_shuffle(__builtin_shuffle(a, b, v4si{0, 3, 6, 0}), c, v4si{0, 1, 2, 5});
         const v4f g = __builtin_shuffle(__builtin_shuffle(a, b, v4si{1, 4, 7, 0}), c, v4si{0, 1, 2, 6});
         const v4f bl = __builtin_shuffle(__builtin_shuffle(a, b, v4si{2, 5, 0, 0}), c, v4si{0, 1, 4, 7});
-        const v4d_ rd = __builtin_convertvector(r, v4d_), gd = __builtin_convertvector(g, v4d_),
-                   bd = __builtin_convertvector(bl, v4d_);
-        std::memcpy(planes + x, &rd, sizeof rd);
-        std::memcpy(planes + ld + x, &gd, sizeof gd);
-        std::memcpy(planes + 2 * ld + x, &bd, sizeof bd);
+        store4(planes + x, r - o0);
+        store4(planes + ld + x, g - o1);
+        store4(planes + 2 * ld + x, bl - o2);
     }
 #endif
     for (; x < n; ++x)
-        for (int c = 0; c < 3; ++c) planes[c * ld + x] = static_cast<double>(src[3 * x + c]);
+        for (int c = 0; c < 3; ++c) planes[c * ld + x] = static_cast<R>(src[3 * x + c]) - off[c];
 }
 
-template <typename T>
-void deinterleave_typed(const T* src, int64_t n, int64_t channels, double* planes, int64_t ld) {
+template <typename R, typename T>
+void deinterleave_typed(const T* src, int64_t n, int64_t channels, R* planes, int64_t ld, const R* off) {
     if constexpr (std::is_same<T, float>::value) {
-        if (channels == 3) return deinterleave_rgb_f32(src, n, planes, ld);
+        if (channels == 3) return deinterleave_rgb_f32(src, n, planes, ld, off);
     }
     switch (channels) {
         case 1:
-            for (int64_t x = 0; x < n; ++x) planes[x] = static_cast<double>(src[x]);
-            return;
+            return deinterleave_fixed<R, T, 1>(src, n, planes, ld, off);
         case 2:
-            return deinterleave_fixed<T, 2>(src, n, planes, ld);
+            return deinterleave_fixed<R, T, 2>(src, n, planes, ld, off);
         case 3:
-            return deinterleave_fixed<T, 3>(src, n, planes, ld);
-        case 4:
-            return deinterleave_fixed<T, 4>(src, n, planes, ld);
+            return deinterleave_fixed<R, T, 3>(src, n, planes, ld, off);
         default:
-            for (int64_t c = 0; c < channels; ++c) {
-                double* plane = planes + c * ld;
-                for (int64_t x = 0; x < n; ++x) plane[x] = static_cast<double>(src[x * channels + c]);
-            }
+            return deinterleave_fixed<R, T, 4>(src, n, planes, ld, off);
     }
 }
 
-/// Columns [x0, x0 + n) of row y as double planes: channel c at planes[c * ld + i].
-void load_planes(const ImageView& img, int64_t y, int64_t x0, int64_t n, double* planes, int64_t ld) {
-    const int64_t off = x0 * img.channels;
+/// Columns [x0, x0 + n) of row y as planes: channel c at planes[c * ld + i], minus off[c].
+template <typename R>
+void load_planes(const ImageView& img, int64_t y, int64_t x0, int64_t n, R* planes, int64_t ld,
+                 const R* off) {
+    const int64_t at = x0 * img.channels;
     switch (img.dtype) {
         case DType::u8:
-            deinterleave_typed(img.row<const uint8_t>(y) + off, n, img.channels, planes, ld);
+            deinterleave_typed(img.row<const uint8_t>(y) + at, n, img.channels, planes, ld, off);
             break;
         case DType::u16:
-            deinterleave_typed(img.row<const uint16_t>(y) + off, n, img.channels, planes, ld);
+            deinterleave_typed(img.row<const uint16_t>(y) + at, n, img.channels, planes, ld, off);
             break;
         case DType::f32:
-            deinterleave_typed(img.row<const float>(y) + off, n, img.channels, planes, ld);
+            deinterleave_typed(img.row<const float>(y) + at, n, img.channels, planes, ld, off);
             break;
     }
 }
 
-/// Row y of an image as double planes [channels][width].
-void load_planes(const ImageView& img, int64_t y, double* planes) {
-    load_planes(img, y, 0, img.width, planes, img.width);
+/// Row y of an image as planes [channels][width].
+template <typename R>
+void load_planes(const ImageView& img, int64_t y, R* planes, const R* off) {
+    load_planes(img, y, 0, img.width, planes, img.width, off);
 }
 
 template <typename T>
@@ -141,16 +145,23 @@ inline uint16_t saturate<uint16_t>(double v) {
     return v >= 65535.0 ? 65535 : (v > 0.0 ? static_cast<uint16_t>(v) : 0);
 }
 
-template <typename T>
-void store_typed(const double* planes, int64_t width, int64_t channels, T* dst) {
+template <typename T, typename R>
+void store_typed(const R* planes, int64_t width, int64_t channels, T* dst) {
     for (int64_t c = 0; c < channels; ++c) {
-        const double* plane = planes + c * width;
+        const R* plane = planes + c * width;
+        if constexpr (std::is_same<T, R>::value) {  // float planes into a float image
+            if (channels == 1) {
+                std::memcpy(dst, plane, sizeof(T) * width);
+                continue;
+            }
+        }
         for (int64_t x = 0; x < width; ++x) dst[x * channels + c] = saturate<T>(plane[x]);
     }
 }
 
-/// Write double planes [channels][width] into row y of the output image.
-void store_planes(const ImageView& img, int64_t y, const double* planes) {
+/// Write planes [channels][width] into row y of the output image.
+template <typename R>
+void store_planes(const ImageView& img, int64_t y, const R* planes) {
     switch (img.dtype) {
         case DType::u8:
             store_typed(planes, img.width, img.channels, img.row<uint8_t>(y));
@@ -164,6 +175,9 @@ void store_planes(const ImageView& img, int64_t y, const double* planes) {
     }
 }
 
+/// Zero offsets for the pipelines that do not centre their data.
+constexpr double kNoOffset[4] = {0.0, 0.0, 0.0, 0.0};
+
 // ---------------------------------------------------------------------------------------------
 // sliding sums
 //
@@ -172,39 +186,40 @@ void store_planes(const ImageView& img, int64_t y, const double* planes) {
 // x = w that stands for "outside the image" in the clipped border.
 
 /// Vertical running column sums of K channels, SoA [K][w + 1].
-template <int K>
+template <int K, typename R = double>
 struct ColumnSums {
-    double* col;
+    R* col;
     int64_t width;
 
     int64_t stride() const { return width + 1; }
-    void reset() { std::memset(col, 0, sizeof(double) * stride() * K); }
+    void reset() { std::memset(col, 0, sizeof(R) * stride() * K); }
 
     /// A NaN or Inf that entered a running sum never leaves it, so checking the sums once at
     /// the end of a band detects every non-finite input the band read.
     bool finite() const {
-        double acc = 0.0;
-        for (int64_t i = 0; i < stride() * K; ++i) acc += col[i] * 0.0;
-        return acc == 0.0;
+        R acc = 0;
+        for (int64_t i = 0; i < stride() * K; ++i) acc += col[i] * R(0);
+        return acc == R(0);
     }
 
     /// col += weight * rows (rows: SoA, channel k at rows + k * ld; ld defaults to width).
-    void add(const double* rows, double weight, int64_t ld = 0) {
+    void add(const R* rows, double weight, int64_t ld = 0) {
         if (ld == 0) ld = width;
+        const R wt = static_cast<R>(weight);
         for (int k = 0; k < K; ++k) {
-            double* c = col + k * stride();
-            const double* r = rows + k * ld;
-            for (int64_t x = 0; x < width; ++x) c[x] += weight * r[x];
+            R* c = col + k * stride();
+            const R* r = rows + k * ld;
+            for (int64_t x = 0; x < width; ++x) c[x] += wt * r[x];
         }
     }
 
     /// col += in - out; either may be absent (clipped border). Rows as in add().
-    void slide(const double* in, const double* out, int64_t ld = 0) {
+    void slide(const R* in, const R* out, int64_t ld = 0) {
         if (ld == 0) ld = width;
         for (int k = 0; k < K; ++k) {
-            double* c = col + k * stride();
-            const double* a = in ? in + k * ld : nullptr;
-            const double* b = out ? out + k * ld : nullptr;
+            R* c = col + k * stride();
+            const R* a = in ? in + k * ld : nullptr;
+            const R* b = out ? out + k * ld : nullptr;
             if (a && b) {
                 for (int64_t x = 0; x < width; ++x) c[x] += a[x] - b[x];
             } else if (a) {
@@ -217,46 +232,30 @@ struct ColumnSums {
 
     /// Horizontal window sums of the column sums, SoA [K][width]. Four channels run side by
     /// side so that their dependency chains overlap.
-    void horizontal(const AxisSpec& cols, const InitList& init, double* win) const {
-        double s[K];
-        horizontal_range(cols, init, 0, width, s, win, width);
-    }
-
-    /// Window sums for columns [x0, x1) into win[k * ld + (x - x0)]; `s` carries the running
-    /// sums from one range to the next (x0 == 0 starts them from the window of column 0).
-    void horizontal_range(const AxisSpec& cols, const InitList& init, int64_t x0, int64_t x1, double* s,
-                          double* win, int64_t ld) const {
+    void horizontal(const AxisSpec& cols, const InitList& init, R* win) const {
         int k = 0;
-        for (; k + 4 <= K; k += 4) horizontal_group<4>(k, cols, init, x0, x1, s + k, win + k * ld, ld);
-        for (; k < K; ++k) horizontal_group<1>(k, cols, init, x0, x1, s + k, win + k * ld, ld);
+        for (; k + 4 <= K; k += 4) horizontal_group<4>(k, cols, init, win + k * width);
+        for (; k < K; ++k) horizontal_group<1>(k, cols, init, win + k * width);
     }
 
     template <int G>
-    void horizontal_group(int k0, const AxisSpec& cols, const InitList& init, int64_t x0, int64_t x1,
-                          double* state, double* o, int64_t ld) const {
-        const int64_t cs = stride();
-        const double* c = col + k0 * cs;
-        double s[G];
-        int64_t x = x0;
-        if (x0 == 0) {
-            for (int g = 0; g < G; ++g) s[g] = 0.0;
-            for (int64_t i = 0; i < init.size; ++i)
-                for (int g = 0; g < G; ++g) s[g] += init.weight[i] * c[g * cs + init.index[i]];
-            for (int g = 0; g < G; ++g) o[g * ld] = s[g];
-            x = 1;
-        } else {
-            for (int g = 0; g < G; ++g) s[g] = state[g];
-        }
+    void horizontal_group(int k0, const AxisSpec& cols, const InitList& init, R* o) const {
+        const int64_t cs = stride(), ld = width;
+        const R* c = col + k0 * cs;
+        R s[G];
+        for (int g = 0; g < G; ++g) s[g] = 0;
+        for (int64_t i = 0; i < init.size; ++i)
+            for (int g = 0; g < G; ++g) s[g] += static_cast<R>(init.weight[i]) * c[g * cs + init.index[i]];
+        for (int g = 0; g < G; ++g) o[g * ld] = s[g];
         const int64_t none = width;  // the zero entry
-        for (; x < x1; ++x) {
+        for (int64_t x = 1; x < width; ++x) {
             const int64_t e = cols.enter[x] < 0 ? none : cols.enter[x];
             const int64_t l = cols.leave[x] < 0 ? none : cols.leave[x];
             for (int g = 0; g < G; ++g) {
                 s[g] += c[g * cs + e] - c[g * cs + l];
-                o[g * ld + (x - x0)] = s[g];
+                o[g * ld + x] = s[g];
             }
         }
-        for (int g = 0; g < G; ++g) state[g] = s[g];
     }
 };
 
@@ -281,7 +280,7 @@ struct BoxBand {
 
     const double* row(int64_t y, double* buf) {
         if (y < 0) return nullptr;
-        load_planes(job.src, y, buf);
+        load_planes(job.src, y, buf, kNoOffset);
         return buf;
     }
 
@@ -324,77 +323,163 @@ struct GuidedShape {
     static constexpr void pair(int k, int& i, int& j) { math::moment_pair(CG, C, k, i, j); }
 };
 
-// 4-lane double vectors (GCC/Clang vector extensions; the baseline build lowers them to SSE2).
+// 32-byte vectors (GCC/Clang vector extensions; the baseline build lowers them to SSE2 pairs):
+// four doubles or eight floats. The pipeline of one precision R uses Lanes<R>::V throughout.
 typedef double v4d __attribute__((vector_size(32)));
+typedef float v8f __attribute__((vector_size(32)));
 
-inline v4d loadu(const double* p) {
-    v4d v;
+template <typename R>
+struct Lanes;
+template <>
+struct Lanes<double> {
+    using V = v4d;
+    static constexpr int n = 4;
+};
+template <>
+struct Lanes<float> {
+    using V = v8f;
+    static constexpr int n = 8;
+};
+
+template <typename V, typename R>
+inline V loadu(const R* p) {
+    V v;
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-inline void storeu(double* p, v4d v) { std::memcpy(p, &v, sizeof v); }
-inline v4d splat(double a) { return v4d{a, a, a, a}; }
-
-#if defined(__clang__)
-#define JF_SHUFFLE(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
-#else
-typedef long long v4i __attribute__((vector_size(32)));
-#define JF_SHUFFLE(a, b, i, j, k, l) __builtin_shuffle(a, b, v4i{i, j, k, l})
-#endif
-
-/// In-register 4x4 transpose: rows (a, b, c, d) become columns.
-inline void transpose4(v4d& a, v4d& b, v4d& c, v4d& d) {
-    const v4d t0 = JF_SHUFFLE(a, b, 0, 4, 2, 6), t1 = JF_SHUFFLE(a, b, 1, 5, 3, 7);
-    const v4d t2 = JF_SHUFFLE(c, d, 0, 4, 2, 6), t3 = JF_SHUFFLE(c, d, 1, 5, 3, 7);
-    a = JF_SHUFFLE(t0, t2, 0, 1, 4, 5);
-    b = JF_SHUFFLE(t1, t3, 0, 1, 4, 5);
-    c = JF_SHUFFLE(t0, t2, 2, 3, 6, 7);
-    d = JF_SHUFFLE(t1, t3, 2, 3, 6, 7);
+template <typename V, typename R>
+inline void storeu(R* p, V v) {
+    std::memcpy(p, &v, sizeof v);
+}
+template <typename V, typename R>
+inline V splat(R a) {
+    return V{} + a;
 }
 
-/// Guided filter of one band of rows.
+#if defined(__clang__)
+#define JF_SHUFFLE4(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#define JF_SHUFFLE8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+typedef long long v4i __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+#define JF_SHUFFLE4(a, b, ...) __builtin_shuffle(a, b, v4i{__VA_ARGS__})
+#define JF_SHUFFLE8(a, b, ...) __builtin_shuffle(a, b, v8i{__VA_ARGS__})
+#endif
+
+/// In-register 4x4 transpose of doubles: rows become columns.
+inline void transpose(v4d (&r)[4]) {
+    const v4d t0 = JF_SHUFFLE4(r[0], r[1], 0, 4, 2, 6), t1 = JF_SHUFFLE4(r[0], r[1], 1, 5, 3, 7);
+    const v4d t2 = JF_SHUFFLE4(r[2], r[3], 0, 4, 2, 6), t3 = JF_SHUFFLE4(r[2], r[3], 1, 5, 3, 7);
+    r[0] = JF_SHUFFLE4(t0, t2, 0, 1, 4, 5);
+    r[1] = JF_SHUFFLE4(t1, t3, 0, 1, 4, 5);
+    r[2] = JF_SHUFFLE4(t0, t2, 2, 3, 6, 7);
+    r[3] = JF_SHUFFLE4(t1, t3, 2, 3, 6, 7);
+}
+
+/// In-register 8x8 transpose of floats (unpack, 2x2 blocks, 128-bit halves: 24 shuffles).
+inline void transpose(v8f (&r)[8]) {
+    v8f t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+        t[2 * i] = JF_SHUFFLE8(r[2 * i], r[2 * i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[2 * i + 1] = JF_SHUFFLE8(r[2 * i], r[2 * i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int i = 0; i < 2; ++i) {
+        u[4 * i] = JF_SHUFFLE8(t[4 * i], t[4 * i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[4 * i + 1] = JF_SHUFFLE8(t[4 * i], t[4 * i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[4 * i + 2] = JF_SHUFFLE8(t[4 * i + 1], t[4 * i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[4 * i + 3] = JF_SHUFFLE8(t[4 * i + 1], t[4 * i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int j = 0; j < 4; ++j) {
+        r[j] = JF_SHUFFLE8(u[j], u[4 + j], 0, 1, 2, 3, 8, 9, 10, 11);
+        r[j + 4] = JF_SHUFFLE8(u[j], u[4 + j], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+}
+
+/// Mean of each channel of row y, in double.
+template <typename T>
+void row_means(const T* row, int64_t width, int64_t channels, double* mean) {
+    for (int64_t c = 0; c < channels; ++c) {
+        double s = 0.0;
+        for (int64_t x = 0; x < width; ++x) s += static_cast<double>(row[x * channels + c]);
+        mean[c] = s / static_cast<double>(width);
+    }
+}
+
+/// Centring offsets for channels of `img` from the mean of row y: integers for integer data
+/// (so centred integer samples stay exact in float), the float mean otherwise.
+template <typename R>
+void centre_offsets(const ImageView& img, int64_t y, R* off) {
+    double mean[4] = {0.0, 0.0, 0.0, 0.0};
+    switch (img.dtype) {
+        case DType::u8:
+            row_means(img.row<const uint8_t>(y), img.width, img.channels, mean);
+            break;
+        case DType::u16:
+            row_means(img.row<const uint16_t>(y), img.width, img.channels, mean);
+            break;
+        case DType::f32:
+            row_means(img.row<const float>(y), img.width, img.channels, mean);
+            break;
+    }
+    for (int64_t c = 0; c < img.channels; ++c)
+        off[c] = static_cast<R>(img.dtype == DType::f32 ? mean[c] : std::nearbyint(mean[c]));
+}
+
+/// Guided filter of one band of rows, in precision R.
 ///
-/// Pass 1 produces a/b rows four at a time with the four rows in the lanes of a vector: the
-/// vertical update (vectorised over x) ends with a 4x4 transpose, after which the horizontal
-/// running sums and the per-window solve work on four rows at once. That turns the horizontal
-/// pass, a chain of dependent additions along x, into vector work. The results go back to
-/// planar a/b rows (another transpose) in a ring that pass 2 reads.
-template <int CG, int C>
+/// Pass 1 produces a/b rows L at a time (L = lanes of a vector) with the L rows in the lanes:
+/// the vertical update (vectorised over x) ends with an LxL transpose, after which the
+/// horizontal running sums and the per-window solve work on L rows at once. That turns the
+/// horizontal pass, a chain of dependent additions along x, into vector work. The results go
+/// back to planar a/b rows (another transpose) in a ring that pass 2 reads.
+///
+/// Precision: in double (R = double) every sum of integer data is exact. In float, each band
+/// centres its data on per-channel offsets taken from one of its rows, so that sums and
+/// products stay small and the running sums (which restart in every band) carry ~1e-7
+/// relative error of the local contrast rather than of the absolute level; the offsets are
+/// added back (a is shift-invariant, b and q shift with the target).
+template <int CG, int C, typename R>
 struct GuidedBand {
     using S = GuidedShape<CG, C>;
+    using V = typename Lanes<R>::V;
+    static constexpr int L = Lanes<R>::n;
     static constexpr int K1 = S::K1;
     static constexpr int KAB = S::KAB;
     static constexpr int NU = S::NU;
-    static constexpr int64_t kBlock = 256;  // columns per block of pass 1 (a multiple of 4)
+    static constexpr int64_t kBlock = 64;  // columns per block of pass 1 (a multiple of L)
+    static constexpr int64_t kAlign = 32 / sizeof(R);
 
     const GuidedJob& job;
     int64_t w;
     int64_t ldr;     // stride of a channel in a ring row
-    double* u;       // 8 x NU x kBlock: planes of the 4 entering and 4 leaving rows of a block
-    double* col;     // K1 x (w + 1): running column sums of the last produced row (SoA)
-    v4d* snap;       // K1 x (w + 1): column sums of the 4 rows of the group (lanes = rows)
-    v4d* hw;         // kBlock x K1: window sums of a block (lanes = rows)
-    v4d* abw;        // kBlock x KAB: coefficients of a block (lanes = rows)
-    double* ring;    // ring_rows x KAB x ldr: planar a/b rows
-    double* win2;    // KAB x w
-    double* outp;    // C x w
-    double* gplane;  // CG x w: guide row of pass 2
-    double* zeros;   // kBlock zeros: the moments of a clipped-away row
-    double* ones;    // kBlock ones: second factor of a plain (non-product) moment
-    ColumnSums<KAB> sums2;
+    R* u;            // 2L x NU x kBlock: planes of the L entering and L leaving rows of a block
+    R* col;          // K1 x (w + 1): running column sums of the last produced row (SoA)
+    V* snap;         // K1 x (w + 1): column sums of the L rows of the group (lanes = rows)
+    V* hw;           // kBlock x K1: window sums of a block (lanes = rows)
+    V* abw;          // kBlock x KAB: coefficients of a block (lanes = rows)
+    R* ring;         // ring_rows x KAB x ldr: planar a/b rows
+    R* win2;         // KAB x w
+    R* outp;         // C x w
+    R* gplane;       // CG x w: guide row of pass 2
+    R* zeros;        // kBlock zeros: the moments of a clipped-away row
+    R* ones;         // kBlock ones: second factor of a plain (non-product) moment
+    R off[NU] = {};  // centring offsets: guide channels, then target channels
+    ColumnSums<KAB, R> sums2;
+
+    static int64_t round_up(int64_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
 
     GuidedBand(const GuidedJob& j, double* base) : job(j), w(j.guide.width), sums2{nullptr, w} {
-        ldr = w + 4;
-        double* p = base;
+        ldr = w + L;
+        R* p = reinterpret_cast<R*>(base);
         auto take = [&p](int64_t n) {
-            double* q = p;
-            p += (n + 3) & ~int64_t(3);  // keep every array 32-byte aligned (base is)
+            R* q = p;
+            p += round_up(n);  // keep every array 32-byte aligned (base is)
             return q;
         };
-        snap = reinterpret_cast<v4d*>(take(4 * K1 * (w + 1)));
-        hw = reinterpret_cast<v4d*>(take(4 * K1 * kBlock));
-        abw = reinterpret_cast<v4d*>(take(4 * KAB * kBlock));
-        u = take(8 * NU * kBlock);
+        snap = reinterpret_cast<V*>(take(L * K1 * (w + 1)));
+        hw = reinterpret_cast<V*>(take(L * K1 * kBlock));
+        abw = reinterpret_cast<V*>(take(L * KAB * kBlock));
+        u = take(2 * L * NU * kBlock);
         col = take(K1 * (w + 1));
         ring = take(job.ring_rows * KAB * ldr);
         win2 = take(KAB * w);
@@ -403,124 +488,153 @@ struct GuidedBand {
         gplane = take(CG * w);
         zeros = take(kBlock);
         ones = take(kBlock);
-        for (int64_t i = 0; i < kBlock; ++i) zeros[i] = 0.0, ones[i] = 1.0;
+        for (int64_t i = 0; i < kBlock; ++i) zeros[i] = 0, ones[i] = 1;
     }
 
-    /// Scratch doubles a worker needs (kept next to the layout above).
+    /// Scratch (in doubles) a worker needs; kept next to the layout above.
     static int64_t scratch_doubles(int64_t w, int64_t ring_rows) {
-        auto r = [](int64_t n) { return (n + 3) & ~int64_t(3); };
-        return r(4 * K1 * (w + 1)) + r(4 * K1 * kBlock) + r(4 * KAB * kBlock) + r(8 * NU * kBlock) +
-               r(K1 * (w + 1)) + r(ring_rows * KAB * (w + 4)) + r(KAB * w) + r(KAB * (w + 1)) + r(C * w) +
-               r(CG * w) + 2 * kBlock;
+        const int64_t n = round_up(L * K1 * (w + 1)) + round_up(L * K1 * kBlock) +
+                          round_up(L * KAB * kBlock) + round_up(2 * L * NU * kBlock) +
+                          round_up(K1 * (w + 1)) + round_up(ring_rows * KAB * (w + L)) + round_up(KAB * w) +
+                          round_up(KAB * (w + 1)) + round_up(C * w) + round_up(CG * w) + 2 * kBlock;
+        return (n * static_cast<int64_t>(sizeof(R)) + 7) / 8;
     }
 
-    double* ring_row(int64_t t) const { return ring + (t % job.ring_rows) * KAB * ldr; }
-    double* plane_slot(int slot) const { return u + slot * NU * kBlock; }
+    R* ring_row(int64_t t) const { return ring + (t % job.ring_rows) * KAB * ldr; }
+    R* plane_slot(int slot) const { return u + slot * NU * kBlock; }
 
-    /// Columns [x0, x0 + n) of source row t as planes in `slot`, or null (clipped-away row).
-    const double* planes(int64_t t, int64_t x0, int64_t n, int slot) const {
-        if (t < 0) return nullptr;
-        double* p = plane_slot(slot);
-        load_planes(job.guide, t, x0, n, p, kBlock);
-        load_planes(job.target, t, x0, n, p + CG * kBlock, kBlock);
-        return p;
-    }
-
-    /// Factors of moment k over planes p: m_k = a * b (b is the ones plane for a plain
-    /// channel); a missing row (null) gives the zero plane, so loops need no branches.
-    void factors(const double* p, int k, const double*& a, const double*& b) const {
-        if (!p) {
-            a = zeros, b = zeros;
-            return;
+    /// Columns [x0, x0 + n) of source row t as centred planes in `slot`; a row outside the
+    /// image (clipped border, t < 0) or one that must not be counted gives zero planes.
+    const R* planes(int64_t t, int64_t x0, int64_t n, int slot) const {
+        R* p = plane_slot(slot);
+        if (t < 0) {
+            std::memset(p, 0, sizeof(R) * NU * kBlock);
+            return p;
         }
-        int i = 0, j = 0;
-        S::pair(k, i, j);
-        a = p + i * kBlock;
-        b = j < 0 ? ones : p + j * kBlock;
+        load_planes(job.guide, t, x0, n, p, kBlock, off);
+        load_planes(job.target, t, x0, n, p + CG * kBlock, kBlock, off + CG);
+        return p;
     }
 
     /// Set col to the window sums of the band's first a/b row (weighted source rows).
     void init_columns(int64_t band) {
-        std::memset(col, 0, sizeof(double) * K1 * (w + 1));
+        std::memset(col, 0, sizeof(R) * K1 * (w + 1));
         const InitList& init = job.pass1_init[band];
         for (int64_t x0 = 0; x0 < w; x0 += kBlock) {
             const int64_t n = x0 + kBlock < w ? kBlock : w - x0;
             for (int64_t i = 0; i < init.size; ++i) {
-                const double* p = planes(init.index[i], x0, n, 0);
-                const double wt = init.weight[i];
+                const R* p = planes(init.index[i], x0, n, 0);
+                const R wt = static_cast<R>(init.weight[i]);
                 for (int k = 0; k < K1; ++k) {
-                    const double *a, *b;
-                    factors(p, k, a, b);
-                    double* c = col + k * (w + 1) + x0;
-                    for (int64_t x = 0; x < n; ++x) c[x] += wt * (a[x] * b[x]);
+                    int a = 0, b = 0;
+                    S::pair(k, a, b);
+                    const R* pa = p + a * kBlock;
+                    const R* pb = b < 0 ? ones : p + b * kBlock;
+                    R* c = col + k * (w + 1) + x0;
+                    for (int64_t x = 0; x < n; ++x) c[x] += wt * (pa[x] * pb[x]);
                 }
             }
         }
     }
 
-    /// Vertical update of the group's rows over block columns [x0, x0 + n): col advances to the
-    /// last row of the group and snap receives every row's sums (lanes = rows).
+    /// Moment K of plane set p at column x (a vector of L columns, or one column).
+    template <int K, typename T>
+    static T moment(const R* p, int64_t x) {
+        constexpr int i = moment_first(K), j = moment_second(K);
+        if constexpr (j < 0) {
+            return load_at<T>(p + i * kBlock + x);
+        } else {
+            return load_at<T>(p + i * kBlock + x) * load_at<T>(p + j * kBlock + x);
+        }
+    }
+    static constexpr int moment_first(int k) {
+        int i = 0, j = 0;
+        S::pair(k, i, j);
+        return i;
+    }
+    static constexpr int moment_second(int k) {
+        int i = 0, j = 0;
+        S::pair(k, i, j);
+        return j;
+    }
+    template <typename T>
+    static T load_at(const R* p) {
+        if constexpr (std::is_same<T, R>::value) {
+            return *p;
+        } else {
+            return loadu<T>(p);
+        }
+    }
+
+    /// Vertical update of moment K over n block columns: the group's L rows enter and leave
+    /// (slots 2j and 2j + 1 of u, all at fixed offsets from one pointer), col advances to the
+    /// group's last row and snap receives every row's sums (lanes = rows).
+    template <int K>
+    void vertical_moment(int64_t x0, int64_t n) {
+        R* c = col + K * (w + 1) + x0;
+        V* sn = snap + K * (w + 1) + x0;
+        const int64_t nv = n & ~int64_t(L - 1);
+        constexpr int64_t slot = NU * kBlock;
+        for (int64_t x = 0; x < nv; x += L) {
+            V r[L];
+            V acc = loadu<V>(c + x);
+            for (int j = 0; j < L; ++j) {
+                acc += moment<K, V>(u + 2 * j * slot, x) - moment<K, V>(u + (2 * j + 1) * slot, x);
+                r[j] = acc;
+            }
+            storeu(c + x, acc);
+            transpose(r);
+            for (int i = 0; i < L; ++i) sn[x + i] = r[i];
+        }
+        for (int64_t x = nv; x < n; ++x) {
+            R acc = c[x];
+            V v = {};
+            for (int j = 0; j < L; ++j) {
+                acc += moment<K, R>(u + 2 * j * slot, x) - moment<K, R>(u + (2 * j + 1) * slot, x);
+                v[j] = acc;
+            }
+            c[x] = acc;
+            sn[x] = v;
+        }
+    }
+
+    template <int... K>
+    void vertical_moments(int64_t x0, int64_t n, std::integer_sequence<int, K...>) {
+        (vertical_moment<K>(x0, n), ...);
+    }
+
+    /// Vertical update of the group's rows over block columns [x0, x0 + n).
     void vertical(int64_t x0, int64_t n, const int64_t* rows, int m, bool first_is_set) {
-        const double* in[4] = {nullptr, nullptr, nullptr, nullptr};
-        const double* out[4] = {nullptr, nullptr, nullptr, nullptr};
-        for (int j = 0; j < m; ++j) {
-            if (j == 0 && first_is_set) continue;  // col already holds this row's sums
-            in[j] = planes(job.rows.enter[rows[j]], x0, n, 2 * j);
-            out[j] = planes(job.rows.leave[rows[j]], x0, n, 2 * j + 1);
+        for (int j = 0; j < L; ++j) {
+            // rows past the group's end and a first row already in col count as zero rows
+            const bool skip = j >= m || (j == 0 && first_is_set);
+            planes(skip ? -1 : job.rows.enter[rows[j]], x0, n, 2 * j);
+            planes(skip ? -1 : job.rows.leave[rows[j]], x0, n, 2 * j + 1);
         }
-        const int64_t n4 = n & ~int64_t(3);
-        for (int k = 0; k < K1; ++k) {
-            const double *ai[4], *bi[4], *ao[4], *bo[4];
-            for (int j = 0; j < 4; ++j) {
-                factors(in[j], k, ai[j], bi[j]);
-                factors(out[j], k, ao[j], bo[j]);
-            }
-            double* c = col + k * (w + 1) + x0;
-            v4d* sn = snap + k * (w + 1) + x0;
-            for (int64_t x = 0; x < n4; x += 4) {
-                v4d r[4];
-                v4d acc = loadu(c + x);
-                for (int j = 0; j < 4; ++j) {
-                    acc += loadu(ai[j] + x) * loadu(bi[j] + x) - loadu(ao[j] + x) * loadu(bo[j] + x);
-                    r[j] = acc;
-                }
-                storeu(c + x, acc);
-                transpose4(r[0], r[1], r[2], r[3]);
-                for (int i = 0; i < 4; ++i) sn[x + i] = r[i];
-            }
-            for (int64_t x = n4; x < n; ++x) {
-                double acc = c[x];
-                v4d v = splat(0.0);
-                for (int j = 0; j < 4; ++j) {
-                    acc += ai[j][x] * bi[j][x] - ao[j][x] * bo[j][x];
-                    v[j] = acc;
-                }
-                c[x] = acc;
-                sn[x] = v;
-            }
-        }
+        vertical_moments(x0, n, std::make_integer_sequence<int, K1>{});
     }
 
     /// Horizontal window sums of block columns [x0, x1) into hw; `state` carries the running
     /// sums between blocks. Four channels run side by side so their chains overlap.
-    void horizontal(int64_t x0, int64_t x1, v4d* state) {
+    void horizontal(int64_t x0, int64_t x1, V* state) {
         int k = 0;
         for (; k + 4 <= K1; k += 4) horizontal_group<4>(k, x0, x1, state + k);
         for (; k < K1; ++k) horizontal_group<1>(k, x0, x1, state + k);
     }
 
     template <int G>
-    void horizontal_group(int k0, int64_t x0, int64_t x1, v4d* state) {
+    void horizontal_group(int k0, int64_t x0, int64_t x1, V* state) {
         const int64_t ld = w + 1;
-        const v4d* c = snap + k0 * ld;
-        v4d* o = hw + k0;  // hw is [x][K1]: the solve reads one pixel's sums contiguously
-        v4d s[G];
+        const V* c = snap + k0 * ld;
+        V* o = hw + k0;  // hw is [x][K1]: the solve reads one pixel's sums contiguously
+        V s[G];
         int64_t x = x0;
         if (x0 == 0) {
             const InitList& init = job.col_init;
-            for (int g = 0; g < G; ++g) s[g] = splat(0.0);
+            for (int g = 0; g < G; ++g) s[g] = V{};
             for (int64_t i = 0; i < init.size; ++i)
-                for (int g = 0; g < G; ++g) s[g] += init.weight[i] * c[g * ld + init.index[i]];
+                for (int g = 0; g < G; ++g)
+                    s[g] += static_cast<R>(init.weight[i]) * c[g * ld + init.index[i]];
             for (int g = 0; g < G; ++g) o[g] = s[g];
             x = 1;
         } else {
@@ -538,101 +652,106 @@ struct GuidedBand {
         for (int g = 0; g < G; ++g) state[g] = s[g];
     }
 
-    /// Regularised least-squares fit of every window of block columns [x0, x0 + n), four rows
-    /// at once: hw -> abw.
-    void solve(int64_t x0, int64_t n, v4d ry) const {
-        const v4d eps = splat(job.eps), zero = splat(0.0), one = splat(1.0);
+    /// Regularised least-squares fit of every window of block columns [x0, x0 + n), L rows at
+    /// once: hw -> abw.
+    void solve(int64_t x0, int64_t n, V ry) const {
+        const V eps = splat<V>(static_cast<R>(job.eps)), zero = V{}, one = splat<V>(R(1));
         const double* cnt = job.cols.count + x0;
         for (int64_t x = 0; x < n; ++x) {
-            const v4d* h = hw + x * K1;
-            const v4d inv_n = one / (ry * cnt[x]);
-            v4d mean[K1];
+            const V* h = hw + x * K1;
+            const V inv_n = one / (ry * static_cast<R>(cnt[x]));
+            V mean[K1];
             for (int k = 0; k < K1; ++k) mean[k] = h[k] * inv_n;
-            v4d* o = abw + x * KAB;
+            V* o = abw + x * KAB;
             if (CG == 1) {
                 for (int c = 0; c < C; ++c)
                     math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], eps, zero, one,
                                             o[2 * c], o[2 * c + 1]);
                 continue;
             }
-            const math::ColorInverse<v4d> g = math::color_inverse(mean, eps, zero, one);
-            for (int c = 0; c < C; ++c) {
-                const int b = 9 + 4 * c;
-                v4d ab[4];
-                math::color_coefficients(g, mean[b], mean[b + 1], mean[b + 2], mean[b + 3], ab);
-                for (int i = 0; i < 4; ++i) o[4 * c + i] = ab[i];
-            }
+            color_solve(mean, o);
+        }
+    }
+
+    /// Colour-guide coefficients of every target channel from the window means.
+    void color_solve(const V* mean, V* o) const {
+        const V eps = splat<V>(static_cast<R>(job.eps)), zero = V{}, one = splat<V>(R(1));
+        const math::ColorInverse<V> g = math::color_inverse(mean, eps, zero, one);
+        for (int c = 0; c < C; ++c) {
+            const int b = 9 + 4 * c;
+            V ab[4];
+            math::color_coefficients(g, mean[b], mean[b + 1], mean[b + 2], mean[b + 3], ab);
+            for (int i = 0; i < 4; ++i) o[4 * c + i] = ab[i];
         }
     }
 
     /// abw (lanes = rows) -> planar ring rows of the group, block columns [x0, x0 + n).
     void scatter(int64_t x0, int64_t n, const int64_t* rows, int m) const {
-        double* dst[4];
+        R* dst[L];
         for (int j = 0; j < m; ++j) dst[j] = ring_row(rows[j]) + x0;
-        const int64_t n4 = n & ~int64_t(3);
+        const int64_t nv = n & ~int64_t(L - 1);
         for (int k = 0; k < KAB; ++k) {
-            const v4d* a = abw + k;  // abw is [x][KAB]
-            for (int64_t x = 0; x < n4; x += 4) {
-                v4d r0 = a[x * KAB], r1 = a[(x + 1) * KAB], r2 = a[(x + 2) * KAB], r3 = a[(x + 3) * KAB];
-                transpose4(r0, r1, r2, r3);
-                const v4d r[4] = {r0, r1, r2, r3};
+            const V* a = abw + k;  // abw is [x][KAB]
+            for (int64_t x = 0; x < nv; x += L) {
+                V r[L];
+                for (int i = 0; i < L; ++i) r[i] = a[(x + i) * KAB];
+                transpose(r);
                 for (int j = 0; j < m; ++j) storeu(dst[j] + k * ldr + x, r[j]);
             }
-            for (int64_t x = n4; x < n; ++x)
+            for (int64_t x = nv; x < n; ++x)
                 for (int j = 0; j < m; ++j) dst[j][k * ldr + x] = a[x * KAB][j];
         }
     }
 
     /// a/b rows t0 .. t0 + m - 1. Pass 1 runs in column blocks so a block's sums are still in
-    /// cache for the next stage; the vertical update runs one block ahead because a window
-    /// reaches r columns to the right (blocks are used only when r < kBlock - 1).
+    /// cache for the next stage; the vertical update runs r columns ahead of the horizontal
+    /// pass because a window reaches r columns to the right (and over the whole row when the
+    /// border maps a window outside that reach: r >= w).
     void produce_group(int64_t t0, int m, int64_t band) {
-        int64_t rows[4];
-        double ryv[4] = {1.0, 1.0, 1.0, 1.0};
-        for (int j = 0; j < m; ++j) rows[j] = t0 + j, ryv[j] = job.rows.count[t0 + j];
-        const v4d ry = {ryv[0], ryv[1], ryv[2], ryv[3]};
+        int64_t rows[L];
+        V ry = splat<V>(R(1));
+        for (int j = 0; j < m; ++j) rows[j] = t0 + j, ry[j] = static_cast<R>(job.rows.count[t0 + j]);
         const bool first = t0 == job.pass1_first[band];
         if (first) init_columns(band);
-        const int64_t block = job.cols.radius + 1 < kBlock ? kBlock : w;
-        const int64_t n_blocks = (w + block - 1) / block;
-        auto vertical_block = [&](int64_t bx) {
-            const int64_t x0 = bx * block, x1 = x0 + block < w ? x0 + block : w;
-            for (int64_t s0 = x0; s0 < x1; s0 += kBlock)  // planes hold kBlock columns
-                vertical(s0, (s0 + kBlock < x1 ? s0 + kBlock : x1) - s0, rows, m, first);
+        const int64_t r = job.cols.radius;
+        int64_t done = 0;  // columns [0, done) of snap hold this group's sums
+        auto vertical_until = [&](int64_t x1) {
+            for (; done < x1; done += kBlock)
+                vertical(done, (done + kBlock < w ? done + kBlock : w) - done, rows, m, first);
         };
         // the zero column of snap (clipped border) and of col stay zero
-        for (int k = 0; k < K1; ++k) snap[k * (w + 1) + w] = splat(0.0);
-        v4d state[K1];
-        for (int k = 0; k < K1; ++k) state[k] = splat(0.0);
-        vertical_block(0);
-        for (int64_t bx = 0; bx < n_blocks; ++bx) {
-            if (bx + 1 < n_blocks) vertical_block(bx + 1);
-            const int64_t x0 = bx * block, x1 = x0 + block < w ? x0 + block : w;
-            for (int64_t s0 = x0; s0 < x1; s0 += kBlock) {  // hw holds kBlock columns
-                const int64_t s1 = s0 + kBlock < x1 ? s0 + kBlock : x1;
-                horizontal(s0, s1, state);
-                solve(s0, s1 - s0, ry);
-                scatter(s0, s1 - s0, rows, m);
-            }
+        for (int k = 0; k < K1; ++k) snap[k * (w + 1) + w] = V{};
+        V state[K1];
+        for (int k = 0; k < K1; ++k) state[k] = V{};
+        for (int64_t s0 = 0; s0 < w; s0 += kBlock) {  // hw holds kBlock columns
+            const int64_t s1 = s0 + kBlock < w ? s0 + kBlock : w;
+            vertical_until(r >= w ? w : (s1 + r < w ? s1 + r : w));
+            horizontal(s0, s1, state);
+            solve(s0, s1 - s0, ry);
+            scatter(s0, s1 - s0, rows, m);
         }
     }
 
     bool columns_finite() const {
-        double acc = 0.0;
-        for (int64_t i = 0; i < K1 * (w + 1); ++i) acc += col[i] * 0.0;
-        return acc == 0.0;
+        R acc = 0;
+        for (int64_t i = 0; i < K1 * (w + 1); ++i) acc += col[i] * R(0);
+        return acc == R(0);
     }
 
     void run(int64_t band) {
         const int64_t h = job.guide.height;
         const int64_t y0 = band * job.band_rows;
         const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
+        if constexpr (std::is_same<R, float>::value) {
+            centre_offsets(job.guide, y0, off);
+            centre_offsets(job.target, y0, off + CG);
+        }
 
-        // pass 1 state: a/b rows are produced in groups of 4 from the band's first one on
+        // pass 1 state: a/b rows are produced in groups of L from the band's first one on
         int64_t next_ab = job.pass1_first[band];
         auto produce_until = [&](int64_t last) {
             while (next_ab <= last) {
-                const int m = static_cast<int>(h - next_ab < 4 ? h - next_ab : 4);
+                const int m = static_cast<int>(h - next_ab < L ? h - next_ab : L);
                 produce_group(next_ab, m, band);
                 next_ab += m;
             }
@@ -660,18 +779,25 @@ struct GuidedBand {
                 double* dst = job.coef + y * w * KAB;
                 for (int64_t x = 0; x < w; ++x) {
                     const double inv_n = 1.0 / (ry * cnt[x]);
-                    for (int k = 0; k < KAB; ++k) dst[x * KAB + k] = win2[k * w + x] * inv_n;
+                    for (int k = 0; k < KAB; ++k)
+                        dst[x * KAB + k] = static_cast<double>(win2[k * w + x]) * inv_n;
+                    for (int c = 0; c < C; ++c) {  // undo the centring: b = b' + off_p - a . off_I
+                        double* ab = dst + x * KAB + c * (CG + 1);
+                        ab[CG] += static_cast<double>(off[CG + c]);
+                        for (int g = 0; g < CG; ++g) ab[CG] -= ab[g] * static_cast<double>(off[g]);
+                    }
                 }
                 continue;
             }
-            load_planes(job.guide, y, gplane);
+            load_planes(job.guide, y, gplane, off);
             for (int c = 0; c < C; ++c) {
-                const double* ab = win2 + c * (CG + 1) * w;
-                double* q = outp + c * w;
+                const R* ab = win2 + c * (CG + 1) * w;
+                const R shift = off[CG + c];
+                R* q = outp + c * w;
                 for (int64_t x = 0; x < w; ++x) {
-                    double acc = ab[CG * w + x];
+                    R acc = ab[CG * w + x];
                     for (int g = 0; g < CG; ++g) acc += ab[g * w + x] * gplane[g * w + x];
-                    q[x] = acc / (ry * cnt[x]);
+                    q[x] = acc / static_cast<R>(ry * cnt[x]) + shift;
                 }
             }
             store_planes(job.dst, y, outp);
@@ -680,16 +806,16 @@ struct GuidedBand {
     }
 };
 
-template <int CG, int C>
+template <int CG, int C, typename R>
 void guided_task(void* ctx, int64_t band, int worker) {
     const GuidedJob& job = *static_cast<const GuidedJob*>(ctx);
-    GuidedBand<CG, C> b(job, job.scratch[worker].base);
+    GuidedBand<CG, C, R> b(job, job.scratch[worker].base);
     b.run(band);
 }
 
-template <int CG, int C>
+template <int CG, int C, typename R>
 int64_t guided_scratch(int64_t w, int64_t ring_rows) {
-    return GuidedBand<CG, C>::scratch_doubles(w, ring_rows);
+    return GuidedBand<CG, C, R>::scratch_doubles(w, ring_rows);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -722,7 +848,7 @@ void upsample_task(void* ctx, int64_t band, int worker) {
                 rowc[x * kab + k] = top + fy * (bot - top);
             }
         }
-        load_planes(job.guide, y, gplanes);
+        load_planes(job.guide, y, gplanes, kNoOffset);
         for (int64_t c = 0; c < ct; ++c) {
             for (int64_t x = 0; x < w; ++x) {
                 const double* ab = rowc + x * kab + c * (cg + 1);
@@ -739,18 +865,23 @@ void upsample_task(void* ctx, int64_t band, int worker) {
     }
 }
 
-template <int CG>
-TaskFn guided_task_for(int64_t c) {
-    switch (c) {
-        case 1:
-            return &guided_task<CG, 1>;
-        case 2:
-            return &guided_task<CG, 2>;
-        case 3:
-            return &guided_task<CG, 3>;
-        default:
-            return &guided_task<CG, 4>;
-    }
+/// The (guide channels, target channels, precision) instance for a job.
+template <typename R>
+TaskFn guided_task_for(int64_t cg, int64_t c) {
+    static const TaskFn table[2][4] = {
+        {&guided_task<1, 1, R>, &guided_task<1, 2, R>, &guided_task<1, 3, R>, &guided_task<1, 4, R>},
+        {&guided_task<3, 1, R>, &guided_task<3, 2, R>, &guided_task<3, 3, R>, &guided_task<3, 4, R>}};
+    return table[cg == 3][c - 1];
+}
+
+template <typename R>
+int64_t guided_scratch_for(int64_t cg, int64_t c, int64_t width, int64_t ring_rows) {
+    using Fn = int64_t (*)(int64_t, int64_t);
+    static const Fn table[2][4] = {{&guided_scratch<1, 1, R>, &guided_scratch<1, 2, R>,
+                                    &guided_scratch<1, 3, R>, &guided_scratch<1, 4, R>},
+                                   {&guided_scratch<3, 1, R>, &guided_scratch<3, 2, R>,
+                                    &guided_scratch<3, 3, R>, &guided_scratch<3, 4, R>}};
+    return table[cg == 3][c - 1](width, ring_rows);
 }
 
 }  // namespace
@@ -775,17 +906,14 @@ void run_box(const BoxJob& job) {
 }
 
 int64_t guided_scratch_doubles(int64_t guide_channels, int64_t target_channels, int64_t width,
-                               int64_t ring_rows) {
-    using Fn = int64_t (*)(int64_t, int64_t);
-    static const Fn table[2][4] = {
-        {&guided_scratch<1, 1>, &guided_scratch<1, 2>, &guided_scratch<1, 3>, &guided_scratch<1, 4>},
-        {&guided_scratch<3, 1>, &guided_scratch<3, 2>, &guided_scratch<3, 3>, &guided_scratch<3, 4>}};
-    return table[guide_channels == 3][target_channels - 1](width, ring_rows);
+                               int64_t ring_rows, bool single) {
+    return single ? guided_scratch_for<float>(guide_channels, target_channels, width, ring_rows)
+                  : guided_scratch_for<double>(guide_channels, target_channels, width, ring_rows);
 }
 
 void run_guided(const GuidedJob& job) {
-    const TaskFn fn = job.guide.channels == 1 ? guided_task_for<1>(job.target.channels)
-                                              : guided_task_for<3>(job.target.channels);
+    const int64_t cg = job.guide.channels, c = job.target.channels;
+    const TaskFn fn = job.single ? guided_task_for<float>(cg, c) : guided_task_for<double>(cg, c);
     parallel_for(job.n_bands, job.workers, fn, const_cast<GuidedJob*>(&job));
 }
 

@@ -143,6 +143,8 @@ void run_typed(const ImageView& src, const ImageView& dst, int64_t radius, Borde
 
 void minmax_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
                    Extremum which) {
+    check_view(src, "image");
+    check_view(dst, "out");
     JF_CHECK(radius >= 0, "radius must be >= 0");
     JF_CHECK(src.dtype == dst.dtype, "out must have the dtype of image");
     JF_CHECK(dst.height == src.height && dst.width == src.width && dst.channels == src.channels,

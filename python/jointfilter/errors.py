@@ -49,3 +49,7 @@ class CudaError(JointFilterError, RuntimeError):
 
 class MissingDependencyError(JointFilterError, ImportError):
     """An optional dependency needed for the requested feature is not installed."""
+
+
+class ConcurrentUseError(JointFilterError, RuntimeError):
+    """A stateful object (e.g. GuidedFilter) was used by two threads at the same time."""

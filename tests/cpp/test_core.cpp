@@ -115,6 +115,12 @@ void test_box_and_gray(std::mt19937& rng) {
                         for (int64_t i = 0; i < h * w; ++i)
                             expect(std::fabs(gout[i] - want[i]) < 1e-5, "guided_filter gray", gout[i],
                                    want[i]);
+                        gp.single = true;  // the float32 pipeline, within its documented bound
+                        jf::guided_filter(t, g, d, gp);
+                        gp.single = false;
+                        for (int64_t i = 0; i < h * w; ++i)
+                            expect(std::fabs(gout[i] - want[i]) < 1e-4, "guided_filter gray single", gout[i],
+                                   want[i]);
                         std::vector<float> emu(h * w);
                         jf::ImageView e{emu.data(), jf::DType::f32, h, w, 1, w};
                         jf::emulate_cuda_guided_filter(t, g, e, gp);
@@ -142,20 +148,25 @@ void test_colour_sweep(std::mt19937& rng) {
             for (auto& v : target) v = static_cast<uint8_t>(u8(rng));
             for (int64_t sub : {1, 2, 3}) {
                 for (int64_t r : {1, 4, 60}) {
-                    std::vector<uint16_t> out1(h * w * ct), out2(h * w * ct);
-                    jf::ImageView g{guide.data(), jf::DType::u8, h, w, 3, w * 3};
-                    jf::ImageView t{target.data(), jf::DType::u8, h, w, ct, w * ct};
-                    jf::GuidedParams gp;
-                    gp.radius = r;
-                    gp.eps = 0.01 * 255 * 255;
-                    gp.border = static_cast<jf::Border>((r + sub) % 4);
-                    gp.subsample = sub;
-                    jf::set_num_threads(1);
-                    jf::guided_filter(t, g, jf::ImageView{out1.data(), jf::DType::u16, h, w, ct, w * ct}, gp);
-                    jf::set_num_threads(3);
-                    jf::guided_filter(t, g, jf::ImageView{out2.data(), jf::DType::u16, h, w, ct, w * ct}, gp);
-                    bool same = out1 == out2;
-                    expect(same, "thread-count independence", same, 1);
+                    for (bool single : {false, true}) {
+                        std::vector<uint16_t> out1(h * w * ct), out2(h * w * ct);
+                        jf::ImageView g{guide.data(), jf::DType::u8, h, w, 3, w * 3};
+                        jf::ImageView t{target.data(), jf::DType::u8, h, w, ct, w * ct};
+                        jf::GuidedParams gp;
+                        gp.radius = r;
+                        gp.eps = 0.01 * 255 * 255;
+                        gp.border = static_cast<jf::Border>((r + sub) % 4);
+                        gp.subsample = sub;
+                        gp.single = single;
+                        jf::set_num_threads(1);
+                        jf::guided_filter(t, g, jf::ImageView{out1.data(), jf::DType::u16, h, w, ct, w * ct},
+                                          gp);
+                        jf::set_num_threads(3);
+                        jf::guided_filter(t, g, jf::ImageView{out2.data(), jf::DType::u16, h, w, ct, w * ct},
+                                          gp);
+                        bool same = out1 == out2;
+                        expect(same, "thread-count independence", same, 1);
+                    }
                 }
             }
         }
