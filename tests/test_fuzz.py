@@ -46,3 +46,52 @@ def test_fuzz_public_api_for_a_bounded_time(tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     executed = next(int(x.split(":")[-1]) for x in stats if "number_of_executed_units" in x)
     assert executed >= min(RUNS, 1000)
+
+
+CORE_TARGET = Path(__file__).parent / "fuzz" / "fuzz_core.py"
+# about 20-30 s on two busy cores; raise JOINTFILTER_FUZZ_CORE_RUNS for a longer campaign
+CORE_RUNS = int(os.environ.get("JOINTFILTER_FUZZ_CORE_RUNS", "30000"))
+
+
+def _run_core_fuzzer(tmp_path: Path, runs: int, functions: str) -> tuple[int, str]:
+    """Run tests/fuzz/fuzz_core.py; return (exit status, stderr)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(CORE_TARGET),
+            "-seed=1",
+            f"-runs={runs}",
+            "-max_total_time=300",
+            # inputs up to 1 KiB from the start: 13x13 arrays with several channels need them
+            "-len_control=0",
+            "-max_len=1024",
+            "-rss_limit_mb=16384",  # see test_fuzz_public_api_for_a_bounded_time
+            "-malloc_limit_mb=512",
+            "-print_final_stats=1",
+            f"-artifact_prefix={tmp_path}/",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "JOINTFILTER_FUZZ_FUNCTIONS": functions},
+    )
+    return proc.returncode, proc.stderr
+
+
+def test_fuzz_core_bindings_for_a_bounded_time(tmp_path):
+    """The compiled core called directly (below the Python validation): box, guided and
+    min/max filters, thread count. Only documented exceptions, no byte written outside `out`,
+    successful calls only on valid arguments and (box, min/max) with in-range values."""
+    code, err = _run_core_fuzzer(tmp_path, CORE_RUNS, "box,guided,minmax,threads")
+    assert code == 0, err[-4000:]
+    stats = [line for line in err.splitlines() if line.startswith("stat::")]
+    executed = next(int(x.split(":")[-1]) for x in stats if "number_of_executed_units" in x)
+    assert executed >= min(CORE_RUNS, 1000)
+
+
+def test_fuzz_core_cuda_emulation_binding(tmp_path):
+    # before the emulation checked its arguments (as guided_filter does) the heap overflow
+    # came within 2966 to 22900 runs
+    code, err = _run_core_fuzzer(tmp_path, 25000, "emulated")
+    assert code == 0, err[-4000:]

@@ -125,6 +125,24 @@ def _rows_ok(arr: np.ndarray) -> bool:
     return not (arr.shape[0] > 1 and (arr.strides[0] <= 0 or arr.strides[0] % item))
 
 
+def _overlaps_itself(arr: np.ndarray) -> bool:
+    """True if two elements of `arr` may share memory (zero or overlapping strides).
+
+    Axes sorted by stride must each step over everything the inner axes span: the usual
+    sufficient test for distinct elements (exotic interleaved views are refused too).
+    """
+    if arr.size <= 1:
+        return False
+    extent = arr.itemsize
+    for stride, n in sorted(
+        (abs(s), n) for s, n in zip(arr.strides, arr.shape, strict=True) if n > 1
+    ):
+        if stride < extent:
+            return True
+        extent += stride * (n - 1)
+    return False
+
+
 def check_radius(radius: Any, name: str = "radius") -> int:
     if isinstance(radius, bool) or not isinstance(radius, numbers.Integral):
         raise ParameterError(
@@ -225,6 +243,12 @@ def plan_output(
         )
     if not out.flags.writeable:
         raise ParameterError("out is read-only; pass a writable array (or out=None).")
+    if _overlaps_itself(out):
+        raise ParameterError(
+            f"out overlaps itself (strides {out.strides} for shape {out.shape}: its elements "
+            "share memory, so the result would depend on the write order); pass an array "
+            "with distinct elements, e.g. np.empty_like(out)."
+        )
     for name, arr in inputs:
         if np.may_share_memory(out, arr):
             raise ParameterError(

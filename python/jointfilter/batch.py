@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DTypeError, MissingDependencyError, ParameterError
+from ._validate import describe
+from .errors import DTypeError, MissingDependencyError, ParameterError, ShapeError
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -114,6 +115,35 @@ def _list_images(folder: Path, extensions: tuple[str, ...]) -> dict[str, Path]:
     return found
 
 
+def _as_path(value: Any, name: str) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
+        raise DTypeError(f"{name} must be a str or os.PathLike path; got {describe(value)}.")
+    return Path(value)
+
+
+def _check_extensions(extensions: Any) -> tuple[str, ...]:
+    if isinstance(extensions, (str, bytes)) or not isinstance(extensions, Iterable):
+        raise ParameterError(
+            f"extensions must be an iterable of suffixes such as ('.png', '.tif'); got "
+            f"{describe(extensions)}."
+        )
+    exts = tuple(extensions)
+    if not all(isinstance(e, str) and e.startswith(".") for e in exts):
+        raise ParameterError(
+            f"extensions must be suffixes starting with a dot, such as '.png'; got {exts!r}."
+        )
+    return tuple(e.lower() for e in exts)
+
+
+def _check_suffix(path: Path, name: str) -> None:
+    """The output format must be one OpenCV writes (refuse before any work is done)."""
+    if path.suffix.lower() not in IMAGE_EXTENSIONS:
+        raise ParameterError(
+            f"{name} must end in an image suffix ({', '.join(IMAGE_EXTENSIONS)}); got "
+            f"{str(path)!r}."
+        )
+
+
 def match_pairs(
     target_dir: str | os.PathLike[str],
     guide_dir: str | os.PathLike[str],
@@ -139,12 +169,14 @@ def match_pairs(
     Raises
     ------
     ParameterError
-        A folder that does not exist.
+        A folder that does not exist, or `extensions` that are not suffixes.
+    DTypeError
+        A folder argument that is not a path.
     """
-    exts = tuple(e.lower() for e in extensions)
+    exts = _check_extensions(extensions)
     dirs = []
     for name, d in (("target_dir", target_dir), ("guide_dir", guide_dir)):
-        p = Path(d)
+        p = _as_path(d, name)
         if not p.is_dir():
             raise ParameterError(f"{name} must be an existing folder; got {str(p)!r}.")
         dirs.append(p)
@@ -162,9 +194,12 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     Raises
     ------
     OSError
-        The file cannot be read or decoded.
+        The file cannot be read or decoded (missing, empty, truncated, a folder, ...).
+    DTypeError
+        `path` is not a str or os.PathLike.
     """
     cv2 = _cv2()
+    path = _as_path(path, "path")
     img = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
     if img is None:
         raise OSError(f"cannot read or decode image {os.fspath(path)!r} (corrupt or unsupported)")
@@ -185,13 +220,22 @@ def write_image_atomic(path: str | os.PathLike[str], image: np.ndarray) -> None:
     Raises
     ------
     OSError
-        Encoding or writing failed (e.g. a read-only folder).
+        Encoding or writing failed (e.g. a read-only or missing folder).
     DTypeError
         The format cannot store the image's dtype exactly (e.g. float to PNG).
+    ShapeError
+        Not an ``(H, W)`` / ``(H, W, 1|3|4)`` image, or an empty one.
     """
     cv2 = _cv2()
-    path = Path(path)
+    path = _as_path(path, "path")
     img = np.asarray(image)
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (1, 3, 4)):
+        raise ShapeError(
+            f"image must have shape (H, W) or (H, W, C) with C in 1, 3, 4 to be written as "
+            f"{path.suffix!r}; got shape {img.shape}."
+        )
+    if img.size == 0:
+        raise ShapeError(f"image must not be empty; got shape {img.shape}.")
     allowed = _FORMAT_DTYPES.get(path.suffix.lower())
     if allowed is not None and img.dtype.name not in allowed:
         raise DTypeError(
@@ -200,9 +244,12 @@ def write_image_atomic(path: str | os.PathLike[str], image: np.ndarray) -> None:
         )
     if img.ndim == 3 and img.shape[2] in (3, 4):  # RGB(A) -> BGR(A), any dtype
         img = np.ascontiguousarray(img[..., [2, 1, 0, 3][: img.shape[2]]])
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
-    )
+    try:
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
+        )
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
     os.close(fd)
     try:
         try:
@@ -337,18 +384,24 @@ def run_batch(
     Raises
     ------
     ParameterError
-        Missing input folders, an output folder equal to an input folder or not writable
-        (checked before anything is processed).
+        Missing input folders, an output folder equal to an input folder or not writable,
+        an `out_ext` that is not an image suffix (checked before anything is processed).
+    DTypeError
+        A folder argument that is not a path.
     MissingDependencyError
         OpenCV (``[io]``) or, with `scheduler`, distributed (``[dask]``) not installed.
     """
     if not callable(op):
         raise ParameterError(f"op must be a callable op(target, guide) -> image; got {op!r}.")
     pairs, unmatched = match_pairs(target_dir, guide_dir, extensions=extensions)
-    out = Path(out_dir)
+    out = _as_path(out_dir, "out_dir")
+    if out_ext is not None:
+        if not isinstance(out_ext, str):
+            raise ParameterError(f"out_ext must be a suffix such as '.png'; got {out_ext!r}.")
+        if not out_ext.startswith("."):
+            out_ext = "." + out_ext
+        _check_suffix(Path("x" + out_ext), "out_ext")
     _check_out_dir(out, (Path(target_dir), Path(guide_dir)))
-    if out_ext is not None and not out_ext.startswith("."):
-        out_ext = "." + out_ext
     result = BatchResult(unmatched=unmatched)
     todo: list[tuple[Path, Path, Path]] = []
     for t, g in pairs:

@@ -6,13 +6,46 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import JointFilterError
+from .errors import JointFilterError, ParameterError
+
+#: smallest demo image: the restore gallery's tasks (depth upsampling by 4, SSIM's 11x11
+#: window) need at least this many pixels per side
+_DEMO_MIN_SIDE = 16
+
+
+def _check_demo_args(args: argparse.Namespace) -> None:
+    for name in ("height", "width"):
+        if getattr(args, name) < _DEMO_MIN_SIDE:
+            raise ParameterError(
+                f"--{name} must be >= {_DEMO_MIN_SIDE}; got {getattr(args, name)}."
+            )
+    if args.threads is not None and args.threads < 0:
+        raise ParameterError(f"--threads must be >= 0 (0 = all cores); got {args.threads}.")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"--out must be a folder; {str(out)!r} is a file.")
+    if args.data and not Path(args.data).is_dir():
+        raise ParameterError(f"--data must be an existing folder; got {args.data!r}.")
+
+
+def _check_output_file(out: Path, name: str = "--out") -> None:
+    """Refuse an output file that cannot be written, before any work is done."""
+    if out.is_dir():
+        raise ParameterError(
+            f"{name} {str(out)!r} is a folder; for file inputs pass an output file name."
+        )
+    if not out.parent.is_dir():
+        raise ParameterError(
+            f"{name} {str(out)!r}: its folder {str(out.parent)!r} does not exist (or is not a "
+            "folder); create it first."
+        )
 
 
 def _demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
     from ._info import build_info, set_num_threads
 
+    _check_demo_args(args)
     if args.threads is not None:
         set_num_threads(args.threads)
     info = build_info()
@@ -59,6 +92,12 @@ def _pairwise(args: argparse.Namespace, op, first: str, second: str) -> int:
         return 0 if result.ok else 1
     if _same_file(out, a) or _same_file(out, b):
         raise OSError(f"refusing to overwrite an input file: {out}")
+    _check_output_file(out)
+    if out.suffix.lower() not in batch.IMAGE_EXTENSIONS:
+        raise ParameterError(
+            f"--out must end in an image suffix ({', '.join(batch.IMAGE_EXTENSIONS)}); "
+            f"got {str(out)!r}."
+        )
     if out.exists() and not args.overwrite:
         raise OSError(f"{out} exists; pass --overwrite to replace it")
     batch.write_image_atomic(out, op(batch.read_image(a), batch.read_image(b)))
@@ -112,9 +151,20 @@ def _video(args: argparse.Namespace) -> int:
     from .video import process_video
 
     op = restore_op(args.task) if args.task else None
+    out = Path(args.out)
+    if _same_file(out, Path(args.target)) or _same_file(out, Path(args.guide)):
+        raise OSError(f"refusing to overwrite an input file: {out}")
+    _check_output_file(out)
+    if out.exists() and not args.overwrite:
+        raise OSError(f"{out} exists; pass --overwrite to replace it")
     result = process_video(
         args.target, args.guide, args.out, op=op, radius=args.radius, eps=args.eps, progress=True
     )
+    if result.frames == 0:
+        raise ParameterError(
+            f"target: no frame could be read from {args.target!r} (corrupt, truncated or not a "
+            "video); nothing was written."
+        )
     print(f"wrote {result.path}: {result.frames} frames, {result.fps:.1f} frames/s")
     return 0
 
@@ -181,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("target")
     video.add_argument("guide", help="guide video, or one guide image for every frame")
     video.add_argument("-o", "--out", required=True)
+    video.add_argument("--overwrite", action="store_true", help="replace an existing output")
     video.add_argument(
         "--task", default=None, help="restore task per frame (default: guided filter)"
     )

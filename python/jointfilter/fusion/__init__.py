@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import ParameterError
+from .. import _validate as v
+from ..errors import ParameterError, ShapeError
 from ._blend import ENHANCE_MODES, enhance
 from ._color import rgb_to_ycbcr, ycbcr_to_rgb
 from ._common import check_float, check_int, from_unit, prepare_inputs
@@ -30,6 +31,7 @@ from ._gff import gff_fuse
 __all__ = ["METHODS", "fuse"]
 
 METHODS = ("guided", "focus", "cnn")
+_CNN_WINDOW = 32  # the blur-detection network's window (BlurCNNModel.window)
 
 _COMMON = {"enhance": "none", "enhance_gain": 1.5, "enhance_radius": 8, "enhance_eps": 1e-2}
 _GFF = {"r1": 45, "eps1": 0.3, "r2": 7, "eps2": 1e-6, "base_radius": 15, "subsample": 1}
@@ -46,6 +48,8 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "focus": {**_COMMON, **_BLEND, "measure": "sml", "focus_radius": 4, "threshold": 0.0},
     "cnn": {**_COMMON, **_BLEND, "model": "blur-cnn", "backend": "auto", "stride": 8},
 }
+#: largest accepted enhance_gain: beyond it the detail boost saturates every pixel
+_MAX_GAIN = 1e6
 _INTS = ("r1", "r2", "base_radius", "radius", "enhance_radius", "focus_radius")
 _POSITIVE = ("eps1", "eps2", "eps", "enhance_eps")
 
@@ -64,7 +68,7 @@ def _check_params(method: Any, params: dict[str, Any]) -> dict[str, Any]:
     p = {**defaults, **params}
     for k in _INTS:
         if k in p:
-            p[k] = check_int(p[k], k, 0)
+            p[k] = v.check_radius(check_int(p[k], k, 0), k)
     for k in ("subsample", "stride"):
         if k in p:
             p[k] = check_int(p[k], k, 1)
@@ -74,6 +78,11 @@ def _check_params(method: Any, params: dict[str, Any]) -> dict[str, Any]:
         if k in p:
             p[k] = check_float(p[k], k, inclusive=False)
     p["enhance_gain"] = check_float(p["enhance_gain"], "enhance_gain")
+    if p["enhance_gain"] > _MAX_GAIN:
+        raise ParameterError(
+            f"enhance_gain must be <= {_MAX_GAIN:g}; got {p['enhance_gain']!r}. Larger gains "
+            "saturate every pixel of the enhanced source to 0 or 1 (typical values: 1 to 5)."
+        )
     if "threshold" in p:
         p["threshold"] = check_float(p["threshold"], "threshold")
     if p.get("match_threshold") is not None:
@@ -177,7 +186,8 @@ def fuse(
         all methods
             ``enhance`` ("none" | "detail", default "none"): pre-fusion enhancement of each
             source, ``E(x) = S(x) + enhance_gain * (x - S(x))`` with ``S`` the self-guided
-            filter (``enhance_radius`` 8, ``enhance_eps`` 1e-2); ``enhance_gain`` 1.5.
+            filter (``enhance_radius`` 8, ``enhance_eps`` 1e-2); ``enhance_gain`` 1.5
+            (0 to 1e6).
             The weight maps are always computed from the original sources.
         "guided"
             ``r1`` 45, ``eps1`` 0.3 (base weights), ``r2`` 7, ``eps2`` 1e-6 (detail
@@ -207,7 +217,8 @@ def fuse(
     Raises
     ------
     jointfilter.errors.ShapeError
-        Different heights/widths (the message names both shapes), wrong layouts.
+        Different heights/widths (the message names both shapes), wrong layouts, images
+        smaller than 32x32 for ``method="cnn"``.
     jointfilter.errors.DTypeError
         Unsupported dtypes.
     jointfilter.errors.ParameterError
@@ -234,6 +245,12 @@ def fuse(
     if not isinstance(clip, bool) or not isinstance(return_weights, bool):
         raise ParameterError("clip and return_weights must be bools.")
     ir, vis, _, vis_range = prepare_inputs(infrared, visible, data_range)
+    if method == "cnn" and min(ir.shape) < _CNN_WINDOW:
+        raise ShapeError(
+            f"infrared and visible must be at least {_CNN_WINDOW}x{_CNN_WINDOW} for "
+            f"method='cnn' (the network scores {_CNN_WINDOW}x{_CNN_WINDOW} windows); got "
+            f"{ir.shape}. Use method='focus' or 'guided' for small images."
+        )
     out_dtype = np.asarray(visible).dtype
     if vis.ndim == 3:
         y, cb, cr = rgb_to_ycbcr(vis)

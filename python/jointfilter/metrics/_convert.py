@@ -14,6 +14,8 @@ Colour images are turned into the planes the reference codes actually compare (s
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,9 +167,15 @@ def prepare_images(
     named: dict[str, ArrayLike], float_range: float = 1.0
 ) -> dict[str, NDArray[np.uint8]]:
     """Validate a set of images (same height and width) and convert each to uint8."""
-    if not (isinstance(float_range, (int, float)) and float_range > 0):
-        msg = f"float_range must be a positive number; got {float_range!r}."
+    if not (
+        isinstance(float_range, numbers.Real)
+        and not isinstance(float_range, bool)
+        and math.isfinite(float_range)
+        and float_range > 0
+    ):
+        msg = f"float_range must be a positive finite number; got {float_range!r}."
         raise ParameterError(msg)
+    float_range = float(float_range)
     arrays = {name: as_image(img, name) for name, img in named.items()}
     items = list(arrays.items())
     first_name, first = items[0]

@@ -373,6 +373,12 @@ def fusion_metrics(
     else:
         if isinstance(metrics, str):
             metrics = [metrics]
+        elif not isinstance(metrics, Iterable):
+            msg = (
+                f"metrics must be a metric name or an iterable of names such as ['EN', 'Qabf']; "
+                f"got {type(metrics).__name__} {metrics!r}."
+            )
+            raise ParameterError(msg)
         names = []
         for m in metrics:
             c = _canonical(m)

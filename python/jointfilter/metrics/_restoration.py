@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -37,6 +38,9 @@ def _validate_pair(
                 "Pass channels last."
             )
             raise ShapeError(msg)
+        if arr.size == 0:
+            msg = f"{name} must not be empty; got shape {arr.shape}. Pass a real image."
+            raise ShapeError(msg)
     if ref.shape != tst.shape:
         msg = (
             f"test must have the same shape as reference {ref.shape}; got {tst.shape}. "
@@ -62,7 +66,12 @@ def _validate_pair(
                 "data_range= (e.g. 255 for 8-bit data)."
             )
             raise DTypeError(msg)
-    if not (isinstance(data_range, (int, float)) and math.isfinite(data_range) and data_range > 0):
+    if not (
+        isinstance(data_range, numbers.Real)
+        and not isinstance(data_range, bool)
+        and math.isfinite(data_range)
+        and data_range > 0
+    ):
         msg = f"data_range must be a positive finite number; got {data_range!r}."
         raise ParameterError(msg)
     if not isinstance(crop, (int, np.integer)) or isinstance(crop, bool) or crop < 0:
