@@ -22,6 +22,10 @@ void guided_filter(const sweep::Image& target, const sweep::Image& guide, const 
                    const sweep::HostAxis& rows, const sweep::HostAxis& cols, double eps, int k1, int kab,
                    uintptr_t stream);
 
+/// Box (mean) filter on device images, on `stream`, with the CPU box_filter's borders.
+void box_filter(const sweep::Image& src, const sweep::Image& out, const sweep::HostAxis& rows,
+                const sweep::HostAxis& cols, uintptr_t stream);
+
 /// True when JOINTFILTER_CUDA_SYNC=1: synchronise after every launch (debugging).
 bool sync_after_launch();
 

@@ -31,6 +31,15 @@ __global__ void horizontal_apply_kernel(sweep::GuidedParams p) {
     if (y < p.rows.n) sweep::horizontal_apply(p, y);
 }
 
+__global__ void box_vertical_kernel(sweep::BoxParams p) {
+    const int64_t x = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (x < p.cols.n) sweep::box_vertical(p, x);
+}
+__global__ void box_horizontal_kernel(sweep::BoxParams p) {
+    const int64_t y = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (y < p.rows.n) sweep::box_horizontal(p, y);
+}
+
 void check(cudaError_t status, const char* what) {
     if (status != cudaSuccess)
         throw cuda_error(std::string("jointfilter: ") + what + ": " + cudaGetErrorName(status) + ": " +
@@ -103,6 +112,38 @@ void guided_filter(const sweep::Image& target, const sweep::Image& guide, const 
         check(cudaGetLastError(), "vertical_coefficients_kernel launch");
         horizontal_apply_kernel<<<row_blocks, threads, 0, stream>>>(p);
         check(cudaGetLastError(), "horizontal_apply_kernel launch");
+        if (sync_after_launch()) check(cudaStreamSynchronize(stream), "kernel execution");
+    } catch (...) {
+        for (void* d : owned) cudaFreeAsync(d, stream);
+        throw;
+    }
+    for (void* d : owned) check(cudaFreeAsync(d, stream), "cudaFreeAsync");
+}
+
+void box_filter(const sweep::Image& src, const sweep::Image& out, const sweep::HostAxis& rows,
+                const sweep::HostAxis& cols, uintptr_t stream_handle) {
+    cudaStream_t stream = reinterpret_cast<cudaStream_t>(stream_handle);
+    const int64_t h = rows.n, w = cols.n;
+    std::vector<void*> owned;
+    try {
+        sweep::BoxParams p;
+        p.src = src;
+        p.out = out;
+        p.rows = upload_axis(rows, stream, owned);
+        p.cols = upload_axis(cols, stream, owned);
+        void* v = nullptr;
+        void* hs = nullptr;
+        check(cudaMallocAsync(&v, sizeof(double) * src.channels * h * w, stream), "cudaMallocAsync");
+        owned.push_back(v);
+        check(cudaMallocAsync(&hs, sizeof(double) * src.channels * h * w, stream), "cudaMallocAsync");
+        owned.push_back(hs);
+        p.v = static_cast<double*>(v);
+        p.h = static_cast<double*>(hs);
+        const int threads = 128;
+        box_vertical_kernel<<<static_cast<unsigned>((w + threads - 1) / threads), threads, 0, stream>>>(p);
+        check(cudaGetLastError(), "box_vertical_kernel launch");
+        box_horizontal_kernel<<<static_cast<unsigned>((h + threads - 1) / threads), threads, 0, stream>>>(p);
+        check(cudaGetLastError(), "box_horizontal_kernel launch");
         if (sync_after_launch()) check(cudaStreamSynchronize(stream), "kernel execution");
     } catch (...) {
         for (void* d : owned) cudaFreeAsync(d, stream);

@@ -8,7 +8,7 @@
 //
 // GPU layout (v1, simple and exact; not the CPU's streaming design): float64 planes of window
 // sums, V[k][y][x] after the vertical pass and AB[k][y][x] for the coefficients. Every running
-// sum is float64, as on the CPU.
+// sum is float64, as on the CPU. The box filter is the same two sweeps over image channels.
 #pragma once
 
 #include <math.h>
@@ -218,6 +218,44 @@ JF_HD void horizontal_apply(const GuidedParams& p, int64_t y) {
             for (int g = 0; g < cg; ++g) acc += ab[g * h * w] * load(p.guide, y, x, g);
             store(p.out, y, x, c, acc / n);
         }
+    }
+}
+
+// ---- box filter: two sweeps over the channels of one image -------------------------------
+
+struct BoxParams {
+    Image src, out;
+    Axis rows, cols;
+    double* v = nullptr;  // C x H x W: vertical window sums
+    double* h = nullptr;  // C x H x W: horizontal stage (each row owned by one thread)
+};
+
+/// Thread x of the box filter's vertical sweep: window sums over rows of every channel.
+JF_HD void box_vertical(const BoxParams& p, int64_t x) {
+    const int64_t h = p.rows.n, w = p.cols.n;
+    for (int64_t c = 0; c < p.src.channels; ++c) {
+        double s = 0.0;
+        for (int64_t i = 0; i < p.rows.init_size; ++i)
+            s += p.rows.init_weight[i] * load(p.src, p.rows.init_index[i], x, c);
+        double* out = p.v + c * h * w + x;
+        out[0] = s;
+        for (int64_t y = 1; y < h; ++y) {
+            const int64_t e = p.rows.enter[y], l = p.rows.leave[y];
+            s += (e < 0 ? 0.0 : load(p.src, e, x, c)) - (l < 0 ? 0.0 : load(p.src, l, x, c));
+            out[y * w] = s;
+        }
+    }
+}
+
+/// Thread y of the box filter's horizontal sweep: window sums along row y, divided by the
+/// window's sample count, stored in the output type.
+JF_HD void box_horizontal(const BoxParams& p, int64_t y) {
+    const int64_t h = p.rows.n, w = p.cols.n;
+    const double ry = p.rows.count[y];
+    for (int64_t c = 0; c < p.src.channels; ++c) {
+        double* tmp = p.h + c * h * w + y * w;
+        horizontal_sums(p.cols, p.v + c * h * w + y * w, [&](int64_t x, double s) { tmp[x] = s; });
+        for (int64_t x = 0; x < w; ++x) store(p.out, y, x, c, tmp[x] / (ry * p.cols.count[x]));
     }
 }
 

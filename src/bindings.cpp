@@ -168,6 +168,18 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
         py::arg("border"));
 
+    m.def(
+        "cuda_emulated_box_filter",
+        [](const py::array& image, const py::array& out, int64_t radius, int border) {
+            const jf::ImageView src = view_of(image, "image", false);
+            const jf::ImageView dst = view_of(out, "out", true);
+            const jf::Border b = border_of(border);
+            py::gil_scoped_release release;
+            jf::emulate_cuda_box_filter(src, dst, radius, b);
+        },
+        "The CUDA box filter's per-thread code run over its launch grid on the CPU (tests).",
+        py::arg("image"), py::arg("out"), py::arg("radius"), py::arg("border"));
+
     m.def("set_num_threads", &jf::set_num_threads, py::arg("n"));
     m.def("get_num_threads", &jf::get_num_threads);
     m.def("band_rows_for", &jf::band_rows_for, py::arg("height"), py::arg("radius"));
@@ -204,6 +216,22 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         },
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
         py::arg("border"), py::arg("stream"));
+    m.def(
+        "cuda_box_filter",
+        [](const DeviceArray& image, const DeviceArray& out, int64_t radius, int border, uintptr_t stream) {
+            const jf::sweep::Image s = device_image(image), d = device_image(out);
+            JF_CHECK(s.channels >= 1 && s.channels <= 4, "image must have 1 to 4 channels");
+            JF_CHECK(d.height == s.height && d.width == s.width && d.channels == s.channels,
+                     "out must have the shape of image");
+            JF_CHECK(radius >= 0, "radius must be >= 0");
+            if (s.height == 0 || s.width == 0) return;
+            const jf::Border b = border_of(border);
+            const jf::sweep::HostAxis rows = jf::make_host_axis(s.height, radius, b);
+            const jf::sweep::HostAxis cols = jf::make_host_axis(s.width, radius, b);
+            py::gil_scoped_release release;
+            jf::cuda::box_filter(s, d, rows, cols, stream);
+        },
+        py::arg("image"), py::arg("out"), py::arg("radius"), py::arg("border"), py::arg("stream"));
 #else
     m.attr("has_cuda") = false;
 #endif

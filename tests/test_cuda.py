@@ -153,3 +153,58 @@ def test_gpu_runs_on_the_current_stream_and_honours_out():
     assert res is out
     expected = jf.guided_filter(cupy.asnumpy(img), cupy.asnumpy(img), radius=4, eps=1e-2)
     np.testing.assert_allclose(cupy.asnumpy(out), expected, rtol=0, atol=2e-6)
+
+
+def _emulated_box(image: np.ndarray, radius: int, border: str) -> np.ndarray:
+    out = np.empty_like(image)
+    _core.cuda_emulated_box_filter(image, out, radius, BORDERS.index(border))
+    return out
+
+
+@pytest.mark.parametrize("radius", [0, 1, 4, 40])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 23), (19, 1), (17, 29, 3), (33, 20, 4)], ids=str)
+@pytest.mark.parametrize("border", BORDERS)
+def test_emulated_cuda_box_matches_cpu_float(border, shape, radius):
+    image = np.random.default_rng(3).random(shape, dtype=np.float32)
+    cpu = jf.box_filter(image, radius, border=border)
+    np.testing.assert_allclose(_emulated_box(image, radius, border), cpu, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("border", BORDERS)
+def test_emulated_cuda_box_matches_cpu_integer(dtype, border):
+    # integer sums are exact on both paths, and both round half to even: identical outputs
+    info = np.iinfo(dtype)
+    image = np.random.default_rng(4).integers(0, info.max, (23, 31, 2), dtype=dtype)
+    for radius in (1, 3, 30):
+        np.testing.assert_array_equal(
+            _emulated_box(image, radius, border), jf.box_filter(image, radius, border=border)
+        )
+
+
+def test_emulated_cuda_box_rejects_bad_arguments():
+    image = np.zeros((8, 8), np.float32)
+    with pytest.raises(ValueError, match="radius"):
+        _core.cuda_emulated_box_filter(image, np.empty_like(image), -1, 0)
+    with pytest.raises(ValueError, match="shape"):
+        _core.cuda_emulated_box_filter(image, np.empty((4, 8), np.float32), 1, 0)
+
+
+def test_cuda_box_without_cuda_build_raises_clear_error(monkeypatch):
+    monkeypatch.setattr(_core, "has_cuda", False)
+    with pytest.raises(CudaError, match="built without CUDA"):
+        jf.box_filter(_FakeDeviceArray((8, 8)), 2)
+
+
+@pytest.mark.cuda
+@cuda
+@pytest.mark.parametrize("border", BORDERS)
+def test_gpu_box_matches_cpu(border):
+    import cupy
+
+    image = np.random.default_rng(5).random((67, 45, 3), dtype=np.float32)
+    out = jf.box_filter(cupy.asarray(image), 5, border=border)
+    assert isinstance(out, cupy.ndarray)
+    np.testing.assert_allclose(
+        cupy.asnumpy(out), jf.box_filter(image, 5, border=border), rtol=0, atol=1e-6
+    )

@@ -58,4 +58,28 @@ void emulate_cuda_guided_filter(const ImageView& target, const ImageView& guide,
     for (int64_t y = 0; y < h; ++y) sweep::horizontal_apply(p, y);
 }
 
+void emulate_cuda_box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border) {
+    check_view(src, "image");
+    check_view(dst, "out");
+    JF_CHECK(radius >= 0, "radius must be >= 0");
+    JF_CHECK(src.channels >= 1 && src.channels <= 4, "box_filter supports 1 to 4 channels");
+    JF_CHECK(dst.height == src.height && dst.width == src.width && dst.channels == src.channels,
+             "out must have the shape of image");
+    const int64_t h = src.height, w = src.width;
+    if (h == 0 || w == 0) return;
+    const sweep::HostAxis rows = make_host_axis(h, radius, border);
+    const sweep::HostAxis cols = make_host_axis(w, radius, border);
+    sweep::BoxParams p;
+    p.src = to_sweep(src);
+    p.out = to_sweep(dst);
+    p.rows = rows.view();
+    p.cols = cols.view();
+    std::vector<double> v(static_cast<size_t>(src.channels * h * w)), hs(v.size());
+    p.v = v.data();
+    p.h = hs.data();
+    // the two launches of cuda/guided_filter.cu's box_filter, one iteration per CUDA thread
+    for (int64_t x = 0; x < w; ++x) sweep::box_vertical(p, x);
+    for (int64_t y = 0; y < h; ++y) sweep::box_horizontal(p, y);
+}
+
 }  // namespace jointfilter

@@ -19,4 +19,7 @@ sweep::HostAxis make_host_axis(int64_t n, int64_t radius, Border border);
 void emulate_cuda_guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
                                 const GuidedParams& params);
 
+/// The CUDA algorithm of box_filter, executed on the CPU.
+void emulate_cuda_box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border);
+
 }  // namespace jointfilter

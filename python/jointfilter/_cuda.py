@@ -87,3 +87,33 @@ def guided_filter_cuda(
     stream = cp.cuda.get_current_stream().ptr
     _core.cuda_guided_filter(t, g, o, radius, eps_abs, border_code, stream)
     return out
+
+
+def _require_cuda_build(name: str) -> None:
+    if not _core.has_cuda:
+        raise CudaError(
+            f"{name} is a CUDA array but this jointfilter was built without CUDA (nvcc was not "
+            "found or JOINTFILTER_ENABLE_CUDA=OFF); reinstall where nvcc is available, or copy "
+            "the arrays to the host."
+        )
+
+
+def box_filter_cuda(image: Any, *, radius: int, border_code: int, out: Any) -> Any:
+    """Box filter of a device array on the current CuPy stream; returns a device array."""
+    _require_cuda_build("image")
+    cp = _cupy()
+    src = _describe(image, "image")
+    if out is None:
+        out = cp.empty(tuple(image.__cuda_array_interface__["shape"]), dtype=image.dtype)
+    elif not is_cuda_array(out):
+        raise CudaError("image is a CUDA array but out is not; pass a device array for out.")
+    o = _describe(out, "out")
+    if o[2:5] != src[2:5] or o[1] != src[1]:
+        raise ShapeError(
+            "out must have the shape and dtype of image on the GPU (no dtype conversion there); "
+            f"got out {tuple(out.__cuda_array_interface__['shape'])} vs image "
+            f"{tuple(image.__cuda_array_interface__['shape'])}."
+        )
+    stream = cp.cuda.get_current_stream().ptr
+    _core.cuda_box_filter(src, o, radius, border_code, stream)
+    return out

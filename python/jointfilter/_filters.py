@@ -67,6 +67,8 @@ def box_filter(
     Notes
     -----
     Sums are accumulated in float64: exact for integer images, ~1e-16 relative for floats.
+    CUDA arrays (CuPy, or anything with ``__cuda_array_interface__``) are filtered on the GPU
+    on the current CuPy stream, in the input's dtype, and a device array is returned.
 
     Examples
     --------
@@ -74,6 +76,15 @@ def box_filter(
     >>> jf.box_filter(np.ones((4, 5), np.float32), 1)[0, 0]
     np.float32(1.0)
     """
+    if _cuda.is_cuda_array(image):
+        if dtype is not None:
+            raise ParameterError(
+                "dtype= is not supported for CUDA arrays (the GPU writes the input's dtype); "
+                "convert with cupy's astype before or after."
+            )
+        return _cuda.box_filter_cuda(
+            image, radius=v.check_radius(radius), border_code=v.check_border(border), out=out
+        )
     arr = v.as_array(image, "image")
     v.check_dtype(arr, "image")
     v.check_image_shape(arr, "image", _MAX_TARGET_CHANNELS)
