@@ -11,9 +11,10 @@ from numpy.typing import NDArray
 
 from .. import _validate as v
 from ..errors import NonFiniteError, ParameterError, ShapeError
-from ._common import from_unit, luminance, scaled_radius, to_unit
+from ._common import auto_subsample, from_unit, luminance, scaled_radius, to_unit
+from ._fast import Finish
 from ._noise import estimate_noise
-from ._tasks import TASK_FUNCTIONS
+from ._tasks import FINISHING, TASK_FUNCTIONS
 
 __all__ = ["PRESETS", "TASKS", "preset_table", "restore"]
 
@@ -29,8 +30,10 @@ TASKS: tuple[str, ...] = (
 
 #: Preset parameters per task. Values of keys ending in ``radius`` are for a 512-pixel short
 #: side and are scaled linearly with the image (an override is used as given). ``"auto"``
-#: values are resolved from the data (see ``docs/restore.md``). eps values are in [0, 1]**2
-#: units, i.e. relative to the data range.
+#: values are resolved from the data (see ``docs/restore.md``); ``subsample="auto"`` is the
+#: fast guided filter factor ``max(1, short side // 512)`` (1 up to 1023 pixels, 2 at 1080p,
+#: 4 at 2160p), so the coefficients are fitted at about the 512-pixel reference scale. eps
+#: values are in [0, 1]**2 units, i.e. relative to the data range.
 PRESETS: dict[str | None, dict[str, Any]] = {
     None: {
         "method": "gf",
@@ -67,7 +70,7 @@ PRESETS: dict[str | None, dict[str, Any]] = {
         "refine": "gf",
         "nir_detail": 0.0,
         "detail_radius": 8,
-        "subsample": 1,
+        "subsample": "auto",
     },
     "day_night": {
         "radius": 8,
@@ -75,7 +78,7 @@ PRESETS: dict[str | None, dict[str, Any]] = {
         "delta": 0.02,
         "strength": 1.0,
         "detail": "rgb",
-        "subsample": 1,
+        "subsample": "auto",
     },
     "structure_transfer": {
         "radius": 6,
@@ -83,7 +86,7 @@ PRESETS: dict[str | None, dict[str, Any]] = {
         "strength": 1.0,
         "gain": "auto",
         "guided_base": True,
-        "subsample": 1,
+        "subsample": "auto",
     },
     "depth_upsample": {
         "guide_mode": "color",
@@ -218,6 +221,8 @@ def _resolve(
             p[key] = scaled_radius(value, shape, minimum=1 if value > 0 else 0)
         else:
             p[key] = value
+    if p.get("subsample") == "auto":
+        p["subsample"] = auto_subsample(shape)
     # data-driven values
     if task is None:
         if "radii" not in overrides:
@@ -339,18 +344,20 @@ def restore(
     (64, 64, 3)
     """
     task = _task_name(task)
+    if not isinstance(return_params, (bool, np.bool_)):
+        raise ParameterError(f"return_params must be a bool; got {v.describe(return_params)}.")
     t = v.as_array(target, "target")
     g = v.as_array(guide, "guide")
     v.check_dtype(t, "target")
     v.check_dtype(g, "guide")
     v.check_image_shape(t, "target", 4)
     _check_guide(g, task)
-    factor = _check_sizes(t, g, task)
-    g = _check_task_channels(t, g, task)
     if min(t.shape[:2]) < 3 or min(g.shape[:2]) < 3:
         raise ShapeError(
             f"target and guide must be at least 3x3 pixels; got {t.shape} and {g.shape}."
         )
+    factor = _check_sizes(t, g, task)
+    g = _check_task_channels(t, g, task)
     for name, arr in (("target", t), ("guide", g)):
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise NonFiniteError(
@@ -359,28 +366,46 @@ def restore(
     t_range = overrides.pop("data_range", None)
     g_range = overrides.pop("guide_range", None)
     t_range = v.check_data_range(t_range, t.dtype)
-    g_range = v.check_data_range(g_range, g.dtype)
-    tf = to_unit(t, t_range)
-    gf = to_unit(g, g_range)
+    g_range = (
+        v.default_data_range(g.dtype)
+        if g_range is None
+        else v.check_positive_float(g_range, "guide_range")
+    )
+    # the tasks never write to their inputs, so float32 [0, 1] data are used without a copy
+    tf = to_unit(t, t_range, copy=False)
+    gf = to_unit(g, g_range, copy=False)
     if gf.ndim == 3 and gf.shape[2] == 1:
         gf = gf[:, :, 0]
     squeeze = tf.ndim == 3 and tf.shape[2] == 1
     if squeeze:
         tf = tf[:, :, 0]
-    if float(np.ptp(luminance(gf))) == 0.0:
+    gy = luminance(gf)
+    if float(np.ptp(gy)) == 0.0:
         raise ShapeError(
             "guide is constant: it carries no structure to guide the restoration. Pass the "
             "registered image of the other modality (flash, NIR, day, foreground or RGB)."
         )
-    sigma = estimate_noise(tf)
+    sigma = float("nan")  # only the generic task and flash_denoise use it
+    if return_params or task in (None, "flash_denoise"):
+        # integers exactly on the raw data, floats on the float32 [0, 1] copy
+        if t.dtype.kind in "ui":
+            sigma = estimate_noise(t, data_range=t_range)
+        else:
+            sigma = estimate_noise(tf)
     params = _resolve(task, tf, gf, sigma, factor, overrides)
     if task == "depth_upsample":
         fh, fw = factor * tf.shape[0], factor * tf.shape[1]
         gf = np.ascontiguousarray(gf[:fh, :fw])
-    result = TASK_FUNCTIONS[task](np.ascontiguousarray(tf), np.ascontiguousarray(gf), params)
+        gy = None
+    tf, gf = np.ascontiguousarray(tf), np.ascontiguousarray(gf)
+    if task in FINISHING:  # the conversion to the target's dtype is fused into the task
+        out = TASK_FUNCTIONS[task](tf, gf, params, luma=gy, finish=Finish(t.dtype, t_range))
+    else:
+        out = from_unit(TASK_FUNCTIONS[task](tf, gf, params, luma=gy), t.dtype, t_range)
     if squeeze:
-        result = result[:, :, None]
-    out = from_unit(result, t.dtype, t_range)
+        out = out[:, :, None]
+    if out.dtype == t.dtype and np.may_share_memory(out, t):
+        out = out.copy()  # never hand back (a view of) the caller's array
     params = {"task": task, **params}
     if task == "depth_upsample":
         params["factor"] = factor

@@ -9,9 +9,11 @@ from numpy.typing import NDArray
 
 from .. import box_filter
 from .._validate import default_data_range
+from . import _fast
 
 __all__ = [
     "REFERENCE_SIZE",
+    "auto_subsample",
     "bilinear_resize",
     "box_mean",
     "from_unit",
@@ -33,27 +35,39 @@ def scaled_radius(base: float, shape: tuple[int, ...], minimum: int = 1) -> int:
     return max(minimum, round(base * min(shape[0], shape[1]) / REFERENCE_SIZE))
 
 
-def to_unit(arr: NDArray[Any], data_range: float | None = None) -> F32:
-    """Float32 copy of `arr` scaled so that its dtype's range maps to [0, 1]."""
+def auto_subsample(shape: tuple[int, ...]) -> int:
+    """Fast guided filter factor for ``subsample="auto"``: ``max(1, short side // 512)``.
+
+    The coefficients are then fitted at 512 to 1023 pixels on the short side whatever the
+    resolution, with the radius divided by the factor, and applied at full resolution.
+    """
+    return max(1, min(shape[0], shape[1]) // REFERENCE_SIZE)
+
+
+def to_unit(arr: NDArray[Any], data_range: float | None = None, *, copy: bool = True) -> F32:
+    """`arr` as float32 scaled so that its dtype's range maps to [0, 1].
+
+    A new array, except with ``copy=False`` for float32 data with ``data_range`` 1, which is
+    returned as is (the caller must then not write to the result). One blocked pass
+    (:func:`._fast.to_unit`), bit-identical to ``float32(arr) * float32(1 / data_range)``.
+    """
     rng = default_data_range(arr.dtype) if data_range is None else float(data_range)
-    out = np.asarray(arr, dtype=np.float32)
-    if rng != 1.0:
-        out = out * np.float32(1.0 / rng)
-    elif out is arr:
-        out = out.copy()
-    return out
+    if rng == 1.0 and arr.dtype == np.float32 and not copy:
+        return arr
+    return _fast.to_unit(arr, rng)
 
 
 def from_unit(x: NDArray[Any], dtype: np.dtype, data_range: float | None = None) -> NDArray[Any]:
-    """Back from [0, 1] units to `dtype`: integers are rounded and saturated, floats scaled."""
+    """Back from [0, 1] units to `dtype`: integers are rounded and saturated, floats scaled.
+
+    Integers: ``x * data_range`` in float32, rounded half-to-even, NaN -> 0, saturated. A
+    float32 `x` with ``data_range`` 1 and a float32 `dtype` is returned as is.
+    """
     dtype = np.dtype(dtype)
     rng = default_data_range(dtype) if data_range is None else float(data_range)
-    if dtype.kind in "ui":
-        info = np.iinfo(dtype)
-        y = np.rint(np.nan_to_num(np.asarray(x, np.float64) * rng))
-        return np.clip(y, info.min, info.max).astype(dtype)
-    y = np.asarray(x, np.float32) * np.float32(rng) if rng != 1.0 else np.asarray(x)
-    return y.astype(dtype, copy=False)
+    if dtype.kind == "f" and rng == 1.0 and np.asarray(x).dtype == dtype:
+        return np.asarray(x)
+    return _fast.from_unit(np.asarray(x, np.float32), dtype, rng)
 
 
 def luminance(x: F32) -> F32:

@@ -17,8 +17,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._common import box_mean
+from ._fast import as_rows, blocked, clip_below, expand
 
-__all__ = ["gdgif", "guided_coefficients", "linear_guided", "wgif"]
+__all__ = ["apply_coefficients", "gdgif", "guided_coefficients", "linear_guided", "wgif"]
 
 F32 = NDArray[np.float32]
 EPS_W = 1e-6  # (0.001 * L)**2 for L = 1
@@ -55,26 +56,68 @@ def guided_coefficients(
     a_bar, b_bar : ndarray
         Shape of `target` (a 2-D target gives 2-D maps).
     """
-    x = _chan(target)
-    g = guide.astype(np.float32, copy=False)
+    x = np.ascontiguousarray(_chan(target), np.float32)
+    g = np.ascontiguousarray(guide, np.float32)
+    h, w, c = x.shape
     mg = box_mean(g, radius)
-    vg = np.maximum(box_mean(g * g, radius) - mg * mg, 0.0)
-    stack = np.concatenate([x, x * g[:, :, None]], axis=2)
-    moments = box_mean(stack, radius)
-    c = x.shape[2]
-    mx, mgx = moments[:, :, :c], moments[:, :, c:]
-    cov = mgx - mg[:, :, None] * mx
+    vg = box_mean(g * g, radius)
+
+    def variance(sl: slice) -> None:
+        m = mg[sl]
+        v = vg[sl]
+        v -= m * m
+        clip_below(v, 0.0, out=v)
+
+    blocked(variance, h, w)
+    x2 = as_rows(x)
+    gx = np.empty_like(x)  # X G, then the a coefficients
+    gx2 = as_rows(gx)
+
+    def product(sl: slice) -> None:
+        np.multiply(x2[sl], expand(g[sl], c), out=gx2[sl])
+
+    blocked(product, h, w * c)
+    mx = box_mean(x, radius)  # then the b coefficients
+    mgx = box_mean(gx, radius)
     eps_map = np.asarray(eps, np.float32)
-    eps_map = eps_map[:, :, None] if eps_map.ndim == 2 else eps_map
     gam = np.asarray(gamma, np.float32)
-    gam = gam[:, :, None] if gam.ndim == 2 else gam
-    a = (cov + eps_map * gam) / (vg[:, :, None] + eps_map)
-    b = mx - a * mg[:, :, None]
-    ab = box_mean(np.concatenate([a, b], axis=2), radius)
-    a_bar, b_bar = ab[:, :, :c], ab[:, :, c:]
+    mx2, mgx2 = as_rows(mx), as_rows(mgx)
+
+    def solve(sl: slice) -> None:
+        m = expand(mg[sl], c)
+        e = expand(eps_map[sl], c) if eps_map.ndim == 2 else eps_map
+        num = mgx2[sl] - m * mx2[sl]  # cov
+        num += e * (expand(gam[sl], c) if gam.ndim == 2 else gam)
+        den = expand(vg[sl], c) + e
+        a = np.divide(num, den, out=gx2[sl])
+        mxs = mx2[sl]
+        mxs -= a * m  # b = mx - a mg
+
+    blocked(solve, h, w * c)
+    a_bar = box_mean(gx, radius)
+    b_bar = box_mean(mx, radius)
     if target.ndim == 2:
         return a_bar[:, :, 0], b_bar[:, :, 0]
     return a_bar, b_bar
+
+
+def apply_coefficients(a: F32, b: F32, guide: F32) -> F32:
+    """``a * guide + b`` (the guide broadcast over the channels of `a`), into `a`'s buffer.
+
+    `a` and `b` are the (new, owned) coefficient maps of :func:`guided_coefficients`; the
+    product is taken on ``(H, W*C)`` rows with the guide repeated per channel, which is
+    several times faster than broadcasting ``guide[:, :, None]``.
+    """
+    c = a.shape[2] if a.ndim == 3 else 1
+    a2, b2 = as_rows(a), as_rows(b)
+
+    def step(sl: slice) -> None:
+        o = a2[sl]
+        o *= expand(guide[sl], c)
+        o += b2[sl]
+
+    blocked(step, a.shape[0], a2.shape[1])
+    return a
 
 
 def linear_guided(
@@ -88,7 +131,7 @@ def linear_guided(
     """
     a, b = guided_coefficients(target, guide, radius, eps)
     g = guide if apply_guide is None else apply_guide
-    return (a * (g if target.ndim == 2 else g[:, :, None]) + b).astype(np.float32, copy=False)
+    return apply_coefficients(a, b, np.ascontiguousarray(g, np.float32))
 
 
 def _local_var(g: F32, radius: int) -> F32:
@@ -119,8 +162,7 @@ def wgif(target: F32, guide: F32, radius: int, lam: float) -> F32:
     v1 = _local_var(guide, 1).astype(np.float64) + EPS_W
     gamma_w = (v1 * np.mean(1.0 / v1)).astype(np.float32)
     a, b = guided_coefficients(target, guide, radius, np.float32(lam) / gamma_w)
-    g = guide if target.ndim == 2 else guide[:, :, None]
-    return (a * g + b).astype(np.float32, copy=False)
+    return apply_coefficients(a, b, np.ascontiguousarray(guide, np.float32))
 
 
 def gdgif(target: F32, guide: F32, radius: int, lam: float) -> F32:
@@ -154,5 +196,4 @@ def gdgif(target: F32, guide: F32, radius: int, lam: float) -> F32:
         eta = 4.0 / spread
         gam = (1.0 - 1.0 / (1.0 + np.exp(np.clip(eta * (chi - mu), -60, 60)))).astype(np.float32)
     a, b = guided_coefficients(target, guide, radius, np.float32(lam) / gamma_hat, gam)
-    g = guide if target.ndim == 2 else guide[:, :, None]
-    return (a * g + b).astype(np.float32, copy=False)
+    return apply_coefficients(a, b, np.ascontiguousarray(guide, np.float32))

@@ -19,16 +19,19 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import guided_filter
+from .. import box_filter, guided_filter
 from ._common import box_mean
+from ._fast import Finish, blocked, from_unit
 
 __all__ = ["iterative_guided_filter", "relit_guide"]
 
 F32 = NDArray[np.float32]
 
 
-def _w(x: F32, guide: F32, radius: int, eps: float, subsample: int) -> F32:
-    return guided_filter(x, guide, radius=radius, eps=eps, subsample=subsample, data_range=1.0)
+def _w(x: F32, guide: F32, radius: int, eps: float, subsample: int, out: F32 | None = None) -> F32:
+    return guided_filter(
+        x, guide, radius=radius, eps=eps, subsample=subsample, data_range=1.0, out=out
+    )
 
 
 def relit_guide(ambient: F32, flash: F32, radius: int, delta: float = 1e-2) -> F32:
@@ -40,10 +43,21 @@ def relit_guide(ambient: F32, flash: F32, radius: int, delta: float = 1e-2) -> F
     )
     if f.ndim == 3 and f.shape[2] != ambient.shape[2]:
         f = np.repeat(f[:, :, :1], ambient.shape[2], axis=2)
-    ratio = (box_mean(ambient, radius) + delta) / (
-        box_mean(np.ascontiguousarray(f), radius) + delta
-    )
-    return (f * ratio).astype(np.float32)
+    num = box_mean(ambient, radius)  # becomes the result: F * (B(A) + d) / (B(F) + d)
+    den = box_mean(np.ascontiguousarray(f), radius)
+
+    def step(sl: slice) -> None:
+        n = num[sl]
+        n += delta
+        n /= den[sl] + delta
+        n *= f[sl]
+
+    blocked(step, num.shape[0], _row_values(num))
+    return num
+
+
+def _row_values(x: np.ndarray) -> int:
+    return x.shape[1] * (x.shape[2] if x.ndim == 3 else 1)
 
 
 def iterative_guided_filter(
@@ -58,7 +72,9 @@ def iterative_guided_filter(
     relight_radius: int = 32,
     blend_radius: int = 2,
     subsample: int = 1,
-) -> tuple[F32, dict[str, F32]]:
+    return_parts: bool = True,
+    finish: Finish | None = None,
+) -> tuple[np.ndarray, dict[str, F32]]:
     """Combine a diffusion and a residual iteration of the flash-guided filter.
 
     Parameters
@@ -79,24 +95,66 @@ def iterative_guided_filter(
         Radius of the local disagreement energy ``B[(z - x)^2]``.
     subsample : int
         Fast guided filter factor for every ``W_F``.
+    return_parts : bool
+        Fill the ``parts`` dict (``False`` skips materialising the blend weight).
+    finish : Finish, optional
+        Convert the result to this output dtype while blending (see :class:`._fast.Finish`).
 
     Returns
     -------
     out : ndarray
-        The combined estimate, float32, shape of `ambient`.
+        The combined estimate, shape of `ambient`: float32, or `finish`'s dtype.
     parts : dict
-        ``{"diffusion": x_n, "residual": z_n, "weight": w}``.
+        ``{"diffusion": x_n, "residual": z_n, "weight": w}`` (empty with
+        ``return_parts=False``).
     """
     x = ambient
     for _ in range(max(1, n_diffusion)):
         x = _w(x, flash, radius, eps, subsample)
     if n_residual <= 0:
-        return x, {"diffusion": x}
+        parts = {"diffusion": x} if return_parts else {}
+        return (x if finish is None else from_unit(x, finish.dtype, float(finish.scale))), parts
     z = relit_guide(ambient, flash, relight_radius)
-    for _ in range(n_residual):
-        z = z + _w(ambient - z, flash, radius, eps, subsample)
-    d2 = box_mean(np.square(z - x), blend_radius)
+    rows, row_values = z.shape[0], _row_values(z)
+    buf = np.empty_like(z)  # A - z, then (z - x)^2, then the result
+    wz = np.empty_like(z)  # W_F (A - z), then B[(z - x)^2]
+
+    def residual(sl: slice) -> None:
+        np.subtract(ambient[sl], z[sl], out=buf[sl])
+
+    def update(sl: slice) -> None:
+        z[sl] += wz[sl]
+        np.subtract(ambient[sl], z[sl], out=buf[sl])
+
+    def update_last(sl: slice) -> None:
+        zs = z[sl]
+        zs += wz[sl]
+        b = buf[sl]
+        np.subtract(zs, x[sl], out=b)
+        np.square(b, out=b)
+
+    blocked(residual, rows, row_values)
+    for i in range(n_residual):
+        _w(buf, flash, radius, eps, subsample, out=wz)
+        blocked(update_last if i == n_residual - 1 else update, rows, row_values)
+    d2 = box_filter(buf, blend_radius, out=wz)
     s2 = np.float32(max(noise_var, 1e-8))
-    w = s2 / (s2 + d2)
-    out = (w * z + (1.0 - w) * x).astype(np.float32)
-    return out, {"diffusion": x, "residual": z, "weight": w}
+    weight = np.empty_like(z) if return_parts else None
+    result = buf if finish is None else finish.empty(buf)
+
+    def blend(sl: slice) -> None:  # w z + (1 - w) x, w = s2 / (s2 + d2)
+        w = np.add(s2, d2[sl])
+        np.divide(s2, w, out=w)
+        o = buf[sl]
+        np.multiply(w, z[sl], out=o)
+        if weight is not None:
+            weight[sl] = w
+        np.subtract(1.0, w, out=w)
+        w *= x[sl]
+        o += w
+        if finish is not None:
+            finish.store(o, result[sl])
+
+    blocked(blend, rows, row_values)
+    parts = {"diffusion": x, "residual": z, "weight": weight} if return_parts else {}
+    return result, parts

@@ -20,7 +20,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from .. import box_filter
 from ._common import box_mean
+from ._fast import blocked, clip_below
 
 __all__ = ["mutual_structure_filter", "window_counts"]
 
@@ -68,38 +70,97 @@ def mutual_structure_filter(
     -------
     (I, G) : tuple of ndarray
         The filtered target and guide, float32.
+
+    Notes
+    -----
+    Every quantity is a plane ``(H, W)``: 13 box means per iteration (5 moments, 8
+    coefficient terms) through the C++ core, the elementwise steps in cache-sized row blocks
+    on all threads (:mod:`._fast`). The 2x2 system of pixel ``i`` is divided by ``N(i)``
+    (which leaves its solution unchanged), so the box means of ``x / N`` enter it directly and
+    the terms that do not change between iterations (``B[1/N] + lam / N``, ``lam I0 / N``)
+    are computed once.
     """
-    i0 = np.asarray(target, np.float32)
-    g0 = np.asarray(guide, np.float32)
+    i0 = np.ascontiguousarray(target, np.float32)
+    g0 = np.ascontiguousarray(guide, np.float32)
+    h, w = i0.shape
+    n_inv = (1.0 / window_counts(i0.shape, radius)).astype(np.float32)
+    # per-pixel system divided by N:  [[P11 + B[c2/N], -(B[a/N] + B[c/N])], [., P22 + B[a2/N]]]
+    # [I, G] = [L_i + B[b/N] - B[cd/N], L_g + B[d/N] - B[ab/N]]
+    ones = box_mean(n_inv, radius)  # S[1] / N
+    p11 = ones + np.float32(lam_i) * n_inv
+    p22 = ones + np.float32(lam_g) * n_inv
+    l_i = np.float32(lam_i) * n_inv * i0
+    l_g = np.float32(lam_g) * n_inv * g0
+    del ones
     cur_i, cur_g = i0.copy(), g0.copy()
-    n = window_counts(i0.shape, radius)
-    n_inv = (1.0 / n).astype(np.float32)
-    # S[x] = N * box_mean(x / N); n_i = S[1 / N]... with window means every window weighs 1/N(k)
-    ones_s = n * box_mean(n_inv, radius)
-    for _ in range(iterations):
-        stack = np.stack([cur_i, cur_g, cur_i * cur_g, cur_i * cur_i, cur_g * cur_g], axis=2)
-        m = box_mean(stack[:, :, :4], radius)
-        m_gg = box_mean(stack[:, :, 4], radius)
-        mi, mg, mig, mii = m[:, :, 0], m[:, :, 1], m[:, :, 2], m[:, :, 3]
+    prod = [np.empty_like(i0) for _ in range(3)]  # I G, I I, G G
+    mom = [np.empty_like(i0) for _ in range(5)]  # box means of I, G, IG, II, GG
+    coef = [np.empty_like(i0) for _ in range(8)]  # a, b, c, d, a2, c2, ab, cd (each / N)
+    sums = [np.empty_like(i0) for _ in range(8)]  # their box means
+    eps_i32, eps_g32 = np.float32(eps_i), np.float32(eps_g)
+
+    def products(sl: slice) -> None:
+        ii, gg = cur_i[sl], cur_g[sl]
+        np.multiply(ii, gg, out=prod[0][sl])
+        np.multiply(ii, ii, out=prod[1][sl])
+        np.multiply(gg, gg, out=prod[2][sl])
+
+    def coefficients(sl: slice) -> None:
+        mi, mg, mig, mii, mgg = (m[sl] for m in mom)
+        nv = n_inv[sl]
+        an, bn, cn, dn, aa, cc, ab, cd = (c[sl] for c in coef)
         cov = mig - mi * mg
-        vg = np.maximum(m_gg - mg * mg, 0.0)
-        vi = np.maximum(mii - mi * mi, 0.0)
-        a = cov / (vg + eps_i)
-        b = mi - a * mg
-        c = cov / (vi + eps_g)
-        d = mg - c * mi
-        coeffs = np.stack([a, b, c, d], axis=2) * n_inv[:, :, None]
-        quad = np.stack([a * a, c * c, a * b, c * d], axis=2) * n_inv[:, :, None]
-        s1 = box_mean(coeffs, radius) * n[:, :, None]
-        s2 = box_mean(quad, radius) * n[:, :, None]
-        sa, sb, sc, sd = s1[:, :, 0], s1[:, :, 1], s1[:, :, 2], s1[:, :, 3]
-        saa, scc, sab, scd = s2[:, :, 0], s2[:, :, 1], s2[:, :, 2], s2[:, :, 3]
-        m11 = ones_s + scc + lam_i
-        m22 = ones_s + saa + lam_g
-        m12 = -(sa + sc)
-        r1 = lam_i * i0 + sb - scd
-        r2 = lam_g * g0 + sd - sab
-        det = m11 * m22 - m12 * m12
-        cur_i = ((m22 * r1 - m12 * r2) / det).astype(np.float32)
-        cur_g = ((m11 * r2 - m12 * r1) / det).astype(np.float32)
+        var = mgg - mg * mg  # var(G), then var(I)
+        clip_below(var, 0.0, out=var)
+        var += eps_i32
+        np.divide(cov, var, out=aa)  # a
+        np.multiply(mi, mi, out=var)
+        np.subtract(mii, var, out=var)
+        clip_below(var, 0.0, out=var)
+        var += eps_g32
+        np.divide(cov, var, out=cc)  # c
+        np.multiply(aa, mg, out=bn)
+        np.subtract(mi, bn, out=bn)  # b = mi - a mg
+        np.multiply(cc, mi, out=dn)
+        np.subtract(mg, dn, out=dn)  # d = mg - c mi
+        np.multiply(aa, nv, out=an)  # a / N
+        np.multiply(cc, nv, out=cn)  # c / N
+        np.multiply(an, bn, out=ab)  # a b / N
+        np.multiply(cn, dn, out=cd)  # c d / N
+        bn *= nv  # b / N
+        dn *= nv  # d / N
+        aa *= an  # a^2 / N
+        cc *= cn  # c^2 / N
+
+    def solve(sl: slice) -> None:
+        sa, sb, sc, sd, saa, scc, sab, scd = (x[sl] for x in sums)
+        m11 = p11[sl] + scc
+        m22 = p22[sl] + saa
+        m12 = sa + sc  # minus the off-diagonal entry
+        r1 = l_i[sl] + sb
+        r1 -= scd
+        r2 = l_g[sl] + sd
+        r2 -= sab
+        det = m11 * m22
+        det -= m12 * m12
+        # I = (m22 r1 + m12 r2) / det, G = (m11 r2 + m12 r1) / det  (off-diagonal is -m12)
+        out_i = m22
+        out_i *= r1
+        out_i += m12 * r2
+        out_i /= det
+        r2 *= m11
+        r1 *= m12
+        r2 += r1
+        r2 /= det
+        cur_i[sl] = out_i
+        cur_g[sl] = r2
+
+    for _ in range(iterations):
+        blocked(products, h, w)
+        for src, dst in zip((cur_i, cur_g, *prod), mom, strict=True):
+            box_filter(src, radius, out=dst)
+        blocked(coefficients, h, w)
+        for src, dst in zip(coef, sums, strict=True):
+            box_filter(src, radius, out=dst)
+        blocked(solve, h, w)
     return cur_i, cur_g

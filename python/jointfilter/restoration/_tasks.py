@@ -16,18 +16,38 @@ from numpy.typing import NDArray
 
 from .. import guided_filter
 from .._morphology import max_filter, min_filter
-from ._common import bilinear_resize, box_mean, luminance
-from ._edge_aware import gdgif, guided_coefficients, wgif
+from ._common import bilinear_resize, box_mean, from_unit, luminance
+from ._edge_aware import apply_coefficients, gdgif, guided_coefficients, wgif
+from ._fast import (
+    Finish,
+    as_rows,
+    blocked,
+    channel_min,
+    clip_below,
+    expand,
+    parallel_rows,
+    row_blocks,
+    tile_row,
+)
 from ._iterative import iterative_guided_filter
 from ._mutual import mutual_structure_filter
 
-__all__ = ["TASK_FUNCTIONS"]
+__all__ = ["FINISHING", "TASK_FUNCTIONS"]
 
 F32 = NDArray[np.float32]
 
 
-def _gf(x: F32, g: F32, radius: int, eps: float, subsample: int = 1) -> F32:
-    return guided_filter(x, g, radius=radius, eps=eps, subsample=subsample, data_range=1.0)
+def _gf(x: F32, g: F32, radius: int, eps: float, subsample: int = 1, out: F32 | None = None) -> F32:
+    return guided_filter(x, g, radius=radius, eps=eps, subsample=subsample, data_range=1.0, out=out)
+
+
+def _luma(g: F32, luma: F32 | None) -> F32:
+    """The guide's luma, contiguous: `luma` when the caller computed it already."""
+    return np.ascontiguousarray(luminance(g) if luma is None else luma)
+
+
+def _row_values(x: np.ndarray) -> int:
+    return x.shape[1] * (x.shape[2] if x.ndim == 3 else 1)
 
 
 def _as3(x: F32) -> F32:
@@ -39,8 +59,10 @@ def _match(x: F32, like: F32) -> F32:
 
 
 # ----------------------------------------------------------------------------- flash / no-flash
-def flash_denoise(t: F32, g: F32, p: dict[str, Any]) -> F32:
-    guide = g if (p["guide_mode"] == "color" and g.ndim == 3) else luminance(g)
+def flash_denoise(
+    t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None, finish: Finish | None = None
+) -> np.ndarray:
+    guide = g if (p["guide_mode"] == "color" and g.ndim == 3) else _luma(g, luma)
     out, _ = iterative_guided_filter(
         t,
         np.ascontiguousarray(guide),
@@ -52,6 +74,8 @@ def flash_denoise(t: F32, g: F32, p: dict[str, Any]) -> F32:
         relight_radius=p["relight_radius"],
         blend_radius=p["blend_radius"],
         subsample=p["subsample"],
+        return_parts=False,
+        finish=finish,
     )
     return out
 
@@ -62,18 +86,16 @@ def _blur3(x: F32, radius: int) -> F32:
     return x
 
 
-def flash_deblur(t: F32, g: F32, p: dict[str, Any]) -> F32:
+def flash_deblur(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
     """Fit ``A ~ a F_blur + b`` on a blurred flash, apply the coefficients to the sharp flash."""
-    gy = np.ascontiguousarray(luminance(g))
+    gy = _luma(g, luma)
     br = p["blur_radius"]
     if br == "auto":
         br = _estimate_blur_radius(t, gy, p["radius"], p["eps"], p["max_blur_radius"])
     p["blur_radius_used"] = int(br)
     gb = _blur3(gy, int(br)) if br > 0 else gy
     a, b = guided_coefficients(t, gb, p["radius"], p["eps"])
-    sharp = gy if t.ndim == 2 else gy[:, :, None]
-    out = a * sharp + b
-    return out.astype(np.float32)
+    return apply_coefficients(a, b, gy)  # the coefficients applied to the sharp flash
 
 
 def _estimate_blur_radius(t: F32, gy: F32, radius: int, eps: float, max_r: int) -> int:
@@ -91,23 +113,88 @@ def _estimate_blur_radius(t: F32, gy: F32, radius: int, eps: float, max_r: int) 
 
 
 # ----------------------------------------------------------------------------- dehazing
-def nir_dehaze(t: F32, g: F32, p: dict[str, Any]) -> F32:
+#: share of the pixels with the largest dark channel whose brightest colour is the airlight
+AIRLIGHT_SHARE = 0.001
+
+
+def airlight(rgb: F32, dark: F32) -> F32:
+    """Colour of largest ``R + G + B`` among the ``k = round(0.001 N)`` largest-dark pixels.
+
+    The selection is ``np.argpartition(dark, N - k)[N - k:]`` (He et al.'s rule); with ties
+    at the k-th value the chosen subset is NumPy's. :func:`_airlight_fast` finds the same
+    colour from the few pixels above a sampled threshold whenever the choice among tied
+    pixels cannot matter (nearly always); otherwise the full ``argpartition`` runs.
+    """
+    flat = dark.ravel()
+    n = flat.size
+    k = max(1, round(n * AIRLIGHT_SHARE))
+    colours = rgb.reshape(-1, rgb.shape[2])
+    air = _airlight_fast(colours, flat, k)
+    if air is None:
+        idx = np.argpartition(flat, n - k)[n - k :]
+        cand = colours[idx]
+        air = cand[np.argmax(cand.sum(axis=1))]
+    return np.maximum(np.asarray(air, np.float32), np.float32(1e-3))
+
+
+def _unique_top(cand: np.ndarray) -> np.ndarray | None:
+    """The colour of largest sum if every row attaining that sum has the same colour."""
+    if not len(cand):
+        return None
+    sums = cand.sum(axis=1)
+    top = cand[sums == sums.max()]
+    return top[0] if bool((top == top[0]).all()) else None
+
+
+def _airlight_fast(colours: F32, flat: F32, k: int, max_pool: int = 1 << 16) -> F32 | None:
+    n = flat.size
+    if n < 64 * k:
+        return None
+    # a threshold below the k-th largest value: the 4k-th largest of a 1/16 sample, scaled
+    sample = flat[::16]
+    rank = min(sample.size - 1, sample.size - 1 - (4 * k) // 16)
+    thr = np.partition(sample, rank)[rank]
+    pool = np.flatnonzero(flat >= thr)
+    if not k <= pool.size <= max_pool:
+        return None
+    vals = flat[pool]
+    d_k = np.partition(vals, pool.size - k)[pool.size - k]  # the k-th largest of all pixels
+    strict = pool[vals > d_k]
+    tied = pool[vals == d_k]
+    need = k - strict.size  # tied pixels argpartition takes (>= 1), which ones is NumPy's
+    tied_c = colours[tied]
+    if tied.size == need:  # all tied pixels are taken: the set is known
+        return _unique_top(np.concatenate([colours[strict], tied_c]))
+    if bool((tied_c == tied_c[0]).all()):  # any subset of the tied pixels has one colour
+        return _unique_top(np.concatenate([colours[strict], tied_c[:1]]))
+    strict_c = colours[strict]
+    if strict.size and strict_c.sum(axis=1).max() > tied_c.sum(axis=1).max():
+        return _unique_top(strict_c)  # no tied pixel can win
+    return None
+
+
+def nir_dehaze(
+    t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None, finish: Finish | None = None
+) -> np.ndarray:
     rgb = _as3(t)
-    nir = np.ascontiguousarray(luminance(g))
+    nir = _luma(g, luma)
     pr = p["patch_radius"]
-    dark = min_filter(rgb.min(axis=2), pr)
-    n = dark.size
-    k = max(1, round(n * 0.001))
-    idx = np.argpartition(dark.ravel(), n - k)[n - k :]
-    cand = rgb.reshape(-1, rgb.shape[2])[idx]
-    air = cand[np.argmax(cand.sum(axis=1))].astype(np.float32)
-    air = np.maximum(air, 1e-3)
+    dark = min_filter(channel_min(rgb), pr)
+    air = airlight(rgb, dark)
     p["airlight"] = [round(float(v), 4) for v in air]
-    raw_t = 1.0 - p["omega"] * min_filter((rgb / air).min(axis=2), pr)
+    raw_t = min_filter(channel_min(rgb, air), pr)  # min_c(I / A), then 1 - omega * it
+    omega = p["omega"]
+
+    def transmission(sl: slice) -> None:
+        r = raw_t[sl]
+        np.multiply(omega, r, out=r)
+        np.subtract(1.0, r, out=r)
+
+    blocked(transmission, raw_t.shape[0], raw_t.shape[1])
     refine = p["refine"]
     if refine == "msjf":
         trans, _ = mutual_structure_filter(
-            raw_t.astype(np.float32),
+            raw_t,
             nir,
             radius=p["radius"],
             eps_i=p["eps"],
@@ -117,43 +204,72 @@ def nir_dehaze(t: F32, g: F32, p: dict[str, Any]) -> F32:
             iterations=5,
         )
     else:
-        trans = _gf(raw_t.astype(np.float32), nir, p["radius"], p["eps"], p["subsample"])
-    trans = np.maximum(trans, p["t0"])[:, :, None]
-    out = (rgb - air) / trans + air
-    if p["nir_detail"] > 0:
+        trans = _gf(raw_t, nir, p["radius"], p["eps"], p["subsample"])
+    detail = p["nir_detail"] > 0
+    fuse = finish is not None and not detail  # convert each block to the output dtype
+    out = np.empty(rgb.shape, finish.dtype if fuse else np.float32)
+    t0, c = p["t0"], rgb.shape[2]
+    rgb2, out2, air_row = as_rows(rgb), as_rows(out), tile_row(air, rgb.shape[1])
+
+    def recover(sl: slice) -> None:  # J = (I - A) / max(t, t0) + A
+        tr = expand(clip_below(trans[sl], t0), c)
+        o = np.subtract(rgb2[sl], air_row) if fuse else np.subtract(rgb2[sl], air_row, out=out2[sl])
+        np.divide(o, tr, out=o)
+        np.add(o, air_row, out=o)
+        if fuse:
+            finish.store(o, out2[sl])
+
+    blocked(recover, rgb.shape[0], rgb.shape[1] * c)
+    if detail:
         r = p["detail_radius"]
-        detail = nir - box_mean(nir, r)
-        out = out + p["nir_detail"] * detail[:, :, None]
-    return _match(out.astype(np.float32), t)
+        nir_d = nir - box_mean(nir, r)
+        out = out + p["nir_detail"] * nir_d[:, :, None]
+        if finish is not None:
+            out = from_unit(out, finish.dtype, float(finish.scale))
+    return _match(out, t)
 
 
 # ----------------------------------------------------------------------------- base / detail
-def _detail_guide(g: F32, t: F32, mode: str) -> F32:
-    if mode == "rgb" and g.ndim == 3 and t.ndim == 3 and g.shape[2] == t.shape[2]:
-        return g
-    gy = luminance(g)
-    return gy if t.ndim == 2 else np.repeat(gy[:, :, None], t.shape[2], axis=2)
-
-
-def day_night(t: F32, g: F32, p: dict[str, Any]) -> F32:
+def day_night(
+    t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None, finish: Finish | None = None
+) -> np.ndarray:
     """Multiplicative base/detail transfer: ``S(T) * ((G + d) / (S(G) + d)) ** k``."""
-    gd = _detail_guide(g, t, p["detail"])
-    r, eps, delta, k = p["radius"], p["eps"], p["delta"], p["strength"]
-    gy = np.ascontiguousarray(luminance(g))
-    base = _gf(t, gy, r, eps, p["subsample"])
-    smooth_g = _gf(np.ascontiguousarray(gd), gy, r, eps, p["subsample"])
-    ratio = (gd + delta) / (smooth_g + delta)
-    if k != 1.0:
-        ratio = np.power(np.maximum(ratio, 0.0), k)
-    return (base * ratio).astype(np.float32)
+    r, eps, delta, k, s = p["radius"], p["eps"], p["delta"], p["strength"], p["subsample"]
+    gy = _luma(g, luma)
+    rgb_detail = p["detail"] == "rgb" and g.ndim == 3 and t.ndim == 3 and g.shape[2] == t.shape[2]
+    # luma detail: the ratio of the luma serves every channel (filtered once, broadcast)
+    gd = g if rgb_detail else gy
+    base = _gf(t, gy, r, eps, s)
+    smooth_g = _gf(gd, gy, r, eps, s)
+    c = t.shape[2] if t.ndim == 3 and gd.ndim == 2 else 1  # luma ratio for every channel
+    b2, gd2, sg2 = as_rows(base), as_rows(gd), as_rows(smooth_g)
+    out = base if finish is None else finish.empty(base)
+    o2 = as_rows(out)
+
+    def combine(sl: slice) -> None:
+        ratio = np.add(gd2[sl], delta)
+        den = clip_below(sg2[sl], 0.0)  # S(G) < 0 is filter overshoot in dark regions
+        den += delta
+        ratio /= den
+        if k != 1.0:
+            clip_below(ratio, 0.0, out=ratio)
+            np.power(ratio, k, out=ratio)
+        b = b2[sl]
+        b *= expand(ratio, c)
+        if finish is not None:
+            finish.store(b, o2[sl])
+
+    blocked(combine, base.shape[0], b2.shape[1])
+    return out
 
 
-def structure_transfer(t: F32, g: F32, p: dict[str, Any]) -> F32:
+def structure_transfer(
+    t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None, finish: Finish | None = None
+) -> np.ndarray:
     """Additive base/detail transfer ``S(T) + strength * gain * (G - S(G))``."""
-    gy = np.ascontiguousarray(luminance(g))
+    gy = _luma(g, luma)
     r, eps = p["radius"], p["eps"]
     smooth_g = _gf(gy, gy, r, eps, p["subsample"])
-    detail = gy - smooth_g
     base = _gf(t, gy, r, eps, p["subsample"]) if p["guided_base"] else box_mean(t, r)
     gain = p["gain"]
     if gain == "auto":
@@ -161,29 +277,74 @@ def structure_transfer(t: F32, g: F32, p: dict[str, Any]) -> F32:
         p["gain_used"] = [round(float(x), 4) for x in np.atleast_1d(gain_v)]
     else:
         gain_v = np.float32(gain)
-    d = detail if t.ndim == 2 else detail[:, :, None]
-    return (base + p["strength"] * gain_v * d).astype(np.float32)
+    kg = p["strength"] * gain_v  # float32, per channel or scalar
+    c = t.shape[2] if t.ndim == 3 else 1
+    b2 = as_rows(base)
+    kg_row = tile_row(np.broadcast_to(kg, (c,)), t.shape[1])
+
+    out = base if finish is None else finish.empty(base)
+    o2 = as_rows(out)
+
+    def add_detail(sl: slice) -> None:
+        d = expand(np.subtract(gy[sl], smooth_g[sl]), c)
+        d *= kg_row
+        b = b2[sl]
+        b += d
+        if finish is not None:
+            finish.store(b, o2[sl])
+
+    blocked(add_detail, base.shape[0], b2.shape[1])
+    return out
 
 
 def _global_gain(t: F32, sg: F32) -> np.ndarray | np.float32:
     """Per-channel slope of the target against the smoothed guide (contrast ratio if the two
-    are uncorrelated, |r| < 0.3)."""
-    t3 = _as3(t).reshape(-1, _as3(t).shape[2]).astype(np.float64)
-    s = sg.ravel().astype(np.float64)
-    s = s - s.mean()
-    vs = float(np.mean(s * s)) + 1e-12
+    are uncorrelated, |r| < 0.3).
+
+    The moments ``sum x, sum x^2, sum x s, sum s, sum s^2`` of the target ``x`` (per channel)
+    and the smoothed guide ``s`` are taken about their means on a 1/8 x 1/8 subsample (so
+    that the variances do not cancel), summed over row blocks in parallel: float32 within a
+    block of rows, float64 across blocks.
+    """
+    t3 = _as3(t)
+    h, w, c = t3.shape
+    mx = t3[::8, ::8].reshape(-1, c).mean(axis=0, dtype=np.float64).astype(np.float32)
+    ms = np.float32(sg[::8, ::8].mean(dtype=np.float64))
+    t2, mx_row = as_rows(t3), tile_row(mx, w)
+    parts: list[np.ndarray] = []
+
+    def moments(r0: int, r1: int) -> None:
+        acc = np.zeros((3, w * c))  # sum x, sum x^2, sum x s (per row position)
+        acc_s = np.zeros((2, w))  # sum s, sum s^2
+        for sl in row_blocks(r0, r1, w * c):
+            x = np.subtract(t2[sl], mx_row)
+            sv = np.subtract(sg[sl], ms)
+            acc_s[0] += sv.sum(axis=0)
+            acc[0] += x.sum(axis=0)
+            acc[2] += np.multiply(expand(sv, c), x).sum(axis=0)
+            np.square(sv, out=sv)
+            acc_s[1] += sv.sum(axis=0)
+            np.square(x, out=x)
+            acc[1] += x.sum(axis=0)
+        s_sums = np.repeat(acc_s.sum(axis=1)[:, None], c, axis=1)
+        parts.append(np.concatenate([acc.reshape(3, w, c).sum(axis=1), s_sums]))
+
+    parallel_rows(moments, h, w * c)
+    tot = np.sum(parts, axis=0) / float(h * w)  # means: x, x^2, x s, s, s^2 (rows, per channel)
+    ex, exx, exs, es, ess = tot
+    vs = float(ess[0] - es[0] * es[0]) + 1e-12
     gains = []
-    for c in range(t3.shape[1]):
-        x = t3[:, c] - t3[:, c].mean()
-        cov = float(np.mean(x * s))
-        corr = cov / np.sqrt(vs * (float(np.mean(x * x)) + 1e-12))
-        gains.append(cov / vs if abs(corr) >= 0.3 else np.sqrt(float(np.mean(x * x)) / vs))
+    for ch in range(c):
+        cov = float(exs[ch] - ex[ch] * es[ch])
+        vx = max(float(exx[ch] - ex[ch] * ex[ch]), 0.0)
+        corr = cov / np.sqrt(vs * (vx + 1e-12))
+        gains.append(cov / vs if abs(corr) >= 0.3 else np.sqrt(vx / vs))
     g = np.asarray(gains, np.float32)
     return g[0] if t.ndim == 2 else g
 
 
 # ----------------------------------------------------------------------------- depth
-def depth_upsample(t: F32, g: F32, p: dict[str, Any]) -> F32:
+def depth_upsample(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
     """Bilinear upsampling, colour-guided filtering, edge snapping, a final guided pass.
 
     Snapping: where the local depth range (``max - min`` over ``snap_radius``) exceeds
@@ -193,7 +354,7 @@ def depth_upsample(t: F32, g: F32, p: dict[str, Any]) -> F32:
     """
     h, w = g.shape[:2]
     up = bilinear_resize(t, (h, w)) if t.shape[:2] != (h, w) else t.copy()
-    guide = g if (p["guide_mode"] == "color" and g.ndim == 3) else luminance(g)
+    guide = g if (p["guide_mode"] == "color" and g.ndim == 3) else _luma(g, luma)
     guide = np.ascontiguousarray(guide)
     out = up
     for _ in range(p["iterations"]):
@@ -235,11 +396,11 @@ def sure_guided_filter(
     return best[1], {**best[2], "sure_table": table}
 
 
-def generic(t: F32, g: F32, p: dict[str, Any]) -> F32:
+def generic(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
     """Joint restoration driven by the target's noise level (see docs/restore.md)."""
     if p["noise_sigma"] < p["min_sigma"]:
         return t.copy()
-    gy = np.ascontiguousarray(luminance(g))
+    gy = _luma(g, luma)
     method = p["method"]
     if method == "msjf":
         chans = []
@@ -275,7 +436,14 @@ def generic(t: F32, g: F32, p: dict[str, Any]) -> F32:
     return best_out
 
 
-TASK_FUNCTIONS: dict[str | None, Callable[[F32, F32, dict[str, Any]], F32]] = {
+#: ``fn(target, guide, params, luma=None) -> result`` on float32 [0, 1] data; ``luma`` is the
+#: guide's luma when the caller has it (it is computed otherwise). The functions never write to
+#: `target` or `guide`. The tasks in :data:`FINISHING` also take ``finish=Finish(dtype,
+#: data_range)`` and then return the result converted to that dtype (fused into their last
+#: elementwise step), else float32 [0, 1].
+FINISHING = frozenset({"flash_denoise", "nir_dehaze", "day_night", "structure_transfer"})
+
+TASK_FUNCTIONS: dict[str | None, Callable[..., np.ndarray]] = {
     None: generic,
     "flash_denoise": flash_denoise,
     "flash_deblur": flash_deblur,
