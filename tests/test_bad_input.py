@@ -16,9 +16,10 @@ modify an array, and no failing case may create, change or leave behind a file. 
 (:data:`CLI_CASES`) run ``jointfilter.cli.main`` in-process and must exit with status 2 and a
 one-line ``jointfilter: error: ...`` message, never a traceback.
 
-Rows marked ``xfail`` are known bugs in files owned elsewhere (``dask.py``, ``video.py``, the
-``GuidedFilter`` constructor, the metric kernels), reported in issue 8 with the exact change
-needed; they are strict, so a fix makes them fail until the marker is removed.
+A row may carry ``xfail="reason"`` for a known bug in a file owned elsewhere, reported in
+issue 8 with the exact change needed; the mark is strict, so a fix makes the row fail until the
+marker is removed. (No row carries one at present: the dask, video, GuidedFilter and metric
+bugs the battery found are fixed.)
 
 Images are tiny (9x11; 32x34 where a network needs 32x32 windows) so the file runs in seconds.
 Run ``python -m pytest tests/test_bad_input.py -q`` to see the case count.
@@ -64,17 +65,6 @@ NEEDS = {
     "onnx": (HAVE_ONNX, "onnxruntime is not installed"),
     "torch": (HAVE_TORCH, "torch is not installed"),
 }
-
-# reasons of the known-bug rows (strict xfails): the fix each needs is in the issue-8 report
-DASK_NAMES = "dask.py: messages name arrays[i] instead of the argument (validate eagerly)"
-DASK_CHUNK = "dask.py: shape errors are raised per chunk, naming the chunk's shape"
-DASK_RAW = "dask.py: an undocumented builtin exception leaks (validate eagerly)"
-DASK_SILENT = "dask.py: a block of the wrong shape from func is trimmed into garbage silently"
-VIDEO_RAW = "video.py: an undocumented builtin exception leaks (validate arguments)"
-VIDEO_SILENT = "video.py: bad input accepted silently (garbage, or no output written)"
-VIDEO_MSG = "video.py: the message names the wrong argument"
-VIDEO_NUMPY = "video.py: a numpy scalar is rejected where a float is documented"
-QCV_ZERO = "metrics/_kernels.py qcv: ZeroDivisionError on all-zero images (should be NaN)"
 
 
 def _img(shape: tuple[int, ...], dtype: Any = np.float32, seed: int = 0) -> np.ndarray:
@@ -566,8 +556,17 @@ def _metrics_cases() -> Iterator[Case]:
         fm,
         (zero, zero, zero),
         {},
-        check=lambda r: len(r) == len(jm.METRIC_NAMES),
-        xfail=QCV_ZERO,
+        check=lambda r: len(r) == len(jm.METRIC_NAMES) and math.isnan(r["Qcv"].value),
+    )
+    yield Case(  # no saliency anywhere: 0 / 0, NaN as for constant images (and in MATLAB)
+        "qcv[all-zero-images]", jm.qcv, (zero, zero, zero), {}, check=math.isnan
+    )
+    yield Case(
+        "qcv[constant-images]",
+        jm.qcv,
+        (zero + 7, zero + 7, zero + 7),
+        {},
+        check=math.isnan,
     )
     # every single-metric function: the fused-only ones take one image
     for fname in (n for n in jm.__all__ if n not in ("METRIC_NAMES", "MetricValue")):
@@ -1033,14 +1032,14 @@ def _dask_cases() -> Iterator[Case]:
 
     def dask_expect(name: str) -> dict[str, Expect]:
         return {
-            "str": Expect(DTypeError, name, xfail=DASK_NAMES),
-            "none": Expect(DTypeError, name, xfail=DASK_NAMES),
-            "0d": Expect(ShapeError, name, xfail=DASK_NAMES),
-            "1d": Expect(ShapeError, name, xfail=DASK_NAMES),
-            "4d": Expect(ShapeError, name, xfail=DASK_NAMES),
-            "wider": Expect(ShapeError, name, xfail=DASK_NAMES),
-            "chw": Expect(ShapeError, rf"{name}.*\(3, {H}, {W}\)", xfail=DASK_CHUNK),
-            "5ch": Expect(ShapeError, rf"{name}.*\({H}, {W}, 5\)", xfail=DASK_CHUNK),
+            "str": Expect(DTypeError, name),
+            "none": Expect(DTypeError, name),
+            "0d": Expect(ShapeError, name),
+            "1d": Expect(ShapeError, name),
+            "4d": Expect(ShapeError, name),
+            "wider": Expect(ShapeError, name),
+            "chw": Expect(ShapeError, rf"{name}.*\(3, {H}, {W}\)"),
+            "5ch": Expect(ShapeError, rf"{name}.*\({H}, {W}, 5\)"),
         }
 
     box = _dask("box_filter")
@@ -1053,9 +1052,9 @@ def _dask_cases() -> Iterator[Case]:
         *BAD_RADIUS,
         ("border=wrap", {"border": "wrap"}, ParameterError, "border"),
         ("dtype=int64", {"dtype": np.int64}, DTypeError, "dtype"),
-        ("dtype=bogus", {"dtype": "bogus"}, DTypeError, "dtype", DASK_RAW),
-        ("chunks=zero", {"chunks": (0, 4)}, ParameterError, "chunks", DASK_RAW),
-        ("chunks=bogus", {"chunks": "bogus"}, ParameterError, "chunks", DASK_RAW),
+        ("dtype=bogus", {"dtype": "bogus"}, DTypeError, "dtype"),
+        ("chunks=zero", {"chunks": (0, 4)}, ParameterError, "chunks"),
+        ("chunks=bogus", {"chunks": "bogus"}, ParameterError, "chunks"),
     ]
     yield from param_cases("dask.box_filter", box, (t,), kw, rows, needs=dk)
     yield Case(
@@ -1080,10 +1079,10 @@ def _dask_cases() -> Iterator[Case]:
         ("border=wrap", {"border": "wrap"}, ParameterError, "border"),
         ("data_range=-1", {"data_range": -1.0}, ParameterError, "data_range"),
         ("dtype=bool", {"dtype": np.bool_}, DTypeError, "dtype"),
-        ("dtype=bogus", {"dtype": "bogus"}, DTypeError, "dtype", DASK_RAW),
+        ("dtype=bogus", {"dtype": "bogus"}, DTypeError, "dtype"),
         ("out=", {"out": np.empty((H, W), np.float32)}, ParameterError, "out"),
         ("unknown-kwarg", {"radious": 2}, ParameterError, "radious"),
-        ("chunks=zero", {"chunks": (0, 4)}, ParameterError, "chunks", DASK_RAW),
+        ("chunks=zero", {"chunks": (0, 4)}, ParameterError, "chunks"),
     ]
     yield from param_cases("dask.guided_filter", gf, (t, g), kw, rows, needs=dk)
     mf = _dask("map_filter")
@@ -1093,9 +1092,9 @@ def _dask_cases() -> Iterator[Case]:
         ("depth=nan", {"depth": math.nan}, ParameterError, "depth"),
         ("depth=True", {"depth": True}, ParameterError, "depth"),
         ("like=5", {"like": 5}, ParameterError, "like"),
-        ("like=str", {"like": "a"}, ParameterError, "like", DASK_RAW),
-        ("out_channels=-1", {"out_channels": -1}, ParameterError, "out_channels", DASK_RAW),
-        ("dtype=bogus", {"dtype": "bogus"}, DTypeError, "dtype", DASK_RAW),
+        ("like=str", {"like": "a"}, ParameterError, "like"),
+        ("out_channels=-1", {"out_channels": -1}, ParameterError, "out_channels"),
+        ("dtype=bogus", {"dtype": "bogus"}, DTypeError, "dtype"),
     ]
     yield from param_cases(
         "dask.map_filter", mf, (ident, t), {"depth": 1, "chunks": (4, 4)}, rows, needs=dk
@@ -1117,7 +1116,6 @@ def _dask_cases() -> Iterator[Case]:
         raises=ParameterError,
         match="func",
         needs=dk,
-        xfail=DASK_RAW,
     )
     yield Case(
         "dask.map_filter[mismatch]",
@@ -1136,7 +1134,6 @@ def _dask_cases() -> Iterator[Case]:
         raises=ShapeError,
         match="func",
         needs=dk,
-        xfail=DASK_SILENT,
     )
     fu = _dask("fuse")
     vis = _img((H, W, 3), seed=15)
@@ -1163,7 +1160,6 @@ def _dask_cases() -> Iterator[Case]:
         raises=ShapeError,
         match="visible",
         needs=dk,
-        xfail=DASK_NAMES,
     )
     rs = _dask("restore")
     tc, gc = _img((H, W, 3), seed=16), _img((H, W, 3), seed=17)
@@ -1245,8 +1241,8 @@ def _video_cases() -> Iterator[Case]:
         ("data_range=0", {"data_range": 0}, ParameterError, "data_range"),
         ("percentiles=reversed", {"percentiles": (50, 10)}, ParameterError, "percentiles"),
         ("percentiles=nan", {"percentiles": (math.nan, 99)}, ParameterError, "percentiles"),
-        ("percentiles=3", {"percentiles": (1, 2, 3)}, ParameterError, "percentiles", VIDEO_RAW),
-        ("percentiles=str", {"percentiles": ("a", "b")}, ParameterError, "percentile", VIDEO_RAW),
+        ("percentiles=3", {"percentiles": (1, 2, 3)}, ParameterError, "percentiles"),
+        ("percentiles=str", {"percentiles": ("a", "b")}, ParameterError, "percentile"),
         ("alpha=0", {"alpha": 0}, ParameterError, "alpha"),
         ("alpha=nan", {"alpha": math.nan}, ParameterError, "alpha"),
         ("alpha=2", {"alpha": 2}, ParameterError, "alpha"),
@@ -1277,7 +1273,6 @@ def _video_cases() -> Iterator[Case]:
         yield from image_cases(ep, call, (t, g), {}, 1, "guide", expect=guide_expect)
         ro = np.empty((H, W, 3), np.float32)
         ro.flags.writeable = False
-        xf = VIDEO_RAW if stretch else ""
         yield Case(
             f"{ep}[out=readonly]",
             call,
@@ -1285,7 +1280,6 @@ def _video_cases() -> Iterator[Case]:
             {"out": ro},
             raises=ParameterError,
             match="out",
-            xfail=xf,
         )
         yield Case(
             f"{ep}[out=wrong-shape]",
@@ -1294,7 +1288,6 @@ def _video_cases() -> Iterator[Case]:
             {"out": np.empty((H, W + 1, 3), np.float32)},
             raises=ShapeError,
             match="out",
-            xfail=xf,
         )
         yield Case(
             f"{ep}[out=wrong-dtype]",
@@ -1303,7 +1296,6 @@ def _video_cases() -> Iterator[Case]:
             {"out": np.empty((H, W, 3), np.float64)},
             raises=DTypeError,
             match="out",
-            xfail=VIDEO_SILENT if stretch else "",
         )
     yield Case(
         "TemporalSmoother[alpha=0]",
@@ -1319,7 +1311,6 @@ def _video_cases() -> Iterator[Case]:
         (1.0,),
         {"alpha": np.float32(0.5)},
         same_as=((1.0,), {"alpha": 0.5}),
-        xfail=VIDEO_NUMPY,
     )
     yield Case(
         "TemporalSmoother.update[str]",
@@ -1327,7 +1318,6 @@ def _video_cases() -> Iterator[Case]:
         (1.0, "x"),
         raises=ParameterError,
         match="value",
-        xfail=VIDEO_RAW,
     )
     yield Case(
         "TemporalSmoother.update[nan]",
@@ -1335,7 +1325,6 @@ def _video_cases() -> Iterator[Case]:
         (1.0, math.nan),
         raises=NonFiniteError,
         match="value",
-        xfail=VIDEO_SILENT,
     )
     yield Case(
         "TemporalSmoother.update[None]",
@@ -1343,7 +1332,6 @@ def _video_cases() -> Iterator[Case]:
         (1.0, None),
         raises=ParameterError,
         match="value",
-        xfail=VIDEO_SILENT,
     )
     # process_video: files
     cv = ("cv2",)
@@ -1364,7 +1352,6 @@ def _video_cases() -> Iterator[Case]:
         raises=ParameterError,
         match="target",
         needs=cv,
-        xfail=VIDEO_SILENT,
     )
     for f in ("corrupt.avi", "dir.avi"):
         yield Case(
@@ -1407,25 +1394,22 @@ def _video_cases() -> Iterator[Case]:
         raises=DTypeError,
         match="guide",
         needs=cv,
-        xfail=VIDEO_RAW,
     )
     yield Case(
-        "process_video[target=None]",
+        "process_video[target=None]",  # a path of the wrong type: DTypeError, as in batch
         _process_video,
         (None, gimg, out),
-        raises=ParameterError,
+        raises=DTypeError,
         match="target",
         needs=cv,
-        xfail=VIDEO_RAW,
     )
     yield Case(
         "process_video[guide=None]",
         _process_video,
         (ok, None, out),
-        raises=ParameterError,
+        raises=DTypeError,
         match="guide",
         needs=cv,
-        xfail=VIDEO_RAW,
     )
     yield Case(
         "process_video[out-under-a-file]",
@@ -1434,7 +1418,6 @@ def _video_cases() -> Iterator[Case]:
         raises=ParameterError,
         match="out",
         needs=cv,
-        xfail=VIDEO_RAW,
     )
     yield Case(
         "process_video[out-is-a-folder]",
@@ -1443,21 +1426,20 @@ def _video_cases() -> Iterator[Case]:
         raises=ParameterError,
         match="out",
         needs=cv,
-        xfail=VIDEO_RAW,
     )
     rows = [
         ("radius=-1", {"radius": -1}, ParameterError, "radius"),
         ("eps=nan", {"eps": math.nan}, ParameterError, "eps"),
         ("alpha=0", {"alpha": 0, "stretch": True}, ParameterError, "alpha"),
         ("op=float-frames", {"op": lambda a, b: a.astype(np.float32)}, ParameterError, "op"),
-        ("op=not-callable", {"op": 5}, ParameterError, "op", VIDEO_RAW),
-        ("op=changing-shape", {"op": _shrinking_op()}, ShapeError, "op", VIDEO_SILENT),
-        ("fourcc=XY", {"fourcc": "XY"}, ParameterError, "fourcc", VIDEO_RAW),
-        ("fps=-5", {"fps": -5.0}, ParameterError, "fps", VIDEO_MSG),
-        ("fps=nan", {"fps": math.nan}, ParameterError, "fps", VIDEO_MSG),
-        ("max_frames=0", {"max_frames": 0}, ParameterError, "max_frames", VIDEO_SILENT),
-        ("max_frames=-1", {"max_frames": -1}, ParameterError, "max_frames", VIDEO_SILENT),
-        ("max_frames=1.5", {"max_frames": 1.5}, ParameterError, "max_frames", VIDEO_SILENT),
+        ("op=not-callable", {"op": 5}, ParameterError, "op"),
+        ("op=changing-shape", {"op": _shrinking_op()}, ShapeError, "op"),
+        ("fourcc=XY", {"fourcc": "XY"}, ParameterError, "fourcc"),
+        ("fps=-5", {"fps": -5.0}, ParameterError, "fps"),
+        ("fps=nan", {"fps": math.nan}, ParameterError, "fps"),
+        ("max_frames=0", {"max_frames": 0}, ParameterError, "max_frames"),
+        ("max_frames=-1", {"max_frames": -1}, ParameterError, "max_frames"),
+        ("max_frames=1.5", {"max_frames": 1.5}, ParameterError, "max_frames"),
     ]
     yield from param_cases("process_video", _process_video, (ok, gimg, out), {}, rows, needs=cv)
 
@@ -1843,7 +1825,6 @@ def test_run_batch_reports_corrupt_empty_and_truncated_files(files: Path, tmp_pa
 
 
 @pytest.mark.skipif(not HAVE_CV2, reason=NEEDS["cv2"][1])
-@pytest.mark.xfail(strict=True, reason="known bug, reported: video.py overwrites its input")
 def test_process_video_refuses_to_overwrite_its_input(files: Path, tmp_path: Path) -> None:
     clip = tmp_path / "clip.avi"
     clip.write_bytes((files / "video/ok.avi").read_bytes())

@@ -169,3 +169,60 @@ def test_fuse_guided_exact_with_footprint_depth() -> None:
     out = jfd.fuse(ir, vis, depth=96, chunks=(125, 115), method="guided")
     assert out.shape == ref.shape
     _close(out.compute(), ref)
+
+
+def test_inputs_checked_at_call_time_with_the_argument_names() -> None:
+    from jointfilter.errors import DTypeError
+
+    t = _rand((40, 30), np.float32)
+    five = np.zeros((40, 30, 5), np.float32)  # a (4, 4, 5) chunk looks channels-first
+    with pytest.raises(ShapeError, match=r"target must have 1 to 4 channels.*\(40, 30, 5\)"):
+        jfd.guided_filter(five, t, chunks=(4, 4))  # no compute: raised by the call
+    with pytest.raises(ShapeError, match=r"guide must have 1 or 3 channels.*\(40, 30, 4\)"):
+        jfd.guided_filter(t, five[..., :4], chunks=(4, 4))
+    with pytest.raises(DTypeError, match="image must have dtype"):
+        jfd.box_filter(da.from_array(t > 0.5, chunks=(8, 8)), 2)
+    with pytest.raises(DTypeError, match="infrared must be a numpy or Dask array"):
+        jfd.fuse("ir.png", t, depth=4)
+    with pytest.raises(ParameterError, match="'depth_upsample' needs the exact mode"):
+        jfd.restore(t[:20, :15], t, task="depth_upsample", depth=4)
+
+
+@pytest.mark.parametrize("chunks", [(-2, 8), (True, 8), (8, 0), (8.5, 8), "bogus", (8,), [[]]])
+def test_bad_chunks_are_refused(chunks: object) -> None:
+    t = _rand((40, 30), np.float32)
+    with pytest.raises(ParameterError, match="chunks must be"):
+        jfd.box_filter(t, 1, chunks=chunks)
+    with pytest.raises(ParameterError, match="chunks must be"):
+        jfd.map_filter(np.copy, t, depth=1, chunks=chunks)
+
+
+def test_map_filter_checks_every_block_from_func() -> None:
+    from jointfilter.errors import DTypeError
+
+    a = _rand((40, 30), np.float32)
+    out = jfd.map_filter(lambda x: x[1:-1], a, depth=1, chunks=(16, 16))
+    with pytest.raises(
+        ShapeError, match=r"func returned a block of shape \(\d+, \d+\) for an input block"
+    ):
+        out.compute()  # trimmed by the halo, this would have been garbage
+    out = jfd.map_filter(lambda x: x[:, :, None], a, depth=1, chunks=(16, 16))  # 3-D, not 2-D
+    with pytest.raises(ShapeError, match="out_channels"):
+        out.compute()
+    out = jfd.map_filter(lambda x: x.astype(np.float64), a, depth=1, chunks=(16, 16))
+    with pytest.raises(DTypeError, match="dtype float64; expected float32"):
+        out.compute()
+    ok = jfd.map_filter(lambda x: x.astype(np.float64), a, depth=1, dtype=np.float64)
+    np.testing.assert_array_equal(ok.compute(), a.astype(np.float64))
+
+
+def test_guided_filter_single_precision_on_dask_within_its_rounding():
+    image = np.random.default_rng(11).random((300, 200), dtype=np.float32)
+    whole = jf.guided_filter(image, image, radius=5, precision="single")
+    chunked = jfd.guided_filter(
+        da.from_array(image, chunks=(77, 90)), image, radius=5, precision="single"
+    ).compute()
+    # bands follow the chunk height, so rounding differs, within the single kernel's error
+    assert float(np.abs(whole - chunked).max()) <= 2e-5
+    with pytest.raises(ParameterError, match="precision"):
+        jfd.guided_filter(image, image, precision="half")

@@ -133,3 +133,87 @@ def test_process_video_errors(tmp_path: Path) -> None:
         process_video(tmp_path / "t.avi", frames[0][:10], tmp_path / "o.avi", progress=False)
     assert not (tmp_path / "o.avi").exists()
     assert not (tmp_path / ".o.tmp.avi").exists()
+
+
+def test_process_video_never_overwrites_an_input(tmp_path: Path) -> None:
+    pytest.importorskip("cv2")
+    _write_video(tmp_path / "t.avi", _frames(2))
+    guide = np.ascontiguousarray(_frames(1)[0][..., 0])
+    before = (tmp_path / "t.avi").read_bytes()
+    (tmp_path / "sym.avi").symlink_to(tmp_path / "t.avi")
+    (tmp_path / "hard.avi").hardlink_to(tmp_path / "t.avi")
+    (tmp_path / "sub").mkdir()
+    for out in ("t.avi", "sym.avi", "hard.avi", "sub/../t.avi"):
+        with pytest.raises(ParameterError, match="refusing to overwrite an input"):
+            process_video(tmp_path / "t.avi", guide, tmp_path / out, progress=False)
+    _write_video(tmp_path / "g.avi", _frames(2, seed=1))
+    with pytest.raises(ParameterError, match="out is the same file as guide"):
+        process_video(tmp_path / "t.avi", tmp_path / "g.avi", tmp_path / "g.avi", progress=False)
+    assert (tmp_path / "t.avi").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "g.avi", "hard.avi", "sub", "sym.avi", "t.avi"
+    ]  # fmt: skip
+
+
+def test_process_video_failure_keeps_the_existing_output(tmp_path: Path) -> None:
+    pytest.importorskip("cv2")
+    _write_video(tmp_path / "t.avi", _frames(3))
+    guide = np.ascontiguousarray(_frames(1)[0][..., 0])
+    (tmp_path / "o.avi").write_bytes(b"an earlier result")
+
+    def failing_op(t: np.ndarray, g: np.ndarray) -> np.ndarray:
+        failing_op.calls += 1  # type: ignore[attr-defined]
+        if failing_op.calls == 3:  # type: ignore[attr-defined]
+            raise RuntimeError("op failed on frame 2")
+        return t
+
+    failing_op.calls = 0  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError, match="frame 2"):
+        process_video(tmp_path / "t.avi", guide, tmp_path / "o.avi", op=failing_op,
+                      fourcc="MJPG", progress=False)  # fmt: skip
+    assert failing_op.calls == 3  # type: ignore[attr-defined]  # two frames were written
+    assert (tmp_path / "o.avi").read_bytes() == b"an earlier result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.avi", "t.avi"]  # no temp file
+
+
+def test_process_video_without_frames_writes_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("cv2")
+    _write_video(tmp_path / "t.avi", _frames(2))
+    _write_video(tmp_path / "empty.avi", [])
+    guide = np.ascontiguousarray(_frames(1)[0][..., 0])
+    with pytest.raises(ParameterError, match="target: no frame could be read"):
+        process_video(tmp_path / "empty.avi", guide, tmp_path / "o.avi", progress=False)
+    (tmp_path / "junk.avi").write_bytes(b"\x00" * 4096)
+    with pytest.raises(ParameterError, match=r"guide: (no frame could be read|cannot open)"):
+        process_video(tmp_path / "t.avi", tmp_path / "junk.avi", tmp_path / "o.avi",
+                      progress=False)  # fmt: skip
+    assert not (tmp_path / "o.avi").exists()
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
+
+
+def test_temporal_smoother_rejects_without_changing_state() -> None:
+    from jointfilter.errors import NonFiniteError
+
+    s = TemporalSmoother(alpha=np.float32(0.5))
+    assert s.alpha == 0.5
+    s.update(np.array([1.0, 3.0]))
+    for bad, exc in ((np.array([np.nan, 1.0]), NonFiniteError), (None, ParameterError),
+                     ("1.0", ParameterError), (np.array([True, False]), ParameterError),
+                     (1j, ParameterError), ([1.0, [2.0]], ParameterError)):  # fmt: skip
+        with pytest.raises(exc, match="value"):
+            s.update(bad)
+        np.testing.assert_array_equal(s.value, [1.0, 3.0])
+    np.testing.assert_array_equal(s.update(np.array([3, 5], np.uint8)), [2.0, 4.0])
+
+
+def test_stretch_out_is_checked_before_any_state_changes() -> None:
+    vf = VideoFilter((H, W), np.uint8, radius=2, stretch=True, alpha=0.5)
+    g = np.ascontiguousarray(_frames(1)[0][..., 0])
+    with pytest.raises(ShapeError, match="out must have shape"):
+        vf(g, g, out=np.empty((H, W + 1), np.uint8))
+    with pytest.raises(ParameterError, match="out overlaps target"):
+        vf(g, g.copy(), out=g)
+    assert vf.smoother.value is None  # the failed calls did not update the range
+    buf = np.empty((2 * H, W), np.uint8)[::2]  # any layout: the stretch writes with copyto
+    np.testing.assert_array_equal(vf(g, g, out=buf), VideoFilter(
+        (H, W), np.uint8, radius=2, stretch=True, alpha=0.5)(g, g))  # fmt: skip

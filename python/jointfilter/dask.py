@@ -56,6 +56,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import numbers
 import string
 from collections.abc import Callable
 from typing import Any
@@ -65,7 +66,7 @@ from numpy.typing import DTypeLike
 
 from . import _validate as v
 from .batch import _fuse_call, _restore_call  # jointfilter.fuse/restore, resolved per call
-from .errors import MissingDependencyError, ParameterError, ShapeError
+from .errors import DTypeError, MissingDependencyError, ParameterError, ShapeError
 
 try:
     import dask.array as da
@@ -77,21 +78,182 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 __all__ = ["box_filter", "fuse", "guided_filter", "map_filter", "restore"]
 
 ChunksLike = Any
+_MAX_CHANNELS = 4  # target channels of the box and guided filters, as in memory
+
+
+def _input(x: Any, name: str) -> Any:
+    """`x` as an array with ``shape``/``dtype`` metadata, nothing read or copied.
+
+    Dask arrays and array-likes with ``shape`` and ``dtype`` (numpy, zarr, h5py, ...) are kept
+    as they are (Dask reads the latter lazily); other array-likes go through
+    ``numpy.asarray``. None, strings and non-arrays raise a DTypeError naming `name`.
+    """
+    if isinstance(x, da.Array) or (hasattr(x, "shape") and hasattr(x, "dtype")):
+        return x
+    bad = x is None or isinstance(x, (str, bytes))
+    if not bad:
+        try:
+            arr = np.asarray(x)
+        except (TypeError, ValueError):  # ragged sequences
+            bad = True
+        else:
+            bad = arr.dtype.kind in "OSUV" and not isinstance(x, np.ndarray)
+    if bad:
+        raise DTypeError(
+            f"{name} must be a numpy or Dask array of shape (H, W) or (H, W, C); got "
+            f"{v.describe(x)}. Read the image first (e.g. jointfilter.batch.read_image) or "
+            "wrap it with dask.array.from_array / numpy.asarray."
+        )
+    return arr
+
+
+def _chunk_entry_ok(c: Any) -> bool:
+    """One axis of a chunk spec: a size >= 1, -1/None (whole axis), "auto", or explicit sizes."""
+    if c is None or isinstance(c, str):  # "auto" or a byte size such as "64MiB" (dask parses)
+        return True
+    if isinstance(c, (bool, np.bool_)):
+        return False
+    if isinstance(c, numbers.Integral):
+        return c >= 1 or c == -1
+    if isinstance(c, (tuple, list)):  # explicit chunk sizes (dask checks that they add up)
+        return len(c) > 0 and all(
+            isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_)) and k >= 0
+            for k in c
+        )
+    return False
+
+
+def _check_chunks(chunks: Any) -> None:
+    """Refuse chunk specs that dask would reject with a raw error or silently misread."""
+    if chunks is None:
+        return
+    if isinstance(chunks, dict):
+        ok = all(_chunk_entry_ok(c) for c in chunks.values())
+    elif isinstance(chunks, (tuple, list)):
+        ok = len(chunks) in (2, 3) and all(_chunk_entry_ok(c) for c in chunks)
+    else:
+        ok = _chunk_entry_ok(chunks)
+    if not ok:
+        raise ParameterError(_chunks_message(chunks))
+
+
+def _chunks_message(chunks: Any, shape: Any = None, detail: str = "") -> str:
+    at = f" for an array of shape {tuple(shape)}" if shape is not None else ""
+    why = f" ({detail})" if detail else ""
+    return (
+        f"chunks must be a chunk size per axis such as (2048, 2048) (ints >= 1, or -1 for a "
+        f"whole axis), one int for every axis, 'auto' or a byte size such as '64MiB'; got "
+        f"{v.describe(chunks)}{at}{why}."
+    )
 
 
 def _as_dask(x: Any, name: str, chunks: ChunksLike | None) -> da.Array:
+    """`x` as a Dask array (numpy inputs wrapped with `chunks`), after the type/ndim checks."""
+    x = _input(x, name)
     if isinstance(x, da.Array):
-        return x
-    arr = np.asarray(x) if not hasattr(x, "shape") else x
+        arr = x
+    elif x.ndim not in (2, 3):
+        arr = x  # the ndim check below names it
+    else:
+        _check_chunks(chunks)
+        spec = "auto" if chunks is None else chunks
+        if isinstance(spec, (tuple, list)) and len(spec) == 2 and x.ndim == 3:
+            spec = (*tuple(spec), -1)
+        try:
+            arr = da.from_array(x, chunks=spec)
+        except (TypeError, ValueError, ZeroDivisionError) as exc:
+            raise ParameterError(_chunks_message(chunks, x.shape, str(exc))) from None
     if arr.ndim not in (2, 3):
         raise ShapeError(
-            f"{name} must be (H, W) or (H, W, C); got shape {tuple(arr.shape)}. Channels last."
+            f"{name} must have shape (H, W) or (H, W, C) (channels last); got {arr.ndim}-D "
+            f"array of shape {tuple(arr.shape)}."
         )
-    if chunks is None:
-        chunks = "auto"
-    elif isinstance(chunks, (tuple, list)) and len(chunks) == 2 and arr.ndim == 3:
-        chunks = (*tuple(chunks), -1)
-    return da.from_array(arr, chunks=chunks)
+    return arr
+
+
+def _check_guide(g: Any) -> None:
+    """The guided filter's guide rules (as in memory): gray or RGB, channels last."""
+    if g.ndim == 3 and g.shape[2] == 4 and g.shape[0] > 4:
+        raise ShapeError(
+            f"guide must have 1 or 3 channels; got shape {g.shape}. For an RGBA guide drop the "
+            "alpha channel: guide[..., :3]."
+        )
+    if v.check_image_shape(g, "guide", 3) == 2:
+        raise ShapeError(
+            f"guide must have 1 or 3 channels; got shape {g.shape}. Use one channel or convert "
+            "to gray."
+        )
+
+
+def _check_same_size(a: Any, b: Any, a_name: str, b_name: str) -> None:
+    if tuple(a.shape[:2]) != tuple(b.shape[:2]):
+        raise ShapeError(
+            f"{b_name} must have the height and width of {a_name} {tuple(a.shape[:2])}; got "
+            f"{tuple(b.shape[:2])}. Resize or crop it so the two images are registered pixel "
+            "for pixel."
+        )
+
+
+def _check_map_options(
+    n: int, like: Any, out_channels: Any, dtype: Any, what: str = "arrays"
+) -> np.dtype | None:
+    """`like`, `out_channels` and `dtype` of :func:`map_filter` (and the legacy modes)."""
+    if isinstance(like, (bool, np.bool_)) or not isinstance(like, numbers.Integral):
+        raise ParameterError(
+            f"like must be an int index into the {n} input {what} (whose channels and dtype "
+            f"the output has); got {v.describe(like)}."
+        )
+    if not 0 <= like < n:
+        raise ParameterError(f"like must index one of the {n} input {what}; got {like!r}.")
+    if out_channels is not None and (
+        isinstance(out_channels, (bool, np.bool_))
+        or not isinstance(out_channels, numbers.Integral)
+        or out_channels < 0
+    ):
+        raise ParameterError(
+            f"out_channels must be None (as the `like` input), 0 (an (H, W) output) or an int "
+            f"n >= 1 (an (H, W, n) output); got {v.describe(out_channels)}."
+        )
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise DTypeError(
+            f"dtype must be a numpy dtype (the dtype of the blocks func returns), e.g. "
+            f"np.float32; got {v.describe(dtype)}."
+        ) from None
+
+
+def _checked_block(
+    op: Callable[..., Any],
+    channels: int,
+    dtype: np.dtype,
+    label: str,
+    *blocks: np.ndarray,
+) -> np.ndarray:
+    """`op` on one padded block; its result must have the block's size, `channels`, `dtype`.
+
+    A block of another size would be trimmed by the halo into garbage, silently: refuse it.
+    """
+    out = op(*blocks)
+    h, w = blocks[0].shape[:2]
+    expected = (h, w, channels) if channels else (h, w)
+    shape = getattr(out, "shape", None)
+    if not isinstance(out, np.ndarray) or out.shape != expected:
+        got = f"shape {tuple(shape)}" if shape is not None else v.describe(out)
+        raise ShapeError(
+            f"{label} returned a block of {got} for an input block of shape "
+            f"{blocks[0].shape}; expected a numpy array of shape {expected} (the input "
+            "block's height and width, halo included, and the output channels). Return an "
+            "image of the input's size, and set out_channels= (0 for (H, W)) to match."
+        )
+    if out.dtype != dtype:
+        raise DTypeError(
+            f"{label} returned a block of dtype {out.dtype}; expected {dtype} (dtype=, default "
+            "that of the `like` input). Pass dtype= matching what the function returns."
+        )
+    return out
 
 
 def _spatial_depth(depth: Any) -> int:
@@ -149,17 +311,28 @@ def map_filter(
     Raises
     ------
     ShapeError
-        Inputs that are not 2-D/3-D or whose ``(H, W)`` differ.
+        Inputs that are not 2-D/3-D or whose ``(H, W)`` differ (raised by this call). When
+        computed: a block from `func` whose shape is not the input block's ``(h, w)`` with
+        the output channels (it would be trimmed into garbage).
+    DTypeError
+        An input that is not an array, a `dtype` that is not a numpy dtype; when computed, a
+        block from `func` of another dtype than `dtype`.
     ParameterError
-        A negative or non-integer `depth`, or `like` out of range.
+        `func` not callable, a negative or non-integer `depth`, `like` out of range, a
+        negative `out_channels`, or bad `chunks`.
     """
+    if not callable(func):
+        raise ParameterError(
+            f"func must be a callable func(*blocks, **kwargs) -> ndarray (e.g. "
+            f"jointfilter.box_filter); got {v.describe(func)}."
+        )
     if not arrays:
         raise ParameterError("map_filter needs at least one input array after func.")
     d = _spatial_depth(depth)
-    if not 0 <= like < len(arrays):
-        raise ParameterError(f"like must index one of the {len(arrays)} arrays; got {like!r}.")
+    dt = _check_map_options(len(arrays), like, out_channels, dtype)
+    _check_chunks(chunks)
     op = functools.partial(func, **kwargs) if kwargs else func
-    return _map(op, arrays, d, 1, chunks, like=like, out_channels=out_channels, dtype=dtype)
+    return _map(op, arrays, d, 1, chunks, like=like, out_channels=out_channels, dtype=dt)
 
 
 def _prepare(
@@ -230,8 +403,13 @@ def _map(
     out_channels: int | None = None,
     dtype: DTypeLike | None = None,
     names: tuple[str, ...] | None = None,
+    label: str = "func",
 ) -> da.Array:
-    """`op` on every padded chunk, halo trimmed (the engine of :func:`map_filter`)."""
+    """`op` on every padded chunk, halo trimmed (the engine of :func:`map_filter`).
+
+    Each block `op` returns is checked (shape and dtype, see :func:`_checked_block`);
+    `label` names `op` in that error.
+    """
     dask_arrays, prepared, _, axis_depth = _prepare(arrays, depth, align, chunks, names)
     template = dask_arrays[like]
     out_dt = np.dtype(template.dtype if dtype is None else dtype)
@@ -247,8 +425,9 @@ def _map(
         args.extend([a, "ij" if a.ndim == 2 else "ij" + next(letters)])
     out_index = "ij" if out_ndim == 2 else "ijz"
     new_axes = {} if out_ndim == 2 else {"z": n_out}
+    checked = functools.partial(_checked_block, op, n_out if out_ndim == 3 else 0, out_dt, label)
     result = da.blockwise(
-        op,
+        checked,
         out_index,
         *args,
         new_axes=new_axes,
@@ -308,6 +487,12 @@ def _box_block(image: np.ndarray, *, radius: int, **kw: Any) -> np.ndarray:
     return _box(image, radius, **kw)
 
 
+def _check_precision(precision: Any) -> None:
+    from ._filters import _check_precision as check
+
+    check(precision)
+
+
 def _guided_block(target: np.ndarray, guide: np.ndarray, **kw: Any) -> np.ndarray:
     from ._filters import guided_filter as _gf
 
@@ -348,11 +533,25 @@ def box_filter(
     -------
     dask.array.Array
         Lazy result; equal to the in-memory filter to float32 rounding (see module notes).
+
+    Raises
+    ------
+    ShapeError, DTypeError, ParameterError
+        As :func:`jointfilter.box_filter`, checked on the whole array's metadata by this
+        call (nothing is read); bad `chunks`. NaN/Inf raise
+        :class:`~jointfilter.errors.NonFiniteError` when computed.
     """
+    img = _input(image, "image")
+    v.check_dtype(img, "image")
+    v.check_image_shape(img, "image", _MAX_CHANNELS)
     r = v.check_radius(radius)
     v.check_border(border)
+    out_dt = v.output_dtype(dtype, img.dtype)
+    _check_chunks(chunks)
     part = functools.partial(_box_block, radius=r, border=border, dtype=dtype)
-    return map_filter(part, image, depth=r, chunks=chunks, dtype=dtype)
+    return _map(
+        part, [img], r, 1, chunks, like=0, dtype=out_dt, names=("image",), label="box_filter"
+    )
 
 
 def guided_filter(
@@ -366,6 +565,7 @@ def guided_filter(
     data_range: float | None = None,
     dtype: DTypeLike | None = None,
     chunks: ChunksLike | None = None,
+    precision: str = "double",
     **kw: Any,
 ) -> da.Array:
     """:func:`jointfilter.guided_filter` on Dask arrays, with a halo of ``2 * radius``.
@@ -386,6 +586,9 @@ def guided_filter(
         (``r'`` for the coefficients, ``r'`` for their mean, 1 for the bilinear upsampling).
     chunks : tuple or str, optional
         Chunks for numpy inputs, e.g. ``(2048, 2048)``; default ``"auto"``.
+    precision : {"double", "single"}, default "double"
+        As in :func:`jointfilter.guided_filter`; with ``"single"`` chunks round differently
+        from the whole image (see the module notes on tolerance).
 
     Returns
     -------
@@ -397,15 +600,32 @@ def guided_filter(
     ParameterError
         ``subsample > 1`` with ``H`` or ``W`` not a multiple of ``s``: the fast filter
         upsamples with scale ``ceil(H/s)/H``, set by the whole image, which a chunk cannot
-        reproduce unless it is exactly ``1/s``; pad or crop first. Also ``out=``.
+        reproduce unless it is exactly ``1/s``; pad or crop first. Also ``out=`` and bad
+        `chunks`.
+    ShapeError, DTypeError
+        As :func:`jointfilter.guided_filter`, checked on the whole arrays' metadata by this
+        call (nothing is read). NaN/Inf raise :class:`~jointfilter.errors.NonFiniteError`
+        when computed.
     """
     _check_no_out(kw)
     if kw:
         raise ParameterError(f"unknown keyword argument(s) {sorted(kw)} for guided_filter.")
+    t = _input(target, "target")
+    g = _input(guide, "guide")
+    v.check_dtype(t, "target")
+    v.check_dtype(g, "guide")
+    v.check_image_shape(t, "target", _MAX_CHANNELS)
+    _check_guide(g)
+    _check_same_size(t, g, "target", "guide")
     s = v.check_subsample(subsample)
     r = v.check_radius(radius)
     v.check_border(border)
     v.check_positive_float(eps, "eps")
+    v.check_data_range(data_range, g.dtype)
+    out_dt = v.output_dtype(dtype, t.dtype)
+    _check_precision(precision)
+    _check_chunks(chunks)
+    names = ("target", "guide")
     part = functools.partial(
         _guided_block,
         radius=r,
@@ -414,10 +634,14 @@ def guided_filter(
         border=border,
         data_range=data_range,
         dtype=dtype,
+        precision=precision,
     )
     if s == 1:
-        return map_filter(part, target, guide, depth=2 * r, chunks=chunks, dtype=dtype)
-    t = _as_dask(target, "target", chunks)
+        return _map(
+            part, [t, g], 2 * r, 1, chunks, like=0, dtype=out_dt, names=names,
+            label="guided_filter",
+        )  # fmt: skip
+    t = _as_dask(t, "target", chunks)
     h, w = t.shape[:2]
     if h % s or w % s:
         raise ParameterError(
@@ -434,7 +658,9 @@ def guided_filter(
         _aligned_chunks(n, c, s, depth) for n, c in zip((h, w), t.chunks[:2], strict=True)
     )
     t = t.rechunk(aligned if t.ndim == 2 else (*aligned, (t.shape[2],)))
-    return map_filter(part, t, guide, depth=depth, dtype=dtype)
+    return _map(
+        part, [t, g], depth, 1, chunks, like=0, dtype=out_dt, names=names, label="guided_filter"
+    )
 
 
 def _aligned_chunks(n: int, chunks: tuple[int, ...], s: int, depth: int) -> tuple[int, ...]:
@@ -513,13 +739,23 @@ def fuse(
         As :func:`jointfilter.fuse`, checked on the arrays' metadata before anything runs
         (NaN/Inf raise :class:`~jointfilter.errors.NonFiniteError` when computed).
     """
+    ir = _input(infrared, "infrared")
+    vis = _input(visible, "visible")
+    _check_fusion_inputs(ir, vis)
+    _check_chunks(chunks)
+    names = ("infrared", "visible")
     if depth is not None:
+        from .fusion import _check_params
+
+        _check_params(method, params)
+        d = _spatial_depth(depth)
+        dt = _check_map_options(2, 1, out_channels, dtype, "images")
         part = functools.partial(
             _fuse_call, method=method, data_range=data_range, clip=clip, **params
         )
-        return map_filter(
-            part, infrared, visible, depth=depth, chunks=chunks, like=1,
-            out_channels=out_channels, dtype=dtype,
+        return _map(
+            part, [ir, vis], d, 1, chunks, like=1, out_channels=out_channels, dtype=dt,
+            names=names, label="jointfilter.fuse",
         )  # fmt: skip
     if out_channels is not None or dtype is not None:
         raise ParameterError(
@@ -538,23 +774,8 @@ def fuse(
     p = _check_params(method, params)
     if not isinstance(clip, bool):
         raise ParameterError("clip must be a bool.")
-    ir = _as_dask(infrared, "infrared", chunks)
-    vis = _as_dask(visible, "visible", chunks)
-    for name, arr in (("infrared", ir), ("visible", vis)):
-        v.check_dtype(arr, name)
-        ch = v.check_image_shape(arr, name, 4)
-        if ch not in (1, 3):
-            raise ShapeError(
-                f"{name} must have shape (H, W), (H, W, 1) or (H, W, 3); got {arr.shape}. "
-                "Drop an alpha channel with x[..., :3]."
-            )
-        if arr.shape[0] == 0 or arr.shape[1] == 0:
-            raise ShapeError(f"{name} must not be empty; got shape {arr.shape}.")
-    if ir.shape[:2] != vis.shape[:2]:
-        raise ShapeError(
-            f"infrared and visible must have the same height and width; got infrared "
-            f"{ir.shape} and visible {vis.shape}. Register and crop/resize them to one size first."
-        )
+    ir = _as_dask(ir, "infrared", chunks)
+    vis = _as_dask(vis, "visible", chunks)
     if data_range is not None:
         v.check_positive_float(data_range, "data_range")
     window = 0
@@ -576,7 +797,28 @@ def fuse(
     if method != "guided" and p["blend"] == "pyramid":
         block["levels"] = pyramid_levels(p, shape)  # the whole image's depth, not the chunk's
     part = functools.partial(_fuse_call, method=method, data_range=data_range, clip=clip, **block)
-    return _map(part, [ir, vis], depth_, align, chunks, like=1, names=("infrared", "visible"))
+    return _map(
+        part, [ir, vis], depth_, align, chunks, like=1, names=names, label="jointfilter.fuse"
+    )
+
+
+def _check_fusion_inputs(ir: Any, vis: Any) -> None:
+    """``fuse``'s input rules on the whole arrays' metadata (nothing is read)."""
+    for name, arr in (("infrared", ir), ("visible", vis)):
+        v.check_dtype(arr, name)
+        ch = v.check_image_shape(arr, name, 4)
+        if ch not in (1, 3):
+            raise ShapeError(
+                f"{name} must have shape (H, W), (H, W, 1) or (H, W, 3); got {arr.shape}. "
+                "Drop an alpha channel with x[..., :3]."
+            )
+        if arr.shape[0] == 0 or arr.shape[1] == 0:
+            raise ShapeError(f"{name} must not be empty; got shape {arr.shape}.")
+    if ir.shape[:2] != vis.shape[:2]:
+        raise ShapeError(
+            f"infrared and visible must have the same height and width; got infrared "
+            f"{ir.shape} and visible {vis.shape}. Register and crop/resize them to one size first."
+        )
 
 
 def _check_grid(shape: tuple[int, ...], s: int) -> None:
@@ -905,10 +1147,22 @@ def restore(
     if depth is not None:
         if return_params:
             raise ParameterError("return_params=True needs the exact mode (depth=None).")
+        from .restoration import _api
+
+        d = _spatial_depth(depth)
+        task = _api._task_name(task)
+        if task == "depth_upsample":
+            raise ParameterError(
+                "task='depth_upsample' needs the exact mode (depth=None): its target and "
+                "guide have different sizes, which a per-chunk map cannot pair."
+            )
+        t, g = _restore_inputs(target, guide, task)
+        dt = _check_map_options(2, 0, out_channels, dtype, "images")
+        _check_chunks(chunks)
         part = functools.partial(_restore_call, task=task, **overrides)
-        return map_filter(
-            part, target, guide, depth=depth, chunks=chunks, out_channels=out_channels,
-            dtype=dtype,
+        return _map(
+            part, [t, g], d, 1, chunks, like=0, out_channels=out_channels, dtype=dt,
+            names=("target", "guide"), label="jointfilter.restore",
         )  # fmt: skip
     if out_channels is not None or dtype is not None:
         raise ParameterError(
@@ -919,6 +1173,24 @@ def restore(
         raise ParameterError(f"return_params must be a bool; got {v.describe(return_params)}.")
     result, params = _restore_exact(target, guide, task, chunks, return_params, dict(overrides))
     return (result, params) if return_params else result
+
+
+def _restore_inputs(target: Any, guide: Any, task: str | None) -> tuple[Any, Any]:
+    """``restore``'s input rules on the whole arrays' metadata (nothing is read)."""
+    from .restoration import _api
+
+    t = _input(target, "target")
+    g = _input(guide, "guide")
+    v.check_dtype(t, "target")
+    v.check_dtype(g, "guide")
+    v.check_image_shape(t, "target", 4)
+    _api._check_guide(g, task)
+    if min(t.shape[:2]) < 3 or min(g.shape[:2]) < 3:
+        raise ShapeError(
+            f"target and guide must be at least 3x3 pixels; got {t.shape} and {g.shape}."
+        )
+    _api._check_sizes(t, g, task)
+    return t, g
 
 
 def _restore_exact(
@@ -936,16 +1208,10 @@ def _restore_exact(
     from .restoration import _blocks as rb
 
     task = _api._task_name(task)
-    t = _as_dask(target, "target", chunks)
-    g = _as_dask(guide, "guide", chunks)
-    v.check_dtype(t, "target")
-    v.check_dtype(g, "guide")
-    v.check_image_shape(t, "target", 4)
-    _api._check_guide(g, task)
-    if min(t.shape[:2]) < 3 or min(g.shape[:2]) < 3:
-        raise ShapeError(
-            f"target and guide must be at least 3x3 pixels; got {t.shape} and {g.shape}."
-        )
+    t, g = _restore_inputs(target, guide, task)
+    _check_chunks(chunks)
+    t = _as_dask(t, "target", chunks)
+    g = _as_dask(g, "guide", chunks)
     factor = _api._check_sizes(t, g, task)
     nir_rgb = task == "nir_dehaze" and g.ndim == 3 and g.shape[2] == 3
     if nir_rgb:

@@ -13,7 +13,10 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,8 +26,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from . import _validate as v
 from ._filters import GuidedFilter
-from .errors import MissingDependencyError, ParameterError, ShapeError
+from .errors import DTypeError, MissingDependencyError, NonFiniteError, ParameterError, ShapeError
 
 __all__ = [
     "FusionVideoFilter",
@@ -33,6 +37,61 @@ __all__ = [
     "VideoResult",
     "process_video",
 ]
+
+
+def _check_alpha(alpha: Any) -> float:
+    """The smoothing weight: a real number in (0, 1] (numpy scalars too)."""
+    if (
+        isinstance(alpha, (bool, np.bool_))
+        or not isinstance(alpha, numbers.Real)
+        or not 0 < float(alpha) <= 1
+    ):
+        raise ParameterError(
+            f"alpha must be a number in (0, 1] (the weight of the newest frame; 1 = no "
+            f"smoothing); got {v.describe(alpha)}. A time constant of n frames is alpha = 1/n."
+        )
+    return float(alpha)
+
+
+def _check_estimate(value: Any) -> np.ndarray:
+    """A per-frame estimate as a float64 array (no copy for float64 arrays); checked."""
+    try:
+        kind = "" if value is None else np.asarray(value).dtype.kind
+    except (TypeError, ValueError):  # ragged nested sequences
+        kind = ""
+    if kind not in ("i", "u", "f"):
+        raise ParameterError(
+            f"value must be a real number or an array of real numbers (this frame's "
+            f"estimate); got {v.describe(value)}. Pass e.g. float(x) or np.asarray(x, float)."
+        )
+    x = np.asarray(value, dtype=np.float64)
+    if not np.isfinite(x).all():
+        raise NonFiniteError(
+            f"value contains NaN or Inf ({v.describe(value)}); it would poison the smoothed "
+            "state for good. Skip this frame's update (the state is unchanged) or replace "
+            "the non-finite entries first."
+        )
+    return x
+
+
+def _check_percentiles(percentiles: Any) -> tuple[float, float]:
+    """``(low, high)`` with ``0 <= low < high <= 100``."""
+    ok = (
+        isinstance(percentiles, (tuple, list, np.ndarray))
+        and len(percentiles) == 2
+        and all(
+            isinstance(p, numbers.Real) and not isinstance(p, (bool, np.bool_)) for p in percentiles
+        )
+    )
+    if ok:
+        lo, hi = float(percentiles[0]), float(percentiles[1])
+        ok = 0 <= lo < hi <= 100
+    if not ok:
+        raise ParameterError(
+            f"percentiles must be two numbers (low, high) with 0 <= low < high <= 100, e.g. "
+            f"(1, 99); got {v.describe(percentiles)}."
+        )
+    return lo, hi
 
 
 class TemporalSmoother:
@@ -57,11 +116,7 @@ class TemporalSmoother:
     """
 
     def __init__(self, alpha: float = 0.1) -> None:
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 1:
-            raise ParameterError(
-                f"alpha must be a float in (0, 1] (1 = no smoothing); got {alpha!r}."
-            )
-        self.alpha = float(alpha)
+        self.alpha = _check_alpha(alpha)
         self._state: np.ndarray | None = None
         self._scalar = False
 
@@ -76,16 +131,25 @@ class TemporalSmoother:
         """Fold in this frame's estimate and return the smoothed one.
 
         Arrays are smoothed element-wise into a state array allocated on the first call (the
-        returned array is that state: copy it to keep it). Scalars return a float.
+        returned array is that state: copy it to keep it). Scalars return a float. A value of
+        another shape than the state's restarts the smoothing from it.
+
+        Raises
+        ------
+        ParameterError
+            `value` is not a real number or an array of real numbers (None, a string, a bool,
+            a complex number, ...).
+        NonFiniteError
+            `value` contains NaN or Inf; the state is left unchanged.
         """
-        v = np.asarray(value, dtype=np.float64)
-        if self._state is None or self._state.shape != (v.shape or (1,)):
-            self._scalar = v.ndim == 0
-            self._state = np.array(v.reshape(v.shape or (1,)), dtype=np.float64)
+        x = _check_estimate(value)
+        if self._state is None or self._state.shape != (x.shape or (1,)):
+            self._scalar = x.ndim == 0
+            self._state = np.array(x.reshape(x.shape or (1,)), dtype=np.float64)
         else:
             st = self._state
             st *= 1.0 - self.alpha
-            st += self.alpha * v if v.ndim else self.alpha * float(v)
+            st += self.alpha * x if x.ndim else self.alpha * float(x)
         return self.value  # type: ignore[return-value]
 
     def reset(self) -> None:
@@ -150,11 +214,14 @@ class VideoFilter:
         percentiles: tuple[float, float] = (1.0, 99.0),
         alpha: float = 0.1,
     ) -> None:
+        if not isinstance(stretch, (bool, np.bool_)):
+            raise ParameterError(f"stretch must be a bool; got {v.describe(stretch)}.")
         self.stretch = bool(stretch)
-        self.dtype = np.dtype(dtype)
+        self.percentiles = _check_percentiles(percentiles)
+        self.smoother = TemporalSmoother(alpha)
         self._filter = GuidedFilter(
             shape,
-            self.dtype,
+            dtype,  # validated there (uint8, uint16 or float32)
             guide_channels=guide_channels,
             guide_dtype=guide_dtype,
             radius=radius,
@@ -162,16 +229,10 @@ class VideoFilter:
             subsample=subsample,
             border=border,
             data_range=data_range,
-            out_dtype=np.float32 if self.stretch else self.dtype,
+            out_dtype=np.float32 if self.stretch else None,
         )
+        self.dtype = self._filter.dtype
         self.shape = self._filter.shape
-        lo, hi = percentiles
-        if not 0 <= lo < hi <= 100:
-            raise ParameterError(
-                f"percentiles must be (low, high) with 0 <= low < high <= 100; got {percentiles}."
-            )
-        self.percentiles = (float(lo), float(hi))
-        self.smoother = TemporalSmoother(alpha)
         if self.dtype.kind == "u":
             self._full = float(np.iinfo(self.dtype).max)
         else:
@@ -196,17 +257,44 @@ class VideoFilter:
         out: NDArray[Any] | None = None,
     ) -> NDArray[Any]:
         """Filter one frame (with `guide`, or the fixed guide); returns `out` when given."""
+        if self.stretch and out is not None:
+            self._check_out(out, target, guide)
         if guide is not None:
             self._filter.set_guide(guide)
         if not self.stretch:
             return self._filter(target, out=out)
-        if self._work is None:
-            self._work = np.empty(self.shape, np.float32)
         if out is None:
             out = np.empty(self.shape, self.dtype)
+        if self._work is None:
+            self._work = np.empty(self.shape, np.float32)
         work = self._filter(target, out=self._work)
         self._stretch_into(work, out)
         return out
+
+    def _check_out(self, out: Any, target: Any, guide: Any) -> None:
+        """`out` of the stretch path (any memory layout: it is written with ``np.copyto``)."""
+        if not isinstance(out, np.ndarray):
+            raise DTypeError(f"out must be a numpy.ndarray or None; got {v.describe(out)}.")
+        if out.shape != self.shape:
+            raise ShapeError(
+                f"out must have shape {self.shape} (fixed at construction); got {out.shape}. "
+                "Allocate it with np.empty_like(target)."
+            )
+        if out.dtype != self.dtype:
+            raise DTypeError(
+                f"out must have dtype {self.dtype} (the target's, fixed at construction); got "
+                f"{out.dtype}. Allocate it with np.empty_like(target)."
+            )
+        if not out.flags.writeable:
+            raise ParameterError("out is read-only; pass a writable array (or out=None).")
+        if v._overlaps_itself(out):
+            raise ParameterError(
+                "out overlaps itself (its elements share memory); pass a separate array, "
+                "e.g. np.empty_like(target)."
+            )
+        for name, arr in (("target", target), ("guide", guide)):
+            if isinstance(arr, np.ndarray) and np.may_share_memory(out, arr):
+                raise ParameterError(f"out overlaps {name}; pass a separate array.")
 
     def _stretch_into(self, work: np.ndarray, out: np.ndarray) -> None:
         sub = work[:: self._STEP, :: self._STEP]
@@ -311,8 +399,6 @@ class FusionVideoFilter:
         alpha: float = 0.1,
         **params: Any,
     ) -> None:
-        from . import _validate as v
-        from .errors import DTypeError
         from .fusion import _check_params
 
         self.p = _check_params(method, params)
@@ -346,12 +432,7 @@ class FusionVideoFilter:
         self.ir_range = v.check_data_range(data_range, self.ir_dtype)
         self.vis_range = v.check_data_range(data_range, self.dtype)
         self.normalise_ir = normalise_ir
-        lo, hi = percentiles
-        if not 0 <= lo < hi <= 100:
-            raise ParameterError(
-                f"percentiles must be (low, high) with 0 <= low < high <= 100; got {percentiles}."
-            )
-        self.percentiles = (float(lo), float(hi))
+        self.percentiles = _check_percentiles(percentiles)
         self.smoother = TemporalSmoother(alpha)
         self._range = np.zeros(2, np.float64)
         self._sample: np.ndarray | None = None
@@ -456,8 +537,6 @@ class FusionVideoFilter:
 
     @staticmethod
     def _check(arr: Any, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        from .errors import DTypeError
-
         if not isinstance(arr, np.ndarray):
             raise DTypeError(f"{name} must be a numpy.ndarray; got {type(arr).__name__}.")
         if arr.shape != shape:
@@ -720,6 +799,107 @@ def _cv2() -> Any:
 _IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".exr")
 
 
+def _as_path(value: Any, name: str, what: str) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
+        raise DTypeError(
+            f"{name} must be a str or os.PathLike path ({what}); got {v.describe(value)}."
+        )
+    return Path(value)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """True if `a` and `b` name the same file (hard and symbolic links included)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _check_out_path(out: Path, inputs: list[tuple[str, Path]]) -> None:
+    """`out` can be written by a rename in its folder, and is none of the inputs."""
+    for name, p in inputs:
+        if _same_file(out, p):
+            raise ParameterError(
+                f"out is the same file as {name} ({os.fspath(p)!r}); refusing to overwrite an "
+                "input video. Pass another output path."
+            )
+    if out.is_dir():
+        raise ParameterError(
+            f"out must be a file path; got the folder {os.fspath(out)!r}. Pass e.g. "
+            f"{os.fspath(out / 'result.mp4')!r}."
+        )
+    folder = out.parent
+    if not folder.is_dir():
+        state = "is a file" if folder.exists() else "does not exist"
+        raise ParameterError(
+            f"out: the folder {os.fspath(folder)!r} {state}; create the folder first or pass "
+            "another output path."
+        )
+
+
+def _check_guide_image(guide: Any, for_fusion: bool) -> np.ndarray:
+    """A fixed guide image: core dtype, ``(H, W)`` or ``(H, W, 3)``, finite; never modified."""
+    g = guide
+    if g.dtype not in v.CORE_DTYPES:
+        raise DTypeError(
+            f"guide must have dtype uint8, uint16 or float32 (an image like the video's "
+            f"frames); got {g.dtype}. Convert it, e.g. guide.astype(np.float32) with values "
+            "in [0, 1], or guide.astype(np.uint8)."
+        )
+    if for_fusion and g.dtype != np.uint8:
+        raise DTypeError(
+            f"guide (the visible image) must be uint8 with method=: the fused frames have the "
+            f"visible's dtype and video files store uint8; got {g.dtype}. Convert it, e.g. "
+            "np.rint(guide * 255).astype(np.uint8) for floats in [0, 1]."
+        )
+    if g.ndim == 3 and g.shape[2] == 1:
+        g = g[:, :, 0]
+    if g.ndim not in (2, 3) or (g.ndim == 3 and g.shape[2] != 3):
+        hint = " Drop an alpha channel with guide[..., :3]." if g.ndim == 3 else ""
+        raise ShapeError(
+            f"guide must be a gray (H, W) or RGB (H, W, 3) image (channels last); got shape "
+            f"{g.shape}.{hint}"
+        )
+    if g.size == 0:
+        raise ShapeError(f"guide must not be empty; got shape {g.shape}.")
+    if g.dtype.kind == "f" and not np.isfinite(g).all():
+        raise NonFiniteError("guide contains NaN or Inf; replace them first, e.g. np.nan_to_num.")
+    return np.ascontiguousarray(g)  # a copy only if needed: the caller's array is never written
+
+
+def _check_frame_count(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ParameterError(
+            f"max_frames must be None (the whole video) or an int >= 1; got {v.describe(value)}."
+        )
+    return int(value)
+
+
+def _check_fourcc(fourcc: Any) -> str:
+    if not (isinstance(fourcc, str) and len(fourcc) == 4 and fourcc.isascii()):
+        raise ParameterError(
+            f"fourcc must be a four-character ASCII codec code such as 'mp4v' (.mp4) or 'MJPG' "
+            f"(.avi); got {v.describe(fourcc)}."
+        )
+    return fourcc
+
+
+def _check_bool(value: Any, name: str, none_ok: bool = False) -> None:
+    if not (isinstance(value, (bool, np.bool_)) or (none_ok and value is None)):
+        allowed = "True, False or None" if none_ok else "True or False"
+        raise ParameterError(f"{name} must be {allowed}; got {v.describe(value)}.")
+
+
+def _prop(cap: Any, prop: int) -> float:
+    """A capture property, NaN when unknown (backends report 0, -1 or NaN)."""
+    x = float(cap.get(prop))
+    return x if math.isfinite(x) and x > 0 else math.nan
+
+
 def process_video(
     target: str | os.PathLike[str],
     guide: str | os.PathLike[str] | NDArray[Any],
@@ -741,6 +921,11 @@ def process_video(
 ) -> VideoResult:
     """Filter a video under a guide video (frame by frame) or a fixed guide image, or fuse them.
 
+    Every argument is checked before a video is opened, and nothing is written unless at
+    least one frame is processed: the output is written to a hidden temporary file in the
+    folder of `out` and renamed to `out` when the last frame is written. On any error the
+    temporary file is removed and an existing `out` is left untouched.
+
     Parameters
     ----------
     target : path
@@ -748,14 +933,16 @@ def process_video(
         video.
     guide : path or ndarray
         Guide video of the same frame size, or a still image (path with an image suffix, or an
-        RGB/gray array) used for every frame; with `method`, the visible video (or image).
+        RGB/gray uint8, uint16 or float32 array) used for every frame; with `method`, the
+        visible video (or uint8 image). The video stops at the shorter of the two videos.
     out : path
-        Output video; the container follows the suffix (``.mp4`` with ``fourcc="mp4v"``,
-        ``.avi`` with ``"MJPG"``). Written to a temporary name and renamed at the end.
+        Output video, in an existing folder; the container follows the suffix (``.mp4`` with
+        ``fourcc="mp4v"``, ``.avi`` with ``"MJPG"``). Never one of the inputs; an existing
+        file is replaced (atomically) on success.
     op : callable, optional
-        ``op(target_frame, guide_frame) -> frame`` (RGB uint8), e.g.
-        :func:`jointfilter.batch.restore_op`. Default: a :class:`VideoFilter` with `radius`,
-        `eps`, `stretch`, `alpha` (allocation-free per frame).
+        ``op(target_frame, guide_frame) -> frame`` (RGB or gray uint8, the same size for every
+        frame), e.g. :func:`jointfilter.batch.restore_op`. Default: a :class:`VideoFilter`
+        with `radius`, `eps`, `stretch`, `alpha` (allocation-free per frame).
     radius, eps, stretch, alpha
         Parameters of the default :class:`VideoFilter`.
     gray_guide : bool, default True
@@ -775,51 +962,148 @@ def process_video(
     fourcc : str, default "mp4v"
         Four-character codec code for ``cv2.VideoWriter``.
     fps : float, optional
-        Output frame rate; default the target's (25 if unknown).
+        Output frame rate (> 0); default the target's (25 if unknown).
     max_frames : int, optional
-        Stop after this many frames.
+        Stop after this many frames (>= 1).
     progress : bool, optional
         tqdm progress bar (if installed); None = only on a terminal.
 
     Returns
     -------
     VideoResult
-        ``frames``, ``seconds`` and ``fps`` (achieved, including I/O).
+        ``frames`` (>= 1), ``seconds`` and ``fps`` (achieved, including I/O).
 
     Raises
     ------
     ParameterError
-        A video that cannot be opened, or an output that cannot be created.
+        A bad argument; `out` that is an input, a folder, or in a missing folder; a video
+        that cannot be opened or yields no frame; an output that cannot be created; an `op`
+        that is not callable or returns non-uint8 frames.
+    DTypeError
+        A path argument that is not a str or os.PathLike; a guide array of another dtype than
+        uint8, uint16 or float32 (uint8 with `method`).
     ShapeError
-        Guide frames of another size than the target's.
+        Guide frames of another size than the target's, a guide image that is not gray or
+        RGB, or an `op` whose frames change size.
+    NonFiniteError
+        A float guide array with NaN or Inf.
+    OSError
+        A guide image that cannot be read, or a failure writing `out`.
     """
+    # ---- every argument, before anything is opened or written
+    target_p = _as_path(target, "target", "the video to filter")
+    inputs = [("target", target_p)]
+    guide_p: Path | None = None
+    if isinstance(guide, np.ndarray):
+        pass
+    elif isinstance(guide, (str, os.PathLike)) and not isinstance(guide, bytes):
+        guide_p = Path(guide)
+        inputs.append(("guide", guide_p))
+    else:
+        raise DTypeError(
+            f"guide must be a path (a guide video, or one image for every frame) or a numpy "
+            f"array (the guide image); got {v.describe(guide)}."
+        )
+    out_p = _as_path(out, "out", "the output video")
+    _check_out_path(out_p, inputs)
     if method is not None and op is not None:
         raise ParameterError("pass either op= or method= (fusion), not both.")
     if fusion_params is not None and method is None:
         raise ParameterError("fusion_params needs method= (e.g. method='guided').")
-    cv2 = _cv2()
-    cap = cv2.VideoCapture(os.fspath(target))
-    if not cap.isOpened():
-        raise ParameterError(f"target: cannot open video {os.fspath(target)!r}.")
+    if op is not None and not callable(op):
+        raise ParameterError(
+            f"op must be a callable op(target_frame, guide_frame) -> uint8 frame (or None for "
+            f"the default guided filter); got {v.describe(op)}."
+        )
+    if method is not None:
+        from .fusion import _check_params
+
+        if fusion_params is not None and not isinstance(fusion_params, dict):
+            raise ParameterError(
+                f"fusion_params must be a dict of fuse() parameters; got "
+                f"{v.describe(fusion_params)}."
+            )
+        _check_params(method, dict(fusion_params or {}))
+    v.check_radius(radius)
+    v.check_positive_float(eps, "eps")
+    _check_alpha(alpha)
+    _check_bool(gray_guide, "gray_guide")
+    _check_bool(stretch, "stretch")
+    _check_bool(normalise_ir, "normalise_ir")
+    _check_bool(progress, "progress", none_ok=True)
+    fourcc = _check_fourcc(fourcc)
+    if fps is not None:
+        fps = v.check_positive_float(fps, "fps")
+    max_frames = _check_frame_count(max_frames)
     fixed_guide: np.ndarray | None = None
-    gcap = None
-    if isinstance(guide, np.ndarray):
-        fixed_guide = guide
-    elif Path(guide).suffix.lower() in _IMAGE_SUFFIXES:
+    if guide_p is None:
+        fixed_guide = _check_guide_image(guide, method is not None)
+    elif guide_p.suffix.lower() in _IMAGE_SUFFIXES:
         from .batch import read_image
 
-        fixed_guide = read_image(guide)
-    else:
-        gcap = cv2.VideoCapture(os.fspath(guide))
-        if not gcap.isOpened():
-            cap.release()
-            raise ParameterError(f"guide: cannot open video {os.fspath(guide)!r}.")
-    rate = fps or cap.get(cv2.CAP_PROP_FPS) or 25.0
-    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or None
-    if max_frames is not None:
-        total = min(total or max_frames, max_frames)
-    out_path = Path(out)
-    tmp_path = out_path.with_name(f".{out_path.stem}.tmp{out_path.suffix}")
+        fixed_guide = _check_guide_image(read_image(guide_p), method is not None)
+    cv2 = _cv2()
+
+    # ---- open the inputs
+    cap = cv2.VideoCapture(os.fspath(target_p))
+    gcap = None
+    try:
+        if not cap.isOpened():
+            raise ParameterError(
+                f"target: cannot open video {os.fspath(target_p)!r} (missing, not a video, or "
+                "a format this OpenCV build cannot read)."
+            )
+        if guide_p is not None and fixed_guide is None:
+            gcap = cv2.VideoCapture(os.fspath(guide_p))
+            if not gcap.isOpened():
+                raise ParameterError(
+                    f"guide: cannot open video {os.fspath(guide_p)!r} (missing, not a video, "
+                    "or a format this OpenCV build cannot read)."
+                )
+        rate = fps or _prop(cap, cv2.CAP_PROP_FPS)
+        rate = rate if math.isfinite(rate) else 25.0
+        count = _prop(cap, cv2.CAP_PROP_FRAME_COUNT)
+        total = int(count) if math.isfinite(count) else None
+        if max_frames is not None:
+            total = min(total or max_frames, max_frames)
+        return _run(
+            cv2, cap, gcap, fixed_guide, target_p, guide_p, out_p, op, rate, total,
+            method=method, fusion_params=fusion_params, normalise_ir=normalise_ir,
+            radius=radius, eps=eps, gray_guide=gray_guide, stretch=stretch, alpha=alpha,
+            fourcc=fourcc, max_frames=max_frames, progress=progress,
+        )  # fmt: skip
+    finally:
+        cap.release()
+        if gcap is not None:
+            gcap.release()
+
+
+def _run(
+    cv2: Any,
+    cap: Any,
+    gcap: Any,
+    fixed_guide: np.ndarray | None,
+    target_p: Path,
+    guide_p: Path | None,
+    out_p: Path,
+    op: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    rate: float,
+    total: int | None,
+    *,
+    method: str | None,
+    fusion_params: dict[str, Any] | None,
+    normalise_ir: bool,
+    radius: int,
+    eps: float,
+    gray_guide: bool,
+    stretch: bool,
+    alpha: float,
+    fourcc: str,
+    max_frames: int | None,
+    progress: bool | None,
+) -> VideoResult:
+    """The frame loop of :func:`process_video` (arguments checked, captures open)."""
+    tmp_path: Path | None = None
     writer = None
     bar = None
     try:
@@ -829,6 +1113,7 @@ def process_video(
     except ImportError:
         pass
     frames = 0
+    frame_shape: tuple[int, ...] | None = None
     bgr = gbgr = rgb = grgb = gbuf = outbuf = None  # reused frame buffers
     vf: VideoFilter | None = None
     fv: FusionVideoFilter | None = None
@@ -842,7 +1127,12 @@ def process_video(
             if gcap is not None:
                 gok, gbgr = gcap.read(gbgr)
                 if not gok:
-                    break
+                    if frames == 0:
+                        raise ParameterError(
+                            f"guide: no frame could be read from {os.fspath(guide_p)!r} "
+                            "(corrupt, truncated or not a video); nothing was written."
+                        )
+                    break  # the shorter video ends the output
                 graw = grgb = cv2.cvtColor(gbgr, cv2.COLOR_BGR2RGB, dst=grgb)
             else:
                 graw = fixed_guide
@@ -868,7 +1158,7 @@ def process_video(
                 else:
                     g = np.ascontiguousarray(graw)
                 if op is not None:
-                    result = np.asarray(op(rgb, g))
+                    result = _check_op_frame(op(rgb, g), frame_shape, frames)
                 else:
                     if vf is None:
                         vf = VideoFilter(
@@ -883,42 +1173,71 @@ def process_video(
                         )
                         outbuf = np.empty(rgb.shape, rgb.dtype)
                     result = vf(rgb, g, out=outbuf)
-            if result.dtype != np.uint8:
-                raise ParameterError(
-                    f"op must return uint8 frames for video output; got {result.dtype}. Pass "
-                    "dtype=np.uint8 to the operation."
-                )
             if writer is None:
+                frame_shape = result.shape
                 h, w = result.shape[:2]
+                fd, name = tempfile.mkstemp(
+                    prefix=f".{out_p.stem}.", suffix=f".tmp{out_p.suffix}", dir=out_p.parent
+                )
+                os.close(fd)
+                tmp_path = Path(name)
                 writer = cv2.VideoWriter(
-                    os.fspath(tmp_path),
-                    cv2.VideoWriter_fourcc(*fourcc),
-                    rate,
-                    (w, h),
-                    result.ndim == 3,
+                    name, cv2.VideoWriter_fourcc(*fourcc), rate, (w, h), result.ndim == 3
                 )
                 if not writer.isOpened():
                     raise ParameterError(
-                        f"out: cannot create video {os.fspath(out)!r} with fourcc {fourcc!r}; "
-                        "try fourcc='MJPG' with an .avi suffix."
+                        f"out: cannot create video {os.fspath(out_p)!r} with fourcc {fourcc!r}; "
+                        "try fourcc='MJPG' with an .avi suffix, or 'mp4v' with .mp4."
                     )
             frame = cv2.cvtColor(result, cv2.COLOR_RGB2BGR) if result.ndim == 3 else result
             writer.write(frame)
             frames += 1
             if bar is not None:
                 bar.update(1)
+        if frames == 0:
+            raise ParameterError(
+                f"target: no frame could be read from {os.fspath(target_p)!r} (corrupt, "
+                "truncated or not a video); nothing was written."
+            )
         seconds = time.perf_counter() - start
-        if writer is not None:
-            writer.release()
-            writer = None
-            os.replace(tmp_path, out_path)
+        assert writer is not None
+        assert tmp_path is not None
+        writer.release()
+        writer = None
+        os.replace(tmp_path, out_p)
+        tmp_path = None
     finally:
-        cap.release()
-        if gcap is not None:
-            gcap.release()
         if writer is not None:
             writer.release()
-        tmp_path.unlink(missing_ok=True)
+        if tmp_path is not None:
+            tmp_path.unlink(missing_ok=True)
         if bar is not None:
             bar.close()
-    return VideoResult(frames=frames, seconds=seconds, path=out_path)
+    return VideoResult(frames=frames, seconds=seconds, path=out_p)
+
+
+def _check_op_frame(result: Any, shape: tuple[int, ...] | None, index: int) -> np.ndarray:
+    """A frame returned by `op`: a uint8 gray or RGB image of the size of the first frame."""
+    if not isinstance(result, np.ndarray):
+        raise ParameterError(
+            f"op must return a numpy array (a uint8 frame); got {v.describe(result)} for "
+            f"frame {index}."
+        )
+    if result.dtype != np.uint8:
+        raise ParameterError(
+            f"op must return uint8 frames for video output; got {result.dtype}. Pass "
+            "dtype=np.uint8 to the operation."
+        )
+    if result.ndim == 3 and result.shape[2] == 1:
+        result = result[:, :, 0]
+    if result.ndim not in (2, 3) or (result.ndim == 3 and result.shape[2] != 3) or not result.size:
+        raise ShapeError(
+            f"op must return gray (H, W) or RGB (H, W, 3) frames; got shape {result.shape} for "
+            f"frame {index}."
+        )
+    if shape is not None and result.shape != shape:
+        raise ShapeError(
+            f"op returned a frame of shape {result.shape} for frame {index} after frames of "
+            f"shape {shape}; a video has one frame size. Make op return frames of one size."
+        )
+    return result

@@ -787,5 +787,8 @@ def qcv(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
 
     d1 = distortion(a)
     d2 = distortion(b)
+    num = np.float64((lam1 * d1 + lam2 * d2).sum())
+    den = np.float64((lam1 + lam2).sum())
     with np.errstate(invalid="ignore", divide="ignore"):
-        return float((lam1 * d1 + lam2 * d2).sum()) / float((lam1 + lam2).sum())
+        # no saliency at all (e.g. all-zero images): 0 / 0 = NaN, as MATLAB gives
+        return float(num / den)
