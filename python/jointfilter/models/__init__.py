@@ -17,8 +17,12 @@ estimate), ``stochastic-enhance`` (``z=`` / ``seed=``) and ``blur-cnn`` (fusion 
 from __future__ import annotations
 
 import json
+import numbers
+import os
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ._backends import (
     OnnxBackend,
@@ -87,6 +91,12 @@ def verify(spec: ModelSpec, fmt: str) -> Path:
     ModelError
         The file is missing or its checksum differs (corrupt or replaced file).
     """
+    if fmt not in spec.files:
+        msg = (
+            f"model {spec.name!r} has no {fmt} file (it has {sorted(spec.files)}); pass "
+            "backend= for a format that is present"
+        )
+        raise ModelError(msg)
     path = spec.path(fmt)
     if not path.is_file():
         msg = (
@@ -114,9 +124,30 @@ def _spec_from_path(
     if side.is_file():
         try:
             meta = json.loads(side.read_text())
-        except ValueError as e:
+        except (ValueError, OSError) as e:
             msg = f"model metadata {str(side)!r} is not valid JSON: {e}"
             raise ModelError(msg) from e
+        if not isinstance(meta, dict):
+            msg = (
+                f"model metadata {str(side)!r} must be a JSON object with keys such as 'kind' "
+                f"and 'multiple'; got a JSON {type(meta).__name__}"
+            )
+            raise ModelError(msg)
+        if "multiple" in meta and not _is_int_at_least(meta["multiple"], 1):
+            msg = (
+                f"model metadata {str(side)!r}: multiple must be an int >= 1; got "
+                f"{meta['multiple']!r}"
+            )
+            raise ModelError(msg)
+        if "kind" in meta and meta["kind"] not in _KINDS:
+            msg = (
+                f"model metadata {str(side)!r}: kind must be one of "
+                f"{', '.join(map(repr, _KINDS))}; got {meta['kind']!r}"
+            )
+            raise ModelError(msg)
+        if not isinstance(meta.get("config", {}), dict):
+            msg = f"model metadata {str(side)!r}: config must be a JSON object"
+            raise ModelError(msg)
     arch = meta.get("arch", "")
     from_arch = {
         "mirnet": ("image", 4),
@@ -126,7 +157,8 @@ def _spec_from_path(
         "blur_cnn": ("pairs", 1),
     }.get(arch)
     k = kind or meta.get("kind") or (from_arch[0] if from_arch else None)
-    m = multiple or meta.get("multiple") or (from_arch[1] if from_arch else None)
+    m = multiple if multiple is not None else meta.get("multiple")
+    m = m if m is not None else (from_arch[1] if from_arch else None)
     if k is None and path.suffix == ".onnx":
         k = _kind_from_onnx(path)
     k = k or "image"
@@ -144,6 +176,25 @@ def _spec_from_path(
         latent_dim=int(ld),
         card={k2: meta[k2] for k2 in ("protocol", "parameters", "steps") if k2 in meta},
     )
+
+
+def _is_int_at_least(value: Any, minimum: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Integral) and value >= minimum
+
+
+def _check_overrides(kind: Any, multiple: Any, latent_dim: Any) -> None:
+    if kind is not None and kind not in _KINDS:
+        msg = f"kind must be None or one of {', '.join(map(repr, _KINDS))}; got {kind!r}"
+        raise ParameterError(msg)
+    if multiple is not None and not _is_int_at_least(multiple, 1):
+        msg = f"multiple must be None or an int >= 1; got {multiple!r}"
+        raise ParameterError(msg)
+    if latent_dim is not None and not _is_int_at_least(latent_dim, 1):
+        msg = f"latent_dim must be None or an int >= 1; got {latent_dim!r}"
+        raise ParameterError(msg)
+
+
+_KINDS = ("image", "derain", "stochastic", "pairs")
 
 
 def _kind_from_onnx(path: Path) -> str | None:
@@ -207,11 +258,22 @@ def load(
     MissingDependencyError
         Neither onnxruntime nor torch is installed (the message names the extra).
     ParameterError
-        Bad ``backend``, ``device`` or ``half``.
+        Bad ``backend``, ``device``, ``half``, ``kind``, ``multiple`` or ``latent_dim``.
     """
     if not isinstance(device, str):
         msg = f"device must be a string such as 'cpu' or 'cuda'; got {device!r}"
         raise ParameterError(msg)
+    if not isinstance(half, (bool, np.bool_)):
+        msg = f"half must be a bool; got {half!r}"
+        raise ParameterError(msg)
+    _check_overrides(kind, multiple, latent_dim)
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        known = ", ".join(sorted(REGISTRY))
+        msg = (
+            f"name_or_path must be a shipped model name ({known}) or a path to a .pt/.onnx "
+            f"file; got {type(name_or_path).__name__} {name_or_path!r}"
+        )
+        raise ModelError(msg)
     if isinstance(name_or_path, str) and name_or_path in REGISTRY:
         spec = REGISTRY[name_or_path]
     else:

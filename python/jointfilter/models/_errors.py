@@ -7,6 +7,7 @@ from jointfilter.errors import (
     JointFilterError,
     MissingDependencyError,
     ModelError,
+    NonFiniteError,
     ParameterError,
     ShapeError,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "JointFilterError",
     "MissingDependencyError",
     "ModelError",
+    "NonFiniteError",
     "ParameterError",
     "ShapeError",
 ]

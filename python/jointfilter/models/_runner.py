@@ -6,13 +6,14 @@ float32 NCHW arrays to outputs. No torch import here.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ._backends import Backend
-from ._errors import DTypeError, ParameterError, ShapeError
+from ._errors import DTypeError, NonFiniteError, ParameterError, ShapeError
 from ._registry import ModelSpec
 
 __all__ = ["BlurCNNModel", "DerainModel", "ImageModel", "Model", "StochasticModel", "make_model"]
@@ -44,10 +45,31 @@ def _to_float(image: np.ndarray, name: str) -> np.ndarray:
             f"convert it first, e.g. {name}.astype(np.float32) / max_value"
         )
         raise DTypeError(msg)
-    out = image.astype(np.float32, copy=True)
+    if scale is None and not np.isfinite(image).all():
+        msg = (
+            f"{name} contains NaN or Inf; the network would spread them over its receptive "
+            f"field. Replace them first, e.g. np.nan_to_num({name})"
+        )
+        raise NonFiniteError(msg)
+    with np.errstate(over="ignore"):  # float64 beyond float32's range: reported just below
+        out = image.astype(np.float32, copy=True)
     if scale is not None:
         out /= np.float32(scale)
+    elif not np.isfinite(out).all():
+        msg = (
+            f"{name} has values beyond float32's range (up to {float(np.abs(image).max()):g}); "
+            "float images must be in [0, 1]"
+        )
+        raise ParameterError(msg)
     return out
+
+
+def _positive_int(value: Any, name: str, minimum: int = 1) -> int:
+    """An int >= `minimum` (bools rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        msg = f"{name} must be an int >= {minimum}; got {value!r}"
+        raise ParameterError(msg)
+    return int(value)
 
 
 def _from_float(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -258,13 +280,19 @@ class ImageModel(Model):
         return results
 
     def _validate_tiling(self, tile: int | None, overlap: int, batch_size: int) -> None:
-        if tile is not None and (not isinstance(tile, (int, np.integer)) or tile < 0):
+        if tile is not None and (
+            isinstance(tile, bool) or not isinstance(tile, (int, np.integer)) or tile < 0
+        ):
             msg = f"tile must be None, 0 or a positive int (pixels); got {tile!r}"
             raise ParameterError(msg)
-        if not isinstance(overlap, (int, np.integer)) or overlap < 0:
+        if isinstance(overlap, bool) or not isinstance(overlap, (int, np.integer)) or overlap < 0:
             msg = f"overlap must be a non-negative int (pixels); got {overlap!r}"
             raise ParameterError(msg)
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1
+        ):
             msg = f"batch_size must be a positive int; got {batch_size!r}"
             raise ParameterError(msg)
 
@@ -409,6 +437,22 @@ class StochasticModel(ImageModel):
         if kw.get("z") is not None and kw.get("seed") is not None:
             msg = "pass either z= or seed=, not both"
             raise ParameterError(msg)
+        if kw.get("z") is not None:
+            self._check_z(kw["z"])
+        _check_seed(kw.get("seed"))
+
+    def _check_z(self, z: Any) -> None:
+        try:
+            za = np.asarray(z, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            msg = (
+                f"z must be numbers, shape ({self.latent_dim},) or (n_frames, "
+                f"{self.latent_dim}); got {type(z).__name__} {z!r:.60}"
+            )
+            raise DTypeError(msg) from e
+        if not np.isfinite(za).all():
+            msg = "z contains NaN or Inf; pass a finite latent code (e.g. z ~ N(0, I))"
+            raise NonFiniteError(msg)
 
     @property
     def latent_dim(self) -> int:
@@ -438,8 +482,18 @@ class StochasticModel(ImageModel):
         self, image: np.ndarray, n: int = 8, *, seed: int | None = 0, **kwargs: Any
     ) -> list[np.ndarray]:
         """``n`` enhancements of one image with ``z ~ N(0, I)`` drawn from ``seed``."""
+        n = _positive_int(n, "n", 0)
+        _check_seed(seed)
         zs = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
         return [self(image, z=z, **kwargs) for z in zs]
+
+
+def _check_seed(seed: Any) -> None:
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+    ):
+        msg = f"seed must be None or an int >= 0; got {seed!r}"
+        raise ParameterError(msg)
 
 
 class BlurCNNModel(Model):
@@ -454,6 +508,7 @@ class BlurCNNModel(Model):
 
     def classify(self, pairs: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Logits ``(N, 2)`` for raw pairs ``(N, 3, 64, 32)`` (class 0 = top half sharper)."""
+        batch_size = _positive_int(batch_size, "batch_size")
         pairs = np.asarray(pairs, np.float32)
         if pairs.ndim != 4 or pairs.shape[1:] != (3, 64, 32):
             msg = f"pairs must have shape (N, 3, 64, 32); got {pairs.shape}"
@@ -505,9 +560,8 @@ class BlurCNNModel(Model):
         if ga.shape != gb.shape:
             msg = f"a and b must have the same (H, W); got {ga.shape} and {gb.shape}"
             raise ShapeError(msg)
-        if not isinstance(stride, (int, np.integer)) or stride < 1:
-            msg = f"stride must be a positive int; got {stride!r}"
-            raise ParameterError(msg)
+        stride = _positive_int(stride, "stride")
+        batch_size = _positive_int(batch_size, "batch_size")
         h, w = ga.shape
         k = self.window
         if h < k or w < k:
