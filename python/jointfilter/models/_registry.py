@@ -56,14 +56,14 @@ class ModelSpec:
 
 # SHA-256 of the shipped files (verified on load; updated when a model is retrained).
 _SHA256: dict[str, str] = {
-    "mirnet-denoise.pt": "9f1ca2779eff028c9ad791ea999aab65e59498e0f62e61d4e214da82f7ec6424",
-    "mirnet-denoise.onnx": "c84d8dacf70da7771b2551d509506be8409f8ca2a482fa74aeaa391a1062aa96",
-    "mirnet-enhance.pt": "60113b88ab4dbe143b10e34c7ea43e3850cc349f4dfb19c69b8e59d13c6dca88",
-    "mirnet-enhance.onnx": "75e201cde64e264f2321dd2a0a9b27676fab75e72274e27245dc3a63bfdc6f9f",
-    "derain.pt": "5e0a99f00ac53a406e06bec722e05bf07649110a9f02b9104e8941bfdb84b14f",
-    "derain.onnx": "8f1ced33983d9d75b9f6413562b1b562c1a20b2fcd2861ac7589d43fb6f16692",
-    "stochastic-enhance.pt": "ba83d2e1f5267a4613a2e10c5a742953f348371b09d642e71581b012e409e7ed",
-    "stochastic-enhance.onnx": "46641f61745d0ac5891b1b769613faf0b71b5f747281984f3db11a83e2dd376a",
+    "mirnet-denoise.pt": "be048935d012d545bb45d01e21f04f2ee2bb8c08c193f18429646f1b60524d77",
+    "mirnet-denoise.onnx": "1d70e0fbef5a545e2b30b33202025fc81e7fd5ab62a5ef8862e9f42a2e21c388",
+    "mirnet-enhance.pt": "7210c82ef8db13f80283fa5c4093e6f9f73db71ba42f1d8d2d46c6cd50827b64",
+    "mirnet-enhance.onnx": "dc71483bba07ae2bea0922963cd61c3365346c8f23d56274ee1637bb469b9114",
+    "derain.pt": "4cdcedb6023b52e2ddcb9b4da1765e08c990f1b40ae2af77515b2a242828fe48",
+    "derain.onnx": "44b5334ab5bab8abcf3db9bc6ae9d64132767bc6b1bb46fcda76d3f65db7c80e",
+    "stochastic-enhance.pt": "066227b0d8528c660671e0e386e7389442764a71a25263cb12125b5d59dd50ec",
+    "stochastic-enhance.onnx": "e8891a0f26b89f58cec387694c4b71fdb5dcba72181da1d63dd080ed74d6bbd7",
     "blur-cnn.pt": "c140df4b58734eed731e83c6792dc066e5255ea4b7036c21b07f5b04fb2067d1",
     "blur-cnn.onnx": "be505f4f21b5c193cda6798c8db3f6016748966629cb9e769bb11c5a3a0dda59",
 }
@@ -90,12 +90,12 @@ REGISTRY: dict[str, ModelSpec] = {
             "(groups 1, 2, 4, 4), chan_factor 1.5",
             "parameters": 123472,
             "training": "AWGN sigma ~ U(15, 35)/255; " + _COMMON_TRAIN,
-            "command": "4 stages: train mirnet-denoise, then train mirnet-denoise-ft "
-            "--init <previous .pth> with seeds 1, 2, 3 (the last two --iters 300); "
-            "see docs/models.md",
+            "command": "5 stages: train mirnet-denoise, then train mirnet-denoise-ft "
+            "--init <previous weights> with seeds 1, 2, 3 (the last two --iters 300) and 4 "
+            "(--lr 2e-4 --iters 700); see docs/models.md",
             "quality": (
-                "sigma 25/255 on 24 held-out crops: 29.65 dB, +8.90 dB over the noisy input (bar "
-                "+9 dB not met), +1.42 dB over the best jf.guided_filter setting (bar +1 dB met)"
+                "sigma 25/255 on 24 held-out crops: 29.84 dB, +9.09 dB over the noisy input (bar "
+                "+9 dB met), +1.61 dB over the best guided-filter setting (bar +1 dB met)"
             ),
         },
     ),
@@ -114,11 +114,11 @@ REGISTRY: dict[str, ModelSpec] = {
             "parameters": 123472,
             "training": "synthetic low light (exposure 0.2-0.6 x gamma 2-3.5, shot + read "
             "noise, 8-bit); " + _COMMON_TRAIN,
-            "command": "python -m jointfilter.models.train mirnet-enhance --data "
-            "../shared/data/clean --out weights/mirnet-enhance.pt",
+            "command": "train mirnet-enhance, then train mirnet-enhance-ft --seed 6 --iters 600 "
+            "--init <stage-1 .pt> (128x128 crops); see docs/models.md",
             "quality": (
-                "+11.50 dB over the dark input (bar +8 met); -0.51 dB vs an oracle per-image "
-                "gamma fit (bar +1 dB not met); 346 training steps (time cap)"
+                "+11.53 dB over the dark input (bar +8 met); -0.48 dB vs an oracle per-image "
+                "gamma fit (bar +1 dB not met); 346 + 439 training steps (time caps)"
             ),
         },
     ),
@@ -137,13 +137,17 @@ REGISTRY: dict[str, ModelSpec] = {
             "16 feature / 32 code channels, 6 steps); rain-density read-out = "
             "mean LWB-1 channel weight per scale",
             "parameters": 40046,
-            "training": "synthetic streak rain on clean crops; " + _COMMON_TRAIN,
-            "command": "python -m jointfilter.models.train derain --data ../shared/data/clean "
-            "--out weights/derain.pt",
+            "training": "synthetic rain on clean crops: stage 1 single-layer streaks; stage 2 "
+            "a mixture of thin / wide / dense streak layers (+-40 deg, added or screen-blended, "
+            "optional veil) with the density read-out regressed on the added rain amount; "
+            + _COMMON_TRAIN,
+            "command": "train derain, then train derain-ft --seed 5 --iters 700 --init <stage-1 "
+            ".pt>, then derain-ft --seed 7 --lr 3e-4 --density-weight 1.0 --iters 250 --init "
+            "<stage-2 .pth>; see docs/models.md",
             "quality": (
-                "real pairs (shared/data/derain): +2.40 dB mean over 7 pairs (+3.30 on Rain100L),"
-                " bar +3 dB not met; density read-out per-scene Spearman 0.99, pooled 0.78 (bar "
-                "0.9 not met pooled)"
+                "real pairs (shared/data/derain, never used in training): +3.85 dB mean over 7 "
+                "pairs (bar +3 dB met); density read-out per-scene Spearman 1.00, pooled 0.86 "
+                "(bar 0.9 not met pooled)"
             ),
         },
     ),
@@ -163,12 +167,13 @@ REGISTRY: dict[str, ModelSpec] = {
             "(ngf=16, latent 4), residual output",
             "parameters": 53955,
             "training": "conditional VAE on synthetic low/high-quality pairs (colour gain, gamma,"
-            " blur, noise, JPEG) with blur loss; " + _COMMON_TRAIN,
-            "command": "python -m jointfilter.models.train stochastic-enhance --data "
-            "../shared/data/clean --out weights/stochastic-enhance.pt",
+            " blur, noise, JPEG) with blur loss; stage 2 adds a best-of-8 prior-sample (IMLE) "
+            "L1 term; " + _COMMON_TRAIN,
+            "command": "train stochastic-enhance, then train stochastic-enhance-ft --seed 8 "
+            "--iters 300 --init <stage-1 .pt>; see docs/models.md",
             "quality": (
-                "best of 8 z samples +1.56 dB over input (bar +3 dB not met); sample spread (mean"
-                " pairwise L1) 0.055"
+                "best of 8 z samples +1.66 dB over input (bar +3 dB not met); sample spread (mean"
+                " pairwise L1) 0.039"
             ),
         },
     ),
