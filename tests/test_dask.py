@@ -226,3 +226,23 @@ def test_guided_filter_single_precision_on_dask_within_its_rounding():
     assert float(np.abs(whole - chunked).max()) <= 2e-5
     with pytest.raises(ParameterError, match="precision"):
         jfd.guided_filter(image, image, precision="half")
+
+
+@pytest.mark.parametrize("maximum", [False, True], ids=["min", "max"])
+@pytest.mark.parametrize("border", ["clipped", "symmetric", "reflect", "edge"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_min_max_filter_chunked_equals_in_memory(border, dtype, maximum):
+    rng = np.random.default_rng(12)
+    image = (rng.random((61, 77, 2)) * 200).astype(dtype)
+    radius = 9  # more than the smallest chunk below
+    fn, dfn = (jf.max_filter, jfd.max_filter) if maximum else (jf.min_filter, jfd.min_filter)
+    whole = fn(image, radius, border=border)
+    chunked = dfn(da.from_array(image, chunks=(7, 30, 2)), radius, border=border).compute()
+    np.testing.assert_array_equal(chunked, whole)
+
+
+def test_min_filter_on_dask_rejects_bad_arguments():
+    with pytest.raises(ParameterError, match="radius"):
+        jfd.min_filter(np.zeros((8, 8), np.float32), -1)
+    with pytest.raises(ShapeError, match="image"):
+        jfd.max_filter(np.zeros((8,), np.float32), 1)
