@@ -46,30 +46,60 @@ void check(cudaError_t status, const char* what) {
                          cudaGetErrorString(status));
 }
 
-/// Device copy of a host array, freed with the stream.
-template <typename T>
-T* upload(const std::vector<T>& host, cudaStream_t stream, std::vector<void*>& owned) {
-    void* d = nullptr;
-    const size_t bytes = host.size() * sizeof(T) + sizeof(T);  // never zero bytes
-    check(cudaMallocAsync(&d, bytes, stream), "cudaMallocAsync");
-    owned.push_back(d);
-    if (!host.empty())
-        check(cudaMemcpyAsync(d, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, stream),
-              "cudaMemcpyAsync");
-    return static_cast<T*>(d);
-}
+/// Device allocations of one call, stream-ordered: released on the caller's stream when the
+/// call ends (checked on success; best effort when unwinding from an error).
+class StreamScratch {
+ public:
+    explicit StreamScratch(cudaStream_t stream) : stream_(stream) {}
+    StreamScratch(const StreamScratch&) = delete;
+    StreamScratch& operator=(const StreamScratch&) = delete;
+    ~StreamScratch() {
+        for (void* d : owned_) cudaFreeAsync(d, stream_);
+    }
 
-sweep::Axis upload_axis(const sweep::HostAxis& a, cudaStream_t stream, std::vector<void*>& owned) {
-    sweep::Axis d;
-    d.n = a.n;
-    d.enter = upload(a.enter, stream, owned);
-    d.leave = upload(a.leave, stream, owned);
-    d.count = upload(a.count, stream, owned);
-    d.init_index = upload(a.init_index, stream, owned);
-    d.init_weight = upload(a.init_weight, stream, owned);
-    d.init_size = static_cast<int64_t>(a.init_index.size());
-    return d;
-}
+    template <typename T>
+    T* alloc(size_t count) {
+        void* d = nullptr;
+        check(cudaMallocAsync(&d, (count + 1) * sizeof(T), stream_), "cudaMallocAsync");  // never 0
+        owned_.push_back(d);
+        return static_cast<T*>(d);
+    }
+
+    /// Device copy of a host array.
+    template <typename T>
+    T* upload(const std::vector<T>& host) {
+        T* d = alloc<T>(host.size());
+        if (!host.empty())
+            check(cudaMemcpyAsync(d, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, stream_),
+                  "cudaMemcpyAsync");
+        return d;
+    }
+
+    sweep::Axis upload_axis(const sweep::HostAxis& a) {
+        sweep::Axis d;
+        d.n = a.n;
+        d.enter = upload(a.enter);
+        d.leave = upload(a.leave);
+        d.count = upload(a.count);
+        d.init_index = upload(a.init_index);
+        d.init_weight = upload(a.init_weight);
+        d.init_size = static_cast<int64_t>(a.init_index.size());
+        return d;
+    }
+
+    /// Free everything now, reporting a failure (the destructor cannot).
+    void release() {
+        std::vector<void*> owned;
+        owned.swap(owned_);
+        for (void* d : owned) check(cudaFreeAsync(d, stream_), "cudaFreeAsync");
+    }
+
+ private:
+    cudaStream_t stream_;
+    std::vector<void*> owned_;
+};
+
+unsigned blocks_for(int64_t n, int threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
 
 }  // namespace
 
@@ -78,78 +108,51 @@ void guided_filter(const sweep::Image& target, const sweep::Image& guide, const 
                    uintptr_t stream_handle) {
     cudaStream_t stream = reinterpret_cast<cudaStream_t>(stream_handle);
     const int64_t h = rows.n, w = cols.n;
-    std::vector<void*> owned;
-    try {
-        sweep::GuidedParams p;
-        p.target = target;
-        p.guide = guide;
-        p.out = out;
-        p.eps = eps;
-        p.k1 = k1;
-        p.kab = kab;
-        p.rows = upload_axis(rows, stream, owned);
-        p.cols = upload_axis(cols, stream, owned);
-        void* v = nullptr;
-        void* ab = nullptr;
-        void* v2 = nullptr;
-        check(cudaMallocAsync(&v, sizeof(double) * k1 * h * w, stream), "cudaMallocAsync");
-        owned.push_back(v);
-        check(cudaMallocAsync(&ab, sizeof(double) * kab * h * w, stream), "cudaMallocAsync");
-        owned.push_back(ab);
-        check(cudaMallocAsync(&v2, sizeof(double) * kab * h * w, stream), "cudaMallocAsync");
-        owned.push_back(v2);
-        p.v = static_cast<double*>(v);
-        p.ab = static_cast<double*>(ab);
-        p.v2 = static_cast<double*>(v2);
-        const int threads = 128;
-        const unsigned col_blocks = static_cast<unsigned>((w + threads - 1) / threads);
-        const unsigned row_blocks = static_cast<unsigned>((h + threads - 1) / threads);
-        vertical_moments_kernel<<<col_blocks, threads, 0, stream>>>(p);
-        check(cudaGetLastError(), "vertical_moments_kernel launch");
-        horizontal_solve_kernel<<<row_blocks, threads, 0, stream>>>(p);
-        check(cudaGetLastError(), "horizontal_solve_kernel launch");
-        vertical_coefficients_kernel<<<col_blocks, threads, 0, stream>>>(p);
-        check(cudaGetLastError(), "vertical_coefficients_kernel launch");
-        horizontal_apply_kernel<<<row_blocks, threads, 0, stream>>>(p);
-        check(cudaGetLastError(), "horizontal_apply_kernel launch");
-        if (sync_after_launch()) check(cudaStreamSynchronize(stream), "kernel execution");
-    } catch (...) {
-        for (void* d : owned) cudaFreeAsync(d, stream);
-        throw;
-    }
-    for (void* d : owned) check(cudaFreeAsync(d, stream), "cudaFreeAsync");
+    StreamScratch scratch(stream);
+    sweep::GuidedParams p;
+    p.target = target;
+    p.guide = guide;
+    p.out = out;
+    p.eps = eps;
+    p.k1 = k1;
+    p.kab = kab;
+    p.rows = scratch.upload_axis(rows);
+    p.cols = scratch.upload_axis(cols);
+    p.v = scratch.alloc<double>(static_cast<size_t>(k1 * h * w));
+    p.ab = scratch.alloc<double>(static_cast<size_t>(kab * h * w));
+    p.v2 = scratch.alloc<double>(static_cast<size_t>(kab * h * w));
+    const int threads = 128;
+    vertical_moments_kernel<<<blocks_for(w, threads), threads, 0, stream>>>(p);
+    check(cudaGetLastError(), "vertical_moments_kernel launch");
+    horizontal_solve_kernel<<<blocks_for(h, threads), threads, 0, stream>>>(p);
+    check(cudaGetLastError(), "horizontal_solve_kernel launch");
+    vertical_coefficients_kernel<<<blocks_for(w, threads), threads, 0, stream>>>(p);
+    check(cudaGetLastError(), "vertical_coefficients_kernel launch");
+    horizontal_apply_kernel<<<blocks_for(h, threads), threads, 0, stream>>>(p);
+    check(cudaGetLastError(), "horizontal_apply_kernel launch");
+    if (sync_after_launch()) check(cudaStreamSynchronize(stream), "kernel execution");
+    scratch.release();
 }
 
 void box_filter(const sweep::Image& src, const sweep::Image& out, const sweep::HostAxis& rows,
                 const sweep::HostAxis& cols, uintptr_t stream_handle) {
     cudaStream_t stream = reinterpret_cast<cudaStream_t>(stream_handle);
     const int64_t h = rows.n, w = cols.n;
-    std::vector<void*> owned;
-    try {
-        sweep::BoxParams p;
-        p.src = src;
-        p.out = out;
-        p.rows = upload_axis(rows, stream, owned);
-        p.cols = upload_axis(cols, stream, owned);
-        void* v = nullptr;
-        void* hs = nullptr;
-        check(cudaMallocAsync(&v, sizeof(double) * src.channels * h * w, stream), "cudaMallocAsync");
-        owned.push_back(v);
-        check(cudaMallocAsync(&hs, sizeof(double) * src.channels * h * w, stream), "cudaMallocAsync");
-        owned.push_back(hs);
-        p.v = static_cast<double*>(v);
-        p.h = static_cast<double*>(hs);
-        const int threads = 128;
-        box_vertical_kernel<<<static_cast<unsigned>((w + threads - 1) / threads), threads, 0, stream>>>(p);
-        check(cudaGetLastError(), "box_vertical_kernel launch");
-        box_horizontal_kernel<<<static_cast<unsigned>((h + threads - 1) / threads), threads, 0, stream>>>(p);
-        check(cudaGetLastError(), "box_horizontal_kernel launch");
-        if (sync_after_launch()) check(cudaStreamSynchronize(stream), "kernel execution");
-    } catch (...) {
-        for (void* d : owned) cudaFreeAsync(d, stream);
-        throw;
-    }
-    for (void* d : owned) check(cudaFreeAsync(d, stream), "cudaFreeAsync");
+    StreamScratch scratch(stream);
+    sweep::BoxParams p;
+    p.src = src;
+    p.out = out;
+    p.rows = scratch.upload_axis(rows);
+    p.cols = scratch.upload_axis(cols);
+    p.v = scratch.alloc<double>(static_cast<size_t>(src.channels * h * w));
+    p.h = scratch.alloc<double>(static_cast<size_t>(src.channels * h * w));
+    const int threads = 128;
+    box_vertical_kernel<<<blocks_for(w, threads), threads, 0, stream>>>(p);
+    check(cudaGetLastError(), "box_vertical_kernel launch");
+    box_horizontal_kernel<<<blocks_for(h, threads), threads, 0, stream>>>(p);
+    check(cudaGetLastError(), "box_horizontal_kernel launch");
+    if (sync_after_launch()) check(cudaStreamSynchronize(stream), "kernel execution");
+    scratch.release();
 }
 
 }  // namespace cuda

@@ -59,12 +59,7 @@ void emulate_cuda_guided_filter(const ImageView& target, const ImageView& guide,
 }
 
 void emulate_cuda_box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border) {
-    check_view(src, "image");
-    check_view(dst, "out");
-    JF_CHECK(radius >= 0, "radius must be >= 0");
-    JF_CHECK(src.channels >= 1 && src.channels <= 4, "box_filter supports 1 to 4 channels");
-    JF_CHECK(dst.height == src.height && dst.width == src.width && dst.channels == src.channels,
-             "out must have the shape of image");
+    check_box_arguments(src, dst, radius);
     const int64_t h = src.height, w = src.width;
     if (h == 0 || w == 0) return;
     const sweep::HostAxis rows = make_host_axis(h, radius, border);

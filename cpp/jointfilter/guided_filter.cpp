@@ -233,14 +233,18 @@ int64_t band_rows_for(int64_t height, int64_t radius) {
 
 const char* kernel_isa() { return cpu_has_avx2() ? "avx2" : "baseline"; }
 
-void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
-                Workspace* workspace) {
+void check_box_arguments(const ImageView& src, const ImageView& dst, int64_t radius) {
     check_view(src, "image");
     check_view(dst, "out");
     JF_CHECK(radius >= 0, "radius must be >= 0");
     JF_CHECK(src.channels >= 1 && src.channels <= 4, "box_filter supports 1 to 4 channels");
     JF_CHECK(dst.height == src.height && dst.width == src.width && dst.channels == src.channels,
              "out must have the shape of image");
+}
+
+void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
+                Workspace* workspace) {
+    check_box_arguments(src, dst, radius);
     if (src.height == 0 || src.width == 0) return;
     ScratchLease lease(workspace);
     Plan plan(src.height, src.width, radius, border);

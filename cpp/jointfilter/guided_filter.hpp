@@ -47,6 +47,9 @@ struct GuidedParams {
     bool single = false;  // float sums on centred data (~2x faster), else double (exact for ints)
 };
 
+/// Throws invalid_argument unless the views and radius suit box_filter.
+void check_box_arguments(const ImageView& src, const ImageView& dst, int64_t radius);
+
 /// Box mean over (2r+1)^2 windows. `workspace` may be null (a shared pool is used).
 void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
                 Workspace* workspace = nullptr);

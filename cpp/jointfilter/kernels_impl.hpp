@@ -7,14 +7,15 @@
 // thread count, so every thread count gives bit-identical results):
 //   pass 1, per a/b row t:  moments of the entering/leaving source rows -> vertical running
 //           column sums -> horizontal running sums -> per-pixel regularised solve -> a/b row
-//           into a ring of 2r+2 rows;
+//           into a ring of 2r+9 rows (L rows at a time, L = vector lanes: 4 double, 8 float);
 //   pass 2, per output row y: vertical running sums over the a/b ring -> horizontal running
 //           sums -> q = mean(a) . I + mean(b), converted to the output type.
 // Scratch is O(width x radius) per worker; no full-size intermediate image exists.
 //
-// Numerics: every sum is accumulated in double. For uint8/uint16 input the sums are integers
-// below 2^53 and therefore exact; for float32 input the running sums carry ~1e-16 relative
-// error, far below float32 output resolution. Variances are clamped at zero.
+// Numerics: the guided filter runs in double (the default) or float (GuidedJob::single, see
+// GuidedBand); the box filter always in double. In double, sums of uint8/uint16 input are
+// integers below 2^53 and therefore exact; for float32 input the running sums carry ~1e-16
+// relative error, far below float32 output resolution. Variances are clamped at zero.
 #ifndef JF_ARCH
 #error "define JF_ARCH before including kernels_impl.hpp"
 #endif
@@ -461,7 +462,6 @@ struct GuidedBand {
     R* win2;         // KAB x w
     R* outp;         // C x w
     R* gplane;       // CG x w: guide row of pass 2
-    R* zeros;        // kBlock zeros: the moments of a clipped-away row
     R* ones;         // kBlock ones: second factor of a plain (non-product) moment
     R off[NU] = {};  // centring offsets: guide channels, then target channels
     ColumnSums<KAB, R> sums2;
@@ -486,9 +486,8 @@ struct GuidedBand {
         sums2.col = take(KAB * (w + 1));
         outp = take(C * w);
         gplane = take(CG * w);
-        zeros = take(kBlock);
         ones = take(kBlock);
-        for (int64_t i = 0; i < kBlock; ++i) zeros[i] = 0, ones[i] = 1;
+        for (int64_t i = 0; i < kBlock; ++i) ones[i] = 1;
     }
 
     /// Scratch (in doubles) a worker needs; kept next to the layout above.
@@ -496,7 +495,7 @@ struct GuidedBand {
         const int64_t n = round_up(L * K1 * (w + 1)) + round_up(L * K1 * kBlock) +
                           round_up(L * KAB * kBlock) + round_up(2 * L * NU * kBlock) +
                           round_up(K1 * (w + 1)) + round_up(ring_rows * KAB * (w + L)) + round_up(KAB * w) +
-                          round_up(KAB * (w + 1)) + round_up(C * w) + round_up(CG * w) + 2 * kBlock;
+                          round_up(KAB * (w + 1)) + round_up(C * w) + round_up(CG * w) + kBlock;
         return (n * static_cast<int64_t>(sizeof(R)) + 7) / 8;
     }
 

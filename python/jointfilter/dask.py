@@ -802,7 +802,9 @@ def fuse(
     """
     ir = _input(infrared, "infrared")
     vis = _input(visible, "visible")
-    _check_fusion_inputs(ir, vis)
+    from .fusion._common import check_source_layout
+
+    check_source_layout(ir, vis)
     _check_chunks(chunks)
     names = ("infrared", "visible")
     if depth is not None:
@@ -861,25 +863,6 @@ def fuse(
     return _map(
         part, [ir, vis], depth_, align, chunks, like=1, names=names, label="jointfilter.fuse"
     )
-
-
-def _check_fusion_inputs(ir: Any, vis: Any) -> None:
-    """``fuse``'s input rules on the whole arrays' metadata (nothing is read)."""
-    for name, arr in (("infrared", ir), ("visible", vis)):
-        v.check_dtype(arr, name)
-        ch = v.check_image_shape(arr, name, 4)
-        if ch not in (1, 3):
-            raise ShapeError(
-                f"{name} must have shape (H, W), (H, W, 1) or (H, W, 3); got {arr.shape}. "
-                "Drop an alpha channel with x[..., :3]."
-            )
-        if arr.shape[0] == 0 or arr.shape[1] == 0:
-            raise ShapeError(f"{name} must not be empty; got shape {arr.shape}.")
-    if ir.shape[:2] != vis.shape[:2]:
-        raise ShapeError(
-            f"infrared and visible must have the same height and width; got infrared "
-            f"{ir.shape} and visible {vis.shape}. Register and crop/resize them to one size first."
-        )
 
 
 def _check_grid(shape: tuple[int, ...], s: int) -> None:

@@ -74,6 +74,31 @@ def _check_estimate(value: Any) -> np.ndarray:
     return x
 
 
+def _sampled_range(
+    x: np.ndarray,
+    step: int,
+    percentiles: tuple[float, float],
+    sample: np.ndarray | None,
+    out: np.ndarray,
+) -> np.ndarray:
+    """Low/high percentiles of ``x[::step, ::step]`` into ``out[0], out[1]``.
+
+    `sample` is the float32 scratch of a previous call, reused when it fits (no per-frame
+    allocation); the buffer used is returned for the next call.
+    """
+    sub = x[::step, ::step]
+    if sample is None or sample.size != sub.size:
+        sample = np.empty(sub.size, np.float32)
+    sample.reshape(sub.shape)[...] = sub
+    n = sample.size - 1
+    k_lo = round(percentiles[0] / 100 * n)
+    k_hi = round(percentiles[1] / 100 * n)
+    sample.partition((k_lo, k_hi))
+    out[0] = sample[k_lo]
+    out[1] = sample[k_hi]
+    return sample
+
+
 def _check_percentiles(percentiles: Any) -> tuple[float, float]:
     """``(low, high)`` with ``0 <= low < high <= 100``."""
     ok = (
@@ -297,17 +322,7 @@ class VideoFilter:
                 raise ParameterError(f"out overlaps {name}; pass a separate array.")
 
     def _stretch_into(self, work: np.ndarray, out: np.ndarray) -> None:
-        sub = work[:: self._STEP, :: self._STEP]
-        if self._sample is None:
-            self._sample = np.empty(sub.size, np.float32)
-        flat = self._sample
-        flat.reshape(sub.shape)[...] = sub
-        n = flat.size - 1
-        k_lo = round(self.percentiles[0] / 100 * n)
-        k_hi = round(self.percentiles[1] / 100 * n)
-        flat.partition((k_lo, k_hi))
-        self._range[0] = flat[k_lo]
-        self._range[1] = flat[k_hi]
+        self._sample = _sampled_range(work, self._STEP, self.percentiles, self._sample, self._range)
         smoothed = self.smoother.update(self._range)
         lo = float(smoothed[0])  # type: ignore[index]
         hi = float(smoothed[1])  # type: ignore[index]
@@ -573,17 +588,7 @@ class FusionVideoFilter:
         return dst
 
     def _normalise(self, x: np.ndarray) -> None:
-        sub = x[::8, ::8]
-        if self._sample is None or self._sample.size != sub.size:
-            self._sample = np.empty(sub.size, np.float32)
-        flat = self._sample
-        flat.reshape(sub.shape)[...] = sub
-        n = flat.size - 1
-        k_lo = round(self.percentiles[0] / 100 * n)
-        k_hi = round(self.percentiles[1] / 100 * n)
-        flat.partition((k_lo, k_hi))
-        self._range[0] = flat[k_lo]
-        self._range[1] = flat[k_hi]
+        self._sample = _sampled_range(x, 8, self.percentiles, self._sample, self._range)
         smoothed = self.smoother.update(self._range)
         lo = np.float32(smoothed[0])  # type: ignore[index]
         hi = np.float32(smoothed[1])  # type: ignore[index]

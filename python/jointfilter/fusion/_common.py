@@ -60,22 +60,8 @@ def from_unit(
     return y.astype(dtype)
 
 
-def prepare_inputs(
-    infrared: Any, visible: Any, data_range: float | None
-) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Validate the two sources and return them as float32 in [0, 1].
-
-    Returns
-    -------
-    ir : ndarray (H, W)
-        Infrared plane; a 3-channel infrared image is converted to BT.601 luma.
-    vis : ndarray (H, W) or (H, W, 3)
-        Visible image (colour kept).
-    ir_range, vis_range : float
-        The value range each source was divided by.
-    """
-    ir = v.as_array(infrared, "infrared")
-    vis = v.as_array(visible, "visible")
+def check_source_layout(ir: Any, vis: Any) -> None:
+    """The two sources' dtype and shape rules, on metadata only (numpy or Dask arrays)."""
     v.check_dtype(ir, "infrared")
     v.check_dtype(vis, "visible")
     for name, arr in (("infrared", ir), ("visible", vis)):
@@ -92,6 +78,25 @@ def prepare_inputs(
             f"infrared and visible must have the same height and width; got infrared "
             f"{ir.shape} and visible {vis.shape}. Register and crop/resize them to one size first."
         )
+
+
+def prepare_inputs(
+    infrared: Any, visible: Any, data_range: float | None
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Validate the two sources and return them as float32 in [0, 1].
+
+    Returns
+    -------
+    ir : ndarray (H, W)
+        Infrared plane; a 3-channel infrared image is converted to BT.601 luma.
+    vis : ndarray (H, W) or (H, W, 3)
+        Visible image (colour kept).
+    ir_range, vis_range : float
+        The value range each source was divided by.
+    """
+    ir = v.as_array(infrared, "infrared")
+    vis = v.as_array(visible, "visible")
+    check_source_layout(ir, vis)
     if data_range is not None:
         data_range = v.check_positive_float(data_range, "data_range")
     ir_range = _range_of(ir, data_range)

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from .._morphology import min_filter
 from ._common import luminance
 from ._edge_aware import EPS_W, _local_var, guided_coefficients
-from ._tasks import TASK_FUNCTIONS, _as3, _blur3, _gf, _match, box_mean, generic
+from ._tasks import TASK_FUNCTIONS, _as3, _blur3, _gf, generic, nir_dehaze
 
 __all__ = [
     "SURE_SEED",
@@ -214,36 +214,6 @@ def airlight_from(candidates: F32) -> F32:
     """``nir_dehaze``'s airlight from its candidate colours (rows), in candidate order."""
     air = candidates[np.argmax(candidates.sum(axis=1))].astype(np.float32)
     return np.maximum(air, 1e-3)
-
-
-def dehaze_with_airlight(t: F32, g: F32, p: dict[str, Any], air: F32) -> F32:
-    """``nir_dehaze`` with the airlight given (the per-pixel part of the task)."""
-    from ._mutual import mutual_structure_filter
-
-    rgb = _as3(t)
-    nir = np.ascontiguousarray(luminance(g))
-    pr = p["patch_radius"]
-    raw_t = 1.0 - p["omega"] * min_filter((rgb / air).min(axis=2), pr)
-    if p["refine"] == "msjf":
-        trans, _ = mutual_structure_filter(
-            raw_t.astype(np.float32),
-            nir,
-            radius=p["radius"],
-            eps_i=p["eps"],
-            eps_g=p["eps"],
-            lam_i=1.0,
-            lam_g=30.0,
-            iterations=5,
-        )
-    else:
-        trans = _gf(raw_t.astype(np.float32), nir, p["radius"], p["eps"], p["subsample"])
-    trans = np.maximum(trans, p["t0"])[:, :, None]
-    out = (rgb - air) / trans + air
-    if p["nir_detail"] > 0:
-        r = p["detail_radius"]
-        detail = nir - box_mean(nir, r)
-        out = out + p["nir_detail"] * detail[:, :, None]
-    return _match(out.astype(np.float32), t)
 
 
 # ----------------------------------------------------------------------------- flash_deblur
@@ -459,7 +429,7 @@ def run_task_block(task: str | None, t: F32, g: F32, p: dict[str, Any], est: dic
         The task's float32 result on the chunk.
     """
     if task == "nir_dehaze":
-        return dehaze_with_airlight(t, g, p, np.asarray(est["airlight"], np.float32))
+        return nir_dehaze(t, g, p, air=np.asarray(est["airlight"], np.float32))
     if task is None:
         if p["noise_sigma"] < p["min_sigma"]:
             return t.copy()

@@ -174,13 +174,20 @@ def _airlight_fast(colours: F32, flat: F32, k: int, max_pool: int = 1 << 16) -> 
 
 
 def nir_dehaze(
-    t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None, finish: Finish | None = None
+    t: F32,
+    g: F32,
+    p: dict[str, Any],
+    luma: F32 | None = None,
+    finish: Finish | None = None,
+    air: F32 | None = None,
 ) -> np.ndarray:
+    """Dark-channel dehazing refined under the NIR guide; `air` skips the airlight estimate
+    (given when the image is processed in chunks and the airlight comes from the whole)."""
     rgb = _as3(t)
     nir = _luma(g, luma)
     pr = p["patch_radius"]
-    dark = min_filter(channel_min(rgb), pr)
-    air = airlight(rgb, dark)
+    if air is None:
+        air = airlight(rgb, min_filter(channel_min(rgb), pr))
     p["airlight"] = [round(float(v), 4) for v in air]
     raw_t = min_filter(channel_min(rgb, air), pr)  # min_c(I / A), then 1 - omega * it
     omega = p["omega"]
