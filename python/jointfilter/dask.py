@@ -1292,7 +1292,7 @@ def _restore_exact(
     checks["lum_min"] = lum.min()
     checks["lum_max"] = lum.max()
     t_hw = (int(t.shape[0]), int(t.shape[1]))
-    if return_params or task in (None, "flash_denoise"):  # the tasks that use it, as restore
+    if return_params or task in _api.NOISE_TASKS:  # the tasks that use it, as restore
         checks["noise"] = _reduce(
             functools.partial(_noise_part, t_range=t_range, full=t_hw), [t], 1
         )

@@ -28,6 +28,9 @@ TASKS: tuple[str, ...] = (
     "depth_upsample",
 )
 
+#: the tasks whose parameters depend on the target's estimated noise level
+NOISE_TASKS: tuple[str | None, ...] = (None, "flash_denoise", "depth_upsample")
+
 #: Preset parameters per task. Values of keys ending in ``radius`` are for a 512-pixel short
 #: side and are scaled linearly with the image (an override is used as given). ``"auto"``
 #: values are resolved from the data (see ``docs/restore.md``); ``subsample="auto"`` is the
@@ -90,9 +93,11 @@ PRESETS: dict[str | None, dict[str, Any]] = {
     },
     "depth_upsample": {
         "guide_mode": "color",
+        "denoise_radius": 1,
+        "denoise_eps": "auto",
         "radius": "auto",
-        "eps": 1e-4,
-        "iterations": 2,
+        "eps": 3e-4,
+        "iterations": 1,
         "snap_radius": "auto",
         "snap_threshold": 0.05,
     },
@@ -218,7 +223,9 @@ def _resolve(
             p[key] = overrides[key]
             continue
         if key.endswith("radius") and isinstance(value, int) and not isinstance(value, bool):
-            p[key] = scaled_radius(value, shape, minimum=1 if value > 0 else 0)
+            # denoise_radius acts on the low-resolution depth: scaled with the depth's size
+            own = t.shape[:2] if key == "denoise_radius" else shape
+            p[key] = scaled_radius(value, own, minimum=1 if value > 0 else 0)
         else:
             p[key] = value
     if p.get("subsample") == "auto":
@@ -244,6 +251,8 @@ def _resolve(
             p["radius"] = max(2, factor)
         if p["snap_radius"] == "auto":
             p["snap_radius"] = factor if factor > 1 else 0
+        if p["denoise_eps"] == "auto":  # a quarter of the depth's noise variance
+            p["denoise_eps"] = float(max(0.25 * sigma * sigma, 1e-6))
     _validate_params(p)
     p["noise_sigma"] = round(sigma, 6)
     return p
@@ -266,7 +275,16 @@ def _validate_params(p: dict[str, Any]) -> None:
             v.check_radius(value, key)
             if key == "subsample" and value < 1:
                 raise ParameterError("subsample must be an int >= 1; got 0.")
-        elif key in ("eps", "delta", "lam", "omega", "t0", "min_sigma", "snap_threshold"):
+        elif key in (
+            "eps",
+            "denoise_eps",
+            "delta",
+            "lam",
+            "omega",
+            "t0",
+            "min_sigma",
+            "snap_threshold",
+        ):
             if value != "auto":
                 v.check_positive_float(value, key)
         elif key == "radii":
@@ -385,8 +403,8 @@ def restore(
             "guide is constant: it carries no structure to guide the restoration. Pass the "
             "registered image of the other modality (flash, NIR, day, foreground or RGB)."
         )
-    sigma = float("nan")  # only the generic task and flash_denoise use it
-    if return_params or task in (None, "flash_denoise"):
+    sigma = float("nan")  # only the generic task, flash_denoise and depth_upsample use it
+    if return_params or task in NOISE_TASKS:
         # integers exactly on the raw data, floats on the float32 [0, 1] copy
         if t.dtype.kind in "ui":
             sigma = estimate_noise(t, data_range=t_range)

@@ -126,7 +126,8 @@ def task_footprint(task: str | None, p: dict[str, Any], stage: str = "output") -
     if task in ("day_night", "structure_transfer"):
         return gf_footprint(p["radius"], s)
     if task == "depth_upsample":
-        fp = p["iterations"] * 2 * p["radius"]
+        # the low-resolution denoising reads 2 * denoise_radius depth pixels = f times more
+        fp = 2 * p["denoise_radius"] * int(p.get("factor", 1)) + p["iterations"] * 2 * p["radius"]
         if p["snap_radius"] > 0:
             fp += p["snap_radius"] + 2 * max(1, p["radius"] // 2)
         return fp

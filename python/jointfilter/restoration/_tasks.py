@@ -351,18 +351,31 @@ def _global_gain(t: F32, sg: F32) -> np.ndarray | np.float32:
 
 
 # ----------------------------------------------------------------------------- depth
-def depth_upsample(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
-    """Bilinear upsampling, colour-guided filtering, edge snapping, a final guided pass.
+def _block_mean(x: F32, f: int) -> F32:
+    """Mean over non-overlapping ``f x f`` blocks (the guide at the depth's resolution)."""
+    h, w = x.shape[0] // f, x.shape[1] // f
+    blocks = x[: f * h, : f * w].reshape(h, f, w, f, *x.shape[2:])
+    return np.ascontiguousarray(blocks.mean(axis=(1, 3), dtype=np.float32))
 
+
+def depth_upsample(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
+    """Denoising at the depth's resolution, bilinear upsampling, guided filtering, edge snapping.
+
+    Denoising: a guided filter of radius ``denoise_radius`` on the low-resolution depth under
+    the guide block-averaged to that resolution, ``denoise_eps`` a quarter of the estimated
+    noise variance, so the noise is not spread over ``f x f`` pixels by the upsampling.
     Snapping: where the local depth range (``max - min`` over ``snap_radius``) exceeds
     ``snap_threshold`` (a depth edge), each pixel takes the local min or max, whichever is
     closer, so edges that the guided filter left as ramps become steps aligned with the guide;
     a guided filter of radius ``max(1, radius // 2)`` then re-smooths along the guide.
     """
     h, w = g.shape[:2]
-    up = bilinear_resize(t, (h, w)) if t.shape[:2] != (h, w) else t.copy()
     guide = g if (p["guide_mode"] == "color" and g.ndim == 3) else _luma(g, luma)
     guide = np.ascontiguousarray(guide)
+    if p["denoise_radius"] > 0:
+        low_guide = _block_mean(guide, h // t.shape[0]) if t.shape[:2] != (h, w) else guide
+        t = _gf(t, low_guide, p["denoise_radius"], p["denoise_eps"], 1)
+    up = bilinear_resize(t, (h, w)) if t.shape[:2] != (h, w) else t.copy()
     out = up
     for _ in range(p["iterations"]):
         out = _gf(out, guide, p["radius"], p["eps"], 1)
