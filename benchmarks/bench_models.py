@@ -260,11 +260,11 @@ def bench_derain(backend: str) -> dict:
     # synthetic density ranking on held-out crops
     clean = held_out_crops(seed=505, n=12, size=96)
     levels = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0]
-    rhos, dens, per_crop = [], [], []
+    rhos, dens, per_crop, attention, attention_per_crop = [], [], [], [], []
     gains = {lv: [] for lv in levels if lv > 0}
     clean_kept: list[float] = []
     for i, c in enumerate(clean):
-        row = []
+        row, row_att = [], []
         for lv in levels:
             rng = np.random.default_rng(1000 + i)  # same streak geometry, density varies
             r = _synth.rain_layer((96, 96), lv, rng, angle=10.0, length=25, intensity=0.6)
@@ -273,11 +273,14 @@ def bench_derain(backend: str) -> dict:
             rhos.append(lv)
             dens.append(rho)
             row.append(rho)
+            row_att.append(float(np.mean(net.density_per_scale)))
+            attention.append(row_att[-1])
             if lv == 0:  # rain-free input: report how faithfully it is returned
                 clean_kept.append(psnr(f(out), f(q8(c))))
             else:
                 gains[lv].append(psnr(f(out), f(q8(c))) - psnr(f(x8), f(q8(c))))
         per_crop.append(spearmanr(levels, row).statistic)
+        attention_per_crop.append(spearmanr(levels, row_att).statistic)
     sp = float(spearmanr(rhos, dens).statistic)
     mean_gain = (
         float(np.mean([r["psnr_model"] - r["psnr_rainy"] for r in real])) if real else float("nan")
@@ -289,6 +292,8 @@ def bench_derain(backend: str) -> dict:
         "synthetic_samples": len(rhos),
         "spearman_density_vs_level": round(sp, 4),
         "mean_per_crop_spearman": round(float(np.mean(per_crop)), 4),
+        "attention_readout_spearman_pooled": round(float(spearmanr(rhos, attention).statistic), 4),
+        "attention_readout_spearman_per_crop": round(float(np.mean(attention_per_crop)), 4),
         "rain_free_input_returned_psnr_db": round(float(np.mean(clean_kept)), 2),
         "synthetic_gain_db_by_level": {
             str(k): round(float(np.mean(v)), 2) for k, v in gains.items()

@@ -138,3 +138,20 @@ def test_blur_cnn_weight_map() -> None:
     assert w.max() <= 1.0
     assert w.mean() > 0.7  # the sharp image wins
     np.testing.assert_allclose(net(blurred, sharp), 1.0 - w, atol=1e-5)  # symmetric by design
+
+
+def test_derain_density_is_the_removed_rain() -> None:
+    pytest.importorskip("onnxruntime")
+    from jointfilter.models import _synth
+
+    net = jm.load("derain")
+    rng = np.random.default_rng(3)
+    x = np.clip(_image(rng, 40, 56) + _synth.rain_layer((40, 56), 0.8, rng)[:, :, None], 0, 1)
+    y, rho = net(x.astype(np.float32))
+    want = float(np.maximum(x.astype(np.float64) - y, 0.0).mean())
+    assert rho == pytest.approx(want, rel=1e-5, abs=1e-7)
+    assert rho > 0.0
+    # batches give one value per frame, and the frames' own values
+    _, rhos = net([x.astype(np.float32), y])
+    assert rhos[0] == pytest.approx(rho, rel=1e-6)
+    assert rhos[1] < rho
