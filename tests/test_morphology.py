@@ -82,3 +82,36 @@ def test_errors_and_inputs_untouched():
         jf.max_filter(image.astype(np.int64), 1)
     with pytest.raises(ParameterError, match="border"):
         jf.max_filter(image, 1, border="wrap")
+
+
+@pytest.mark.parametrize("radius", [1, 2, 3, 7])
+@pytest.mark.parametrize("channels", [1, 2, 4])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_larger_images_groups_bands_and_threads(radius, channels, dtype):
+    """Several 8-row groups and row bands, small-window and van Herk paths, any thread count."""
+    rng = np.random.default_rng(radius * 10 + channels)
+    shape = (77, 53) if channels == 1 else (77, 53, channels)
+    image = (rng.random(shape) * 250).astype(dtype)
+    want = _brute(image, radius, "symmetric", np.min)
+    before = jf.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            jf.set_num_threads(threads)
+            got = jf.min_filter(image, radius, border="symmetric")
+            np.testing.assert_array_equal(got, want)
+    finally:
+        jf.set_num_threads(before)
+
+
+@pytest.mark.parametrize("radius", [2, 9])
+def test_strided_rows_and_nan_in_border_rows(radius):
+    rng = np.random.default_rng(7)
+    base = rng.random((40, 70), dtype=np.float32)
+    view = base[::2, 5:60]  # rows with a stride, not contiguous
+    np.testing.assert_array_equal(
+        jf.max_filter(view, radius, border="reflect"), _brute(view, radius, "reflect", np.max)
+    )
+    bad = rng.random((19, 23), dtype=np.float32)
+    bad[18, 22] = np.nan  # last row of a partial 8-row group, last column
+    with pytest.raises(NonFiniteError):
+        jf.min_filter(bad, radius)
