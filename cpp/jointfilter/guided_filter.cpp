@@ -205,20 +205,6 @@ ImageView decimate_any(const ImageView& src, int64_t s, double* storage) {
     return low;
 }
 
-/// Bilinear source positions with pixel-centre alignment (OpenCV INTER_LINEAR, MATLAB imresize).
-void linear_taps(int64_t n_out, int64_t n_in, std::vector<int64_t>& i0, std::vector<double>& f) {
-    i0.resize(n_out);
-    f.resize(n_out);
-    const double scale = static_cast<double>(n_in) / static_cast<double>(n_out);
-    for (int64_t d = 0; d < n_out; ++d) {
-        double src = (static_cast<double>(d) + 0.5) * scale - 0.5;
-        src = std::min(std::max(src, 0.0), static_cast<double>(n_in - 1));
-        const int64_t lo = static_cast<int64_t>(std::floor(src));
-        i0[d] = lo;
-        f[d] = src - static_cast<double>(lo);
-    }
-}
-
 }  // namespace
 
 int64_t band_rows_for(int64_t height, int64_t radius) {
@@ -232,6 +218,19 @@ int64_t band_rows_for(int64_t height, int64_t radius) {
 }
 
 const char* kernel_isa() { return cpu_has_avx2() ? "avx2" : "baseline"; }
+
+void linear_taps(int64_t n_out, int64_t n_in, std::vector<int64_t>& i0, std::vector<double>& f) {
+    i0.resize(n_out);
+    f.resize(n_out);
+    const double scale = static_cast<double>(n_in) / static_cast<double>(n_out);
+    for (int64_t d = 0; d < n_out; ++d) {
+        double src = (static_cast<double>(d) + 0.5) * scale - 0.5;
+        src = std::min(std::max(src, 0.0), static_cast<double>(n_in - 1));
+        const int64_t lo = static_cast<int64_t>(std::floor(src));
+        i0[d] = lo;
+        f[d] = src - static_cast<double>(lo);
+    }
+}
 
 void check_box_arguments(const ImageView& src, const ImageView& dst, int64_t radius) {
     check_view(src, "image");
@@ -325,7 +324,8 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     job.band_rows = band_rows_for(h, 0);
     job.n_bands = (h + job.band_rows - 1) / job.band_rows;
     job.workers = workers_for(job.n_bands);
-    const size_t per_worker = static_cast<size_t>(guide.channels * w + w * kab + target.channels * w);
+    // guide planes, this row's coefficients, the output planes, two cached low-res rows
+    const size_t per_worker = static_cast<size_t>((guide.channels + 3 * kab + target.channels) * w);
     // the coefficients are finite (checked above), so a non-finite output came from the guide
     run_job(job, lease, per_worker, &arch_base::run_upsample, &arch_avx2::run_upsample,
             "jointfilter: guide contains NaN or Inf");

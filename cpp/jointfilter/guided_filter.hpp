@@ -69,4 +69,9 @@ const char* kernel_isa();
 /// and radius only, which is what makes results independent of the thread count.
 int64_t band_rows_for(int64_t height, int64_t radius);
 
+/// Bilinear source positions with pixel-centre alignment (OpenCV INTER_LINEAR), for the fast
+/// guided filter's upsampling: output index d reads low-res samples i0[d] and i0[d] + 1
+/// (clamped) with weights 1 - f[d] and f[d]. Shared by the CPU path and the CUDA plan.
+void linear_taps(int64_t n_out, int64_t n_in, std::vector<int64_t>& i0, std::vector<double>& f);
+
 }  // namespace jointfilter

@@ -820,46 +820,69 @@ int64_t guided_scratch(int64_t w, int64_t ring_rows) {
 // ---------------------------------------------------------------------------------------------
 // fast guided filter: bilinear upsampling of the mean coefficients, applied to the full guide
 
+/// Horizontal pass of the bilinear upsampling for one low-resolution row of coefficients
+/// (interleaved [low_w][kab]) into kab planes of W values: dst[k * w + x].
+void upsample_row(const UpsampleJob& job, int64_t kab, int64_t sy, double* dst) {
+    const int64_t w = job.guide.width;
+    const double* r = job.coef + sy * job.low_w * kab;
+    for (int64_t x = 0; x < w; ++x) {
+        const int64_t sx0 = job.x0[x];
+        const int64_t sx1 = sx0 + 1 < job.low_w ? sx0 + 1 : job.low_w - 1;
+        const double fx = job.fx[x];
+        const double* a = r + sx0 * kab;
+        const double* b = r + sx1 * kab;
+        for (int64_t k = 0; k < kab; ++k) dst[k * w + x] = a[k] + fx * (b[k] - a[k]);
+    }
+}
+
 void upsample_task(void* ctx, int64_t band, int worker) {
     const UpsampleJob& job = *static_cast<const UpsampleJob*>(ctx);
     const int64_t h = job.guide.height, w = job.guide.width;
     const int64_t cg = job.guide.channels, ct = job.target_channels;
     const int64_t kab = ct * (cg + 1);
     double* gplanes = job.scratch[worker].base;  // cg x W
-    double* rowc = gplanes + cg * w;             // W x kab (coefficients of this row)
-    double* outp = rowc + w * kab;               // ct x W
+    double* rowc = gplanes + cg * w;             // kab x W: this row's coefficients, planar
+    double* outp = rowc + kab * w;               // ct x W
+    // the two low-resolution rows in use, interpolated along x once and reused by the s output
+    // rows between them (the per-pixel arithmetic and its order are unchanged)
+    double* top = outp + ct * w;
+    double* bot = top + kab * w;
+    int64_t top_row = -1, bot_row = -1;
     const int64_t y0 = band * job.band_rows;
     const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
     for (int64_t y = y0; y < y1; ++y) {
-        const int64_t sy0 = job.y0[y];
+        const int64_t sy0 = job.y0[y];  // nondecreasing in y
         const int64_t sy1 = sy0 + 1 < job.low_h ? sy0 + 1 : job.low_h - 1;
         const double fy = job.fy[y];
-        const double* r0 = job.coef + sy0 * job.low_w * kab;
-        const double* r1 = job.coef + sy1 * job.low_w * kab;
-        for (int64_t x = 0; x < w; ++x) {
-            const int64_t sx0 = job.x0[x];
-            const int64_t sx1 = sx0 + 1 < job.low_w ? sx0 + 1 : job.low_w - 1;
-            const double fx = job.fx[x];
-            for (int64_t k = 0; k < kab; ++k) {
-                // rows first, then columns: the order of OpenCV's separable INTER_LINEAR
-                const double top = r0[sx0 * kab + k] + fx * (r0[sx1 * kab + k] - r0[sx0 * kab + k]);
-                const double bot = r1[sx0 * kab + k] + fx * (r1[sx1 * kab + k] - r1[sx0 * kab + k]);
-                rowc[x * kab + k] = top + fy * (bot - top);
-            }
+        if (sy0 == bot_row && sy0 != top_row) {  // moved down one row: the bottom becomes the top
+            std::swap(top, bot);
+            std::swap(top_row, bot_row);
         }
+        if (top_row != sy0) {
+            upsample_row(job, kab, sy0, top);
+            top_row = sy0;
+        }
+        if (bot_row != sy1 && sy1 != sy0) {
+            upsample_row(job, kab, sy1, bot);
+            bot_row = sy1;
+        }
+        const double* lower = sy1 == sy0 ? top : bot;
+        // rows first, then columns: the order of OpenCV's separable INTER_LINEAR
+        for (int64_t i = 0; i < kab * w; ++i) rowc[i] = top[i] + fy * (lower[i] - top[i]);
         load_planes(job.guide, y, gplanes, kNoOffset);
         for (int64_t c = 0; c < ct; ++c) {
-            for (int64_t x = 0; x < w; ++x) {
-                const double* ab = rowc + x * kab + c * (cg + 1);
-                double acc = ab[cg];
-                for (int64_t g = 0; g < cg; ++g) acc += ab[g] * gplanes[g * w + x];
-                outp[c * w + x] = acc;
-            }
+            const double* ab = rowc + c * (cg + 1) * w;  // a_0 .. a_{cg-1}, b: planes of W
+            double* o = outp + c * w;
+            for (int64_t x = 0; x < w; ++x) o[x] = ab[cg * w + x];
+            for (int64_t g = 0; g < cg; ++g)
+                for (int64_t x = 0; x < w; ++x) o[x] += ab[g * w + x] * gplanes[g * w + x];
         }
         // the coefficients are known to be finite, so a NaN/Inf here came from the guide
-        double check = 0.0;
-        for (int64_t i = 0; i < ct * w; ++i) check += outp[i] * 0.0;
-        if (check != 0.0) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
+        // (x * 0 is 0 for finite x and NaN otherwise; an integer count vectorises, a double sum
+        // is one dependent add per value)
+        int64_t bad = 0;
+        for (int64_t i = 0; i < ct * w; ++i) bad += !(outp[i] * 0.0 == 0.0);
+        if (bad != 0) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
         store_planes(job.dst, y, outp);
     }
 }
