@@ -221,6 +221,88 @@ JF_HD void horizontal_apply(const GuidedParams& p, int64_t y) {
     }
 }
 
+// ---- fast guided filter (subsample s > 1) ------------------------------------------------
+//
+// The CPU's convention (cpp/jointfilter/guided_filter.cpp): nearest-neighbour decimation,
+// low-res pixel d taking source min(n - 1, d * s + s / 2); the guided filter's mean
+// coefficients on the decimated pair (radius max(1, round(r / s))); bilinear upsampling of the
+// coefficients with pixel-centre alignment, rows first then columns; q = a . I + b on the full
+// guide. Between the decimation and the upsampling run the first three launches above on the
+// low-res images, then horizontal_mean_coefficients instead of horizontal_apply.
+
+/// Everything a (fast) guided filter launch needs that depends only on the shapes and
+/// parameters, built on the host (make_guided_plan in cuda_emulation.cpp).
+struct HostGuidedPlan {
+    int64_t h = 0, w = 0;          // full size
+    int64_t s = 1;                 // subsample
+    int64_t low_h = 0, low_w = 0;  // size the coefficients are solved at (== h, w for s == 1)
+    int cg = 1, ct = 1, k1 = 0, kab = 0;
+    HostAxis rows, cols;                 // window plans at low_h x low_w
+    std::vector<int64_t> tap_y, tap_x;   // upsampling: first source row / column (s > 1)
+    std::vector<double> frac_y, frac_x;  // upsampling: weight of the second one
+};
+
+struct DecimateParams {
+    Image src, low;  // low: low_h x low_w, contiguous, the dtype of src
+    int64_t s = 1;
+};
+
+/// Thread t of a decimation launch: low-res pixel (t / low.width, t % low.width).
+JF_HD void decimate_pixel(const DecimateParams& p, int64_t t) {
+    const int64_t y = t / p.low.width, x = t % p.low.width;
+    const int64_t sy = y * p.s + p.s / 2 < p.src.height - 1 ? y * p.s + p.s / 2 : p.src.height - 1;
+    const int64_t sx = x * p.s + p.s / 2 < p.src.width - 1 ? x * p.s + p.s / 2 : p.src.width - 1;
+    // load/store are exact for a copy: integers round-trip through double unchanged
+    for (int64_t c = 0; c < p.src.channels; ++c) store(p.low, y, x, c, load(p.src, sy, sx, c));
+}
+
+/// Thread y of the fast filter's last horizontal sweep: the mean coefficients along row y,
+/// staged in ab (kab planes at low resolution), as the CPU keeps them (sum * (1 / n)).
+JF_HD void horizontal_mean_coefficients(const GuidedParams& p, int64_t y) {
+    const int64_t h = p.rows.n, w = p.cols.n;
+    const double ry = p.rows.count[y];
+    for (int k = 0; k < p.kab; ++k) {
+        double* dst = p.ab + k * h * w + y * w;
+        horizontal_sums(p.cols, p.v2 + k * h * w + y * w,
+                        [&](int64_t x, double s) { dst[x] = s * (1.0 / (ry * p.cols.count[x])); });
+    }
+}
+
+struct UpsampleParams {
+    Image guide, out;    // full size
+    const double* coef;  // kab x low_h x low_w mean coefficients
+    int64_t low_h = 0, low_w = 0;
+    int kab = 0;
+    const int64_t* tap_y = nullptr;
+    const int64_t* tap_x = nullptr;
+    const double* frac_y = nullptr;
+    const double* frac_x = nullptr;
+};
+
+/// Thread t of the upsampling launch: full-size pixel (t / W, t % W), every target channel.
+JF_HD void upsample_pixel(const UpsampleParams& p, int64_t t) {
+    const int64_t y = t / p.out.width, x = t % p.out.width;
+    const int64_t cg = p.guide.channels, ct = p.out.channels, plane = p.low_h * p.low_w;
+    const int64_t sy0 = p.tap_y[y], sy1 = sy0 + 1 < p.low_h ? sy0 + 1 : p.low_h - 1;
+    const int64_t sx0 = p.tap_x[x], sx1 = sx0 + 1 < p.low_w ? sx0 + 1 : p.low_w - 1;
+    const double fy = p.frac_y[y], fx = p.frac_x[x];
+    for (int64_t c = 0; c < ct; ++c) {
+        double ab[4];  // a_0..a_{cg-1}, b of channel c
+        for (int64_t g = 0; g <= cg; ++g) {
+            const double* k = p.coef + (c * (cg + 1) + g) * plane;
+            const double* r0 = k + sy0 * p.low_w;
+            const double* r1 = k + sy1 * p.low_w;
+            // rows first, then columns: the CPU's (and OpenCV's) order
+            const double top = r0[sx0] + fx * (r0[sx1] - r0[sx0]);
+            const double bot = r1[sx0] + fx * (r1[sx1] - r1[sx0]);
+            ab[g] = top + fy * (bot - top);
+        }
+        double acc = ab[cg];
+        for (int64_t g = 0; g < cg; ++g) acc += ab[g] * load(p.guide, y, x, g);
+        store(p.out, y, x, c, acc);
+    }
+}
+
 // ---- box filter: two sweeps over the channels of one image -------------------------------
 
 struct BoxParams {

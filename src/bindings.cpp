@@ -13,12 +13,15 @@
 #include "jointfilter/minmax_filter.hpp"
 #ifdef JOINTFILTER_HAS_CUDA
 #include "device.hpp"
+#include "device_array.hpp"
 #include "guided_cuda.hpp"
 #endif
 #include "jointfilter/parallel.hpp"
 
 namespace py = pybind11;
 namespace jf = jointfilter;
+
+void bind_cuda_object(py::module_& m);  // bind_cuda_object.cpp
 
 namespace {
 
@@ -74,21 +77,8 @@ jf::GuidedParams guided_params(int64_t radius, double eps, int border, int64_t s
 }
 
 #ifdef JOINTFILTER_HAS_CUDA
-/// (pointer, dtype code, height, width, channels, row stride in elements) of a device array,
-/// as the Python dispatcher reads it from __cuda_array_interface__.
-using DeviceArray = std::tuple<uintptr_t, int, int64_t, int64_t, int64_t, int64_t>;
-
-jf::sweep::Image device_image(const DeviceArray& a) {
-    jf::sweep::Image img;
-    img.data = reinterpret_cast<void*>(std::get<0>(a));
-    img.dtype = std::get<1>(a);
-    img.height = std::get<2>(a);
-    img.width = std::get<3>(a);
-    img.channels = std::get<4>(a);
-    img.row_stride = std::get<5>(a);
-    JF_CHECK(img.dtype >= 0 && img.dtype <= 2, "device array dtype code out of range");
-    return img;
-}
+using jf::device_image;
+using jf::DeviceArray;
 #endif
 
 }  // namespace
@@ -156,17 +146,30 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.def(
         "cuda_emulated_guided_filter",
         [](const py::array& target, const py::array& guide, const py::array& out, int64_t radius, double eps,
-           int border) {
+           int border, int64_t subsample) {
             const jf::ImageView t = view_of(target, "target", false);
             const jf::ImageView g = view_of(guide, "guide", false);
             const jf::ImageView d = view_of(out, "out", true);
-            const jf::GuidedParams p = guided_params(radius, eps, border, 1);
+            const jf::GuidedParams p = guided_params(radius, eps, border, subsample);
             py::gil_scoped_release release;
             jf::emulate_cuda_guided_filter(t, g, d, p);
         },
         "The CUDA guided filter's per-thread code run over its launch grid on the CPU (tests).",
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
-        py::arg("border"));
+        py::arg("border"), py::arg("subsample") = 1);
+
+    m.def(
+        "cuda_emulated_min_max_filter",
+        [](const py::array& image, const py::array& out, int64_t radius, int border, bool maximum) {
+            const jf::ImageView src = view_of(image, "image", false);
+            const jf::ImageView dst = view_of(out, "out", true);
+            const jf::Border b = border_of(border);
+            py::gil_scoped_release release;
+            jf::emulate_cuda_minmax_filter(src, dst, radius, b,
+                                           maximum ? jf::Extremum::max : jf::Extremum::min);
+        },
+        "The CUDA min/max filter's per-thread code run over its launch grid on the CPU (tests).",
+        py::arg("image"), py::arg("out"), py::arg("radius"), py::arg("border"), py::arg("maximum"));
 
     m.def(
         "cuda_emulated_box_filter",
@@ -197,7 +200,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.def(
         "cuda_guided_filter",
         [](const DeviceArray& target, const DeviceArray& guide, const DeviceArray& out, int64_t radius,
-           double eps, int border, uintptr_t stream) {
+           double eps, int border, uintptr_t stream, int64_t subsample) {
             const jf::sweep::Image t = device_image(target), g = device_image(guide), d = device_image(out);
             JF_CHECK(g.channels == 1 || g.channels == 3, "guide must have 1 or 3 channels");
             JF_CHECK(t.channels >= 1 && t.channels <= 4, "target must have 1 to 4 channels");
@@ -205,17 +208,15 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
                          d.width == t.width && d.channels == t.channels,
                      "target, guide and out must have the same height and width");
             JF_CHECK(radius >= 0 && eps > 0.0, "radius must be >= 0 and eps > 0");
+            JF_CHECK(subsample >= 1, "subsample must be >= 1");
             if (t.height == 0 || t.width == 0) return;
-            const jf::Border b = border_of(border);
-            const jf::sweep::HostAxis rows = jf::make_host_axis(t.height, radius, b);
-            const jf::sweep::HostAxis cols = jf::make_host_axis(t.width, radius, b);
-            const int k1 = static_cast<int>(jf::moment_count(g.channels, t.channels));
-            const int kab = static_cast<int>(jf::coef_count(g.channels, t.channels));
+            const jf::sweep::HostGuidedPlan plan = jf::make_guided_plan(
+                t.height, t.width, g.channels, t.channels, radius, border_of(border), subsample);
             py::gil_scoped_release release;
-            jf::cuda::guided_filter(t, g, d, rows, cols, eps, k1, kab, stream);
+            jf::cuda::guided_filter(t, g, d, plan, eps, stream);
         },
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
-        py::arg("border"), py::arg("stream"));
+        py::arg("border"), py::arg("stream"), py::arg("subsample") = 1);
     m.def(
         "cuda_box_filter",
         [](const DeviceArray& image, const DeviceArray& out, int64_t radius, int border, uintptr_t stream) {
@@ -235,6 +236,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
 #else
     m.attr("has_cuda") = false;
 #endif
+    bind_cuda_object(m);
 #ifdef JOINTFILTER_VERSION
     m.attr("__version__") = JOINTFILTER_VERSION;
 #else

@@ -1,12 +1,17 @@
 #include "cuda_emulation.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "border.hpp"
+#include "guided_filter.hpp"
 #include "guided_sweeps.hpp"
 #include "kernel_job.hpp"
+#include "minmax_sweeps.hpp"
 
 namespace jointfilter {
+
 sweep::Image to_sweep(const ImageView& v) {
     sweep::Image s;
     s.data = v.data;
@@ -29,33 +34,103 @@ sweep::HostAxis make_host_axis(int64_t n, int64_t radius, Border border) {
     return a;
 }
 
+sweep::HostGuidedPlan make_guided_plan(int64_t height, int64_t width, int64_t guide_channels,
+                                       int64_t target_channels, int64_t radius, Border border,
+                                       int64_t subsample) {
+    JF_CHECK(subsample >= 1, "subsample must be >= 1");
+    sweep::HostGuidedPlan plan;
+    plan.h = height;
+    plan.w = width;
+    plan.s = subsample;
+    plan.cg = static_cast<int>(guide_channels);
+    plan.ct = static_cast<int>(target_channels);
+    plan.k1 = static_cast<int>(moment_count(guide_channels, target_channels));
+    plan.kab = static_cast<int>(coef_count(guide_channels, target_channels));
+    plan.low_h = (height + subsample - 1) / subsample;
+    plan.low_w = (width + subsample - 1) / subsample;
+    // guided_filter.cpp's low-res radius: round(r / s), at least 1
+    const int64_t low_radius =
+        subsample == 1
+            ? radius
+            : std::max<int64_t>(
+                  1, static_cast<int64_t>(std::floor(static_cast<double>(radius) / subsample + 0.5)));
+    plan.rows = make_host_axis(plan.low_h, low_radius, border);
+    plan.cols = make_host_axis(plan.low_w, low_radius, border);
+    if (subsample > 1) {
+        linear_taps(height, plan.low_h, plan.tap_y, plan.frac_y);
+        linear_taps(width, plan.low_w, plan.tap_x, plan.frac_x);
+    }
+    return plan;
+}
+
+std::vector<int64_t> make_padded_map(int64_t n, int64_t radius, Border border) {
+    std::vector<int64_t> map(static_cast<size_t>(n + 2 * radius));
+    for (int64_t i = 0; i < n + 2 * radius; ++i) map[i] = border_map(i - radius, n, border);
+    return map;
+}
+
 void emulate_cuda_guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
                                 const GuidedParams& params) {
     check_guided_arguments(target, guide, dst, params);
-    JF_CHECK(params.subsample == 1, "the CUDA emulation covers subsample == 1");
     const int64_t h = target.height, w = target.width;
     if (h == 0 || w == 0) return;
-    const sweep::HostAxis rows = make_host_axis(h, params.radius, params.border);
-    const sweep::HostAxis cols = make_host_axis(w, params.radius, params.border);
+    const sweep::HostGuidedPlan plan = make_guided_plan(h, w, guide.channels, target.channels, params.radius,
+                                                        params.border, params.subsample);
+    const int64_t lh = plan.low_h, lw = plan.low_w;
     sweep::GuidedParams p;
     p.target = to_sweep(target);
     p.guide = to_sweep(guide);
     p.out = to_sweep(dst);
-    p.rows = rows.view();
-    p.cols = cols.view();
+    // fast filter: the decimation launches (one thread per low-res pixel) into low-res copies
+    std::vector<double> low_t, low_g;  // storage, generously sized for any element type
+    if (plan.s > 1) {
+        low_t.resize(static_cast<size_t>(lh * lw * target.channels));
+        low_g.resize(static_cast<size_t>(lh * lw * guide.channels));
+        sweep::DecimateParams d;
+        d.s = plan.s;
+        for (auto* pair : {&p.target, &p.guide}) {
+            d.src = *pair;
+            d.low = *pair;
+            d.low.data =
+                pair == &p.target ? static_cast<void*>(low_t.data()) : static_cast<void*>(low_g.data());
+            d.low.height = lh;
+            d.low.width = lw;
+            d.low.row_stride = lw * pair->channels;
+            for (int64_t t = 0; t < lh * lw; ++t) sweep::decimate_pixel(d, t);
+            *pair = d.low;
+        }
+    }
+    p.rows = plan.rows.view();
+    p.cols = plan.cols.view();
     p.eps = params.eps;
-    p.k1 = static_cast<int>(moment_count(guide.channels, target.channels));
-    p.kab = static_cast<int>(coef_count(guide.channels, target.channels));
-    std::vector<double> v(static_cast<size_t>(p.k1 * h * w)), ab(static_cast<size_t>(p.kab * h * w)),
-        v2(static_cast<size_t>(p.kab * h * w));
+    p.k1 = plan.k1;
+    p.kab = plan.kab;
+    std::vector<double> v(static_cast<size_t>(p.k1 * lh * lw)), ab(static_cast<size_t>(p.kab * lh * lw)),
+        v2(static_cast<size_t>(p.kab * lh * lw));
     p.v = v.data();
     p.ab = ab.data();
     p.v2 = v2.data();
-    // the four launches of cuda/guided_filter.cu, one loop iteration per CUDA thread
-    for (int64_t x = 0; x < w; ++x) sweep::vertical_moments(p, x);
-    for (int64_t y = 0; y < h; ++y) sweep::horizontal_solve(p, y);
-    for (int64_t x = 0; x < w; ++x) sweep::vertical_coefficients(p, x);
-    for (int64_t y = 0; y < h; ++y) sweep::horizontal_apply(p, y);
+    // the launches of cuda/guided_filter.cu, one loop iteration per CUDA thread
+    for (int64_t x = 0; x < lw; ++x) sweep::vertical_moments(p, x);
+    for (int64_t y = 0; y < lh; ++y) sweep::horizontal_solve(p, y);
+    for (int64_t x = 0; x < lw; ++x) sweep::vertical_coefficients(p, x);
+    if (plan.s == 1) {
+        for (int64_t y = 0; y < h; ++y) sweep::horizontal_apply(p, y);
+        return;
+    }
+    for (int64_t y = 0; y < lh; ++y) sweep::horizontal_mean_coefficients(p, y);
+    sweep::UpsampleParams u;
+    u.guide = to_sweep(guide);
+    u.out = to_sweep(dst);
+    u.coef = ab.data();
+    u.low_h = lh;
+    u.low_w = lw;
+    u.kab = plan.kab;
+    u.tap_y = plan.tap_y.data();
+    u.tap_x = plan.tap_x.data();
+    u.frac_y = plan.frac_y.data();
+    u.frac_x = plan.frac_x.data();
+    for (int64_t t = 0; t < h * w; ++t) sweep::upsample_pixel(u, t);
 }
 
 void emulate_cuda_box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border) {
@@ -75,6 +150,63 @@ void emulate_cuda_box_filter(const ImageView& src, const ImageView& dst, int64_t
     // the two launches of cuda/guided_filter.cu's box_filter, one iteration per CUDA thread
     for (int64_t x = 0; x < w; ++x) sweep::box_vertical(p, x);
     for (int64_t y = 0; y < h; ++y) sweep::box_horizontal(p, y);
+}
+
+namespace {
+
+template <typename T, bool Max>
+void emulate_minmax(const sweep::MinMaxParams& p) {
+    const int64_t rows = p.src.height * p.src.channels, cols = p.src.width * p.src.channels;
+    // the two launches of cuda/minmax_filter.cu, one iteration per CUDA thread
+    for (int64_t t = 0; t < rows; ++t) sweep::minmax_row<T, Max>(p, t);
+    if (*p.nan_seen) throw nonfinite_input("jointfilter: image contains NaN");
+    for (int64_t t = 0; t < cols; ++t) sweep::minmax_column<T, Max>(p, t);
+}
+
+template <typename T>
+void emulate_minmax_typed(const sweep::MinMaxParams& p, Extremum which) {
+    if (which == Extremum::max)
+        emulate_minmax<T, true>(p);
+    else
+        emulate_minmax<T, false>(p);
+}
+
+}  // namespace
+
+void emulate_cuda_minmax_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
+                                Extremum which) {
+    check_view(src, "image");
+    check_view(dst, "out");
+    JF_CHECK(radius >= 0, "radius must be >= 0");
+    JF_CHECK(src.dtype == dst.dtype, "out must have the dtype of image");
+    JF_CHECK(dst.height == src.height && dst.width == src.width && dst.channels == src.channels,
+             "out must have the shape of image");
+    const int64_t h = src.height, w = src.width;
+    if (h == 0 || w == 0) return;
+    sweep::MinMaxParams p;
+    p.src = to_sweep(src);
+    p.out = to_sweep(dst);
+    p.r_y = std::min(radius, h);  // as minmax_filter.cpp: a window covering the line is enough
+    p.r_x = std::min(radius, w);
+    const std::vector<int64_t> row_map = make_padded_map(h, p.r_y, border);
+    const std::vector<int64_t> col_map = make_padded_map(w, p.r_x, border);
+    p.row_map = row_map.data();
+    p.col_map = col_map.data();
+    std::vector<double> tmp(static_cast<size_t>(h * w * src.channels));  // any element type fits
+    p.tmp = tmp.data();
+    int nan_seen = 0;
+    p.nan_seen = &nan_seen;
+    switch (src.dtype) {
+        case DType::u8:
+            emulate_minmax_typed<uint8_t>(p, which);
+            break;
+        case DType::u16:
+            emulate_minmax_typed<uint16_t>(p, which);
+            break;
+        case DType::f32:
+            emulate_minmax_typed<float>(p, which);
+            break;
+    }
 }
 
 }  // namespace jointfilter

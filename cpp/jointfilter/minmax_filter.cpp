@@ -4,26 +4,19 @@
 #include <limits>
 #include <vector>
 
+#include "minmax_sweeps.hpp"
 #include "parallel.hpp"
 
 namespace jointfilter {
 namespace {
 
+/// The comparison and the clipped border's padding value, shared with the CUDA kernels
+/// (cuda/minmax_sweeps.hpp) so both pick the same value on ties (signed zeros).
 template <typename T, Extremum E>
-struct Pick {
-    static T apply(T a, T b) { return E == Extremum::min ? (b < a ? b : a) : (a < b ? b : a); }
-    /// Neutral element: what the clipped border pads with.
-    static T neutral() {
-        if (std::numeric_limits<T>::has_infinity)
-            return E == Extremum::min ? std::numeric_limits<T>::infinity()
-                                      : -std::numeric_limits<T>::infinity();
-        return E == Extremum::min ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
-    }
-};
+using Pick = sweep::Extreme<T, E == Extremum::max>;
 
 constexpr int64_t kStrip = 64;  // columns per strip of the column pass
 constexpr int64_t kLanes = 8;   // rows per group of the row pass
-constexpr int64_t kDirect = 5;  // windows up to this length: direct extremum, no van Herk
 
 template <typename T, Extremum E>
 struct MinMax {
@@ -67,17 +60,9 @@ struct MinMax {
                     for (int64_t i = 0; i < n * kLanes; ++i) nans += pad[i] != pad[i];
                     bad |= nans != 0;
                 }
-                if (len <= kDirect) {  // small windows: the extremum of len shifted copies
-                    std::copy(pad.begin(), pad.begin() + w * kLanes, res.begin());
-                    for (int64_t j = 1; j < len; ++j) {
-                        const T* shifted = pad.data() + j * kLanes;
-                        for (int64_t i = 0; i < w * kLanes; ++i) res[i] = P::apply(res[i], shifted[i]);
-                    }
-                } else {
-                    lane_extrema(pad.data(), n, len, g.data(), h.data());
-                    const T* gl = g.data() + (len - 1) * kLanes;
-                    for (int64_t i = 0; i < w * kLanes; ++i) res[i] = P::apply(h[i], gl[i]);
-                }
+                lane_extrema(pad.data(), n, len, g.data(), h.data());
+                const T* gl = g.data() + (len - 1) * kLanes;
+                for (int64_t i = 0; i < w * kLanes; ++i) res[i] = P::apply(h[i], gl[i]);
                 // in place (dst == src) is safe: the group's input values are all in pad now;
                 // duplicate spare lanes write the same value to the last row
                 for (int64_t x = 0; x < w; ++x)
@@ -117,18 +102,6 @@ struct MinMax {
             const int64_t m = border_map(i - r, hgt, border);
             return m < 0 ? neutral_row : dst.row<const T>(m) + x0;
         };
-        if (len <= kDirect) {  // small windows: copy the strip, then len rows per output row
-            for (int64_t i = 0; i < n; ++i) std::copy(line(i), line(i) + sw, g + i * sw);
-            for (int64_t y = 0; y < hgt; ++y) {
-                T* out = dst.row<T>(y) + x0;
-                std::copy(g + y * sw, g + (y + 1) * sw, out);
-                for (int64_t j = 1; j < len; ++j) {
-                    const T* s = g + (y + j) * sw;
-                    for (int64_t x = 0; x < sw; ++x) out[x] = P::apply(out[x], s[x]);
-                }
-            }
-            return;
-        }
         for (int64_t b = 0; b < n; b += len) {  // prefix extrema within blocks of len rows
             const int64_t e = std::min(b + len, n);
             std::copy(line(b), line(b) + sw, g + b * sw);

@@ -1,7 +1,9 @@
-"""Device dispatch: CUDA arrays (anything with ``__cuda_array_interface__``) go to the GPU.
+"""Device dispatch: CUDA arrays go to the GPU, everything else to the NumPy/CPU path.
 
-This is the one place that decides between the NumPy/CPU path and the CUDA path. CuPy is
-imported only when a CUDA array arrives and an output must be allocated.
+This is the one place that decides between the two. A CUDA array is an object exposing
+``__cuda_array_interface__`` (CuPy, Numba, PyTorch) or, failing that, ``__dlpack__`` with a
+``__dlpack_device__`` on a CUDA device (a DLPack producer; converted with
+``cupy.from_dlpack``, zero-copy). CuPy is imported only when a CUDA array arrives.
 """
 
 from __future__ import annotations
@@ -14,11 +16,48 @@ from . import _core
 from .errors import CudaError, DTypeError, MissingDependencyError, ShapeError
 
 _DTYPE_CODES = {np.dtype(np.uint8): 0, np.dtype(np.uint16): 1, np.dtype(np.float32): 2}
+_DLPACK_CUDA = 2  # kDLCUDA in DLPack's DLDeviceType
+
+
+def _dlpack_on_cuda(x: Any) -> bool:
+    """True for a DLPack producer whose data lives on a CUDA device."""
+    device = getattr(x, "__dlpack_device__", None)
+    if device is None or not hasattr(x, "__dlpack__"):
+        return False
+    try:
+        kind = device()[0]
+    except (TypeError, ValueError, RuntimeError, IndexError, BufferError):
+        return False
+    return int(kind) == _DLPACK_CUDA
 
 
 def is_cuda_array(x: Any) -> bool:
-    """True for objects exposing ``__cuda_array_interface__`` (CuPy, Numba, PyTorch CUDA)."""
-    return hasattr(x, "__cuda_array_interface__")
+    """True for CUDA arrays: ``__cuda_array_interface__``, or DLPack on a CUDA device."""
+    if isinstance(x, np.ndarray):  # the common case, and NumPy speaks DLPack (on the CPU)
+        return False
+    return hasattr(x, "__cuda_array_interface__") or _dlpack_on_cuda(x)
+
+
+def as_cuda_array(x: Any, name: str) -> Any:
+    """`x` itself when it has ``__cuda_array_interface__``, else a zero-copy CuPy view (DLPack)."""
+    if hasattr(x, "__cuda_array_interface__"):
+        return x
+    cp = _cupy()
+    try:
+        return cp.from_dlpack(x)
+    except (TypeError, ValueError, RuntimeError, BufferError) as exc:
+        raise CudaError(
+            f"{name} is a DLPack array on a CUDA device but cupy.from_dlpack could not import it "
+            f"({exc}); pass a CuPy array, e.g. cupy.asarray(...)."
+        ) from exc
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(x.__cuda_array_interface__["shape"])
+
+
+def _dtype(x: Any) -> np.dtype:
+    return np.dtype(x.__cuda_array_interface__["typestr"])
 
 
 def _describe(x: Any, name: str) -> tuple[int, int, int, int, int, int]:
@@ -57,6 +96,30 @@ def _cupy() -> Any:
     return cupy
 
 
+def prepare_guided_inputs(target: Any, guide: Any) -> tuple[Any, Any]:
+    """Check the build and the guide's device; DLPack inputs become CuPy views."""
+    require_cuda_build("target")
+    if not is_cuda_array(guide):
+        raise CudaError("target is a CUDA array but guide is not; pass both on the same device.")
+    return as_cuda_array(target, "target"), as_cuda_array(guide, "guide")
+
+
+def _device_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, like: str) -> tuple[Any, Any]:
+    """(what to return, device view to write): a new CuPy array, or the caller's `out`."""
+    if out is None:
+        created = _cupy().empty(shape, dtype=dtype)
+        return created, created
+    if not is_cuda_array(out):
+        raise CudaError(f"{like} is a CUDA array but out is not; pass a device array for out.")
+    view = as_cuda_array(out, "out")
+    if _shape(view) != shape or _dtype(view) != dtype:
+        raise ShapeError(
+            f"out must have the shape and dtype of {like} on the GPU (no dtype conversion "
+            f"there); got out {_shape(view)} {_dtype(view)} vs {like} {shape} {dtype}."
+        )
+    return out, view
+
+
 def guided_filter_cuda(
     target: Any,
     guide: Any,
@@ -67,29 +130,22 @@ def guided_filter_cuda(
     subsample: int,
     out: Any,
 ) -> Any:
-    """Guided filter of device arrays on the current CuPy stream; returns a device array."""
-    if not _core.has_cuda:
-        raise CudaError(
-            "target is a CUDA array but this jointfilter was built without CUDA (nvcc was not "
-            "found or JOINTFILTER_ENABLE_CUDA=OFF); reinstall where nvcc is available, or copy "
-            "the arrays to the host."
-        )
-    if subsample != 1:
-        raise CudaError("subsample > 1 is not implemented on the GPU yet; use subsample=1.")
-    if not is_cuda_array(guide):
-        raise CudaError("target is a CUDA array but guide is not; pass both on the same device.")
+    """(Fast) guided filter of device arrays on the current CuPy stream; returns a device array."""
+    target, guide = prepare_guided_inputs(target, guide)
     cp = _cupy()
     t = _describe(target, "target")
     g = _describe(guide, "guide")
-    if out is None:
-        out = cp.empty(tuple(target.__cuda_array_interface__["shape"]), dtype=target.dtype)
-    o = _describe(out, "out")
+    result, view = _device_out(out, _shape(target), _dtype(target), "target")
+    o = _describe(view, "out")
+    if radius == 0:  # every window is one pixel (q = target), as on the CPU: no decimation
+        subsample = 1
     stream = cp.cuda.get_current_stream().ptr
-    _core.cuda_guided_filter(t, g, o, radius, eps_abs, border_code, stream)
-    return out
+    _core.cuda_guided_filter(t, g, o, radius, eps_abs, border_code, stream, subsample)
+    return result
 
 
-def _require_cuda_build(name: str) -> None:
+def require_cuda_build(name: str) -> None:
+    """Raise CudaError when a CUDA array meets a build without the CUDA module."""
     if not _core.has_cuda:
         raise CudaError(
             f"{name} is a CUDA array but this jointfilter was built without CUDA (nvcc was not "
@@ -100,20 +156,132 @@ def _require_cuda_build(name: str) -> None:
 
 def box_filter_cuda(image: Any, *, radius: int, border_code: int, out: Any) -> Any:
     """Box filter of a device array on the current CuPy stream; returns a device array."""
-    _require_cuda_build("image")
+    require_cuda_build("image")
+    image = as_cuda_array(image, "image")
     cp = _cupy()
     src = _describe(image, "image")
-    if out is None:
-        out = cp.empty(tuple(image.__cuda_array_interface__["shape"]), dtype=image.dtype)
-    elif not is_cuda_array(out):
-        raise CudaError("image is a CUDA array but out is not; pass a device array for out.")
-    o = _describe(out, "out")
-    if o[2:5] != src[2:5] or o[1] != src[1]:
-        raise ShapeError(
-            "out must have the shape and dtype of image on the GPU (no dtype conversion there); "
-            f"got out {tuple(out.__cuda_array_interface__['shape'])} vs image "
-            f"{tuple(image.__cuda_array_interface__['shape'])}."
-        )
+    result, view = _device_out(out, _shape(image), _dtype(image), "image")
     stream = cp.cuda.get_current_stream().ptr
-    _core.cuda_box_filter(src, o, radius, border_code, stream)
-    return out
+    _core.cuda_box_filter(src, _describe(view, "out"), radius, border_code, stream)
+    return result
+
+
+def min_max_filter_cuda(
+    image: Any, *, radius: int, border_code: int, out: Any, maximum: bool
+) -> Any:
+    """Min (max) filter of a device array on the current CuPy stream; returns a device array.
+
+    Results equal the CPU's bit for bit; NaN is not detected on the GPU (a window holding NaN
+    gives an unspecified value there, where the CPU raises).
+    """
+    require_cuda_build("image")
+    image = as_cuda_array(image, "image")
+    cp = _cupy()
+    src = _describe(image, "image")
+    result, view = _device_out(out, _shape(image), _dtype(image), "image")
+    stream = cp.cuda.get_current_stream().ptr
+    _core.cuda_min_max_filter(src, _describe(view, "out"), radius, border_code, maximum, stream)
+    return result
+
+
+class DeviceGuidedFilter:
+    """The GPU half of :class:`jointfilter.GuidedFilter`: device workspace and stream.
+
+    The workspace (``_core.CudaGuidedWorkspace``: every buffer of the filter for the object's
+    shape, plus a CUDA stream and two events) is created on the first frame and reused, so a
+    video loop with ``out=`` allocates nothing per frame. Each call is ordered after the
+    caller's current CuPy stream and the caller's stream after it (events, no host sync).
+    """
+
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        dtype: np.dtype,
+        guide_shape: tuple[int, ...],
+        guide_dtype: np.dtype,
+        out_dtype: np.dtype,
+        *,
+        radius: int,
+        subsample: int,
+        border_code: int,
+        eps_abs: float,
+    ) -> None:
+        require_cuda_build("the frame")
+        if out_dtype != dtype:
+            raise DTypeError(
+                f"a GuidedFilter used with CUDA arrays writes the target dtype ({dtype}); "
+                f"construct it without out_dtype (got {out_dtype})."
+            )
+        self.shape, self.dtype, self.out_dtype = shape, dtype, out_dtype
+        self.guide_shape, self.guide_dtype = guide_shape, guide_dtype
+        self.radius, self.border_code, self.eps_abs = radius, border_code, eps_abs
+        self.subsample = 1 if radius == 0 else subsample  # radius 0: q = target, no decimation
+        self._workspace: Any = None
+        self._guide: Any = None
+
+    @property
+    def nbytes(self) -> int:
+        """Device bytes held by the workspace (0 before the first frame)."""
+        return 0 if self._workspace is None else int(self._workspace.nbytes)
+
+    def _check(
+        self, x: Any, name: str, shapes: tuple[tuple[int, ...], ...], dtype: np.dtype
+    ) -> Any:
+        if not is_cuda_array(x):
+            raise CudaError(
+                f"{name} must be a CUDA array like the other frames of this object; got a host "
+                "array. Use one GuidedFilter per device, or copy the frame with cupy.asarray."
+            )
+        x = as_cuda_array(x, name)
+        if _shape(x) not in shapes:
+            raise ShapeError(
+                f"{name} must have shape {shapes[0]} (fixed at construction); got {_shape(x)}."
+            )
+        if _dtype(x) != dtype:
+            raise DTypeError(
+                f"{name} must have dtype {dtype} (fixed at construction); got {_dtype(x)}."
+            )
+        return x
+
+    def set_guide(self, guide: Any) -> None:
+        """Keep a reference to the device guide (not copied; must not change while in use)."""
+        shapes = (self.guide_shape,)
+        if len(self.guide_shape) == 2:
+            shapes += ((*self.guide_shape, 1),)
+        self._guide = self._check(guide, "guide", shapes, self.guide_dtype)
+
+    def __call__(self, target: Any, out: Any) -> Any:
+        if self._guide is None:
+            raise CudaError(
+                "no CUDA guide set: call set_guide(guide) with a CUDA array before filtering "
+                "CUDA frames."
+            )
+        t = self._check(target, "target", (self.shape,), self.dtype)
+        result, view = _device_out(out, self.shape, self.out_dtype, "target")
+        if min(self.shape[:2]) == 0:
+            return result
+        cp = _cupy()
+        if self._workspace is None:
+            h, w = self.shape[:2]
+            self._workspace = _core.CudaGuidedWorkspace(
+                h,
+                w,
+                _describe(self._guide, "guide")[4],
+                _describe(t, "target")[4],
+                self.radius,
+                self.border_code,
+                self.subsample,
+            )
+        self._workspace.run(
+            _describe(t, "target"),
+            _describe(self._guide, "guide"),
+            _describe(view, "out"),
+            self.eps_abs,
+            cp.cuda.get_current_stream().ptr,
+        )
+        return result
+
+    def close(self) -> None:
+        """Drop the guide reference and free the device workspace."""
+        self._workspace = None
+        self._guide = None

@@ -222,8 +222,9 @@ def guided_filter(
     solve in the chosen precision, no full-size temporaries. Results are bit-identical for any
     thread count. The GIL is released while it runs.
 
-    CUDA arrays (CuPy, or anything with ``__cuda_array_interface__``) are filtered on the GPU on
-    the current CuPy stream and a CuPy array is returned (``subsample=1`` for now).
+    CUDA arrays (CuPy, anything with ``__cuda_array_interface__``, or DLPack on a CUDA device)
+    are filtered on the GPU on the current CuPy stream and a CuPy array is returned (any
+    `subsample`; see docs/cuda.md).
 
     References
     ----------
@@ -282,6 +283,7 @@ def _guided_filter_device(
     out: Any,
 ) -> Any:
     """CUDA arrays in, CUDA array out (same library as the caller's, on its current stream)."""
+    target, guide = _cuda.prepare_guided_inputs(target, guide)
     radius = v.check_radius(radius)
     subsample = v.check_subsample(subsample)
     border_code = v.check_border(border)
@@ -320,6 +322,10 @@ class GuidedFilter:
     The object is strict where the function is lenient: frames must match the shapes and dtypes
     given at construction (no hidden conversions or copies), and ``out=`` calls allocate
     nothing once the first call has sized the scratch.
+
+    With CUDA arrays (set_guide and calls with device frames) the object keeps a device
+    workspace and a CUDA stream of its own, created on the first frame: a video loop with
+    ``out=`` allocates nothing per frame on the GPU either (docs/cuda.md).
 
     Thread safety: one object serves one thread at a time. Its scratch memory and current
     guide belong to the object and the core fills the scratch with the GIL released, so a call
@@ -394,6 +400,7 @@ class GuidedFilter:
         self._single = _check_precision(precision)
         self._workspace = _core.Workspace()
         self._guide: np.ndarray | None = None
+        self._device: _cuda.DeviceGuidedFilter | None = None  # CUDA frames (docs/cuda.md)
         self._busy = threading.Lock()
 
     @staticmethod
@@ -467,6 +474,13 @@ class GuidedFilter:
         The guide must not be modified while it is in use. A ``(H, W, 1)`` guide is accepted
         for a one-channel filter.
         """
+        if _cuda.is_cuda_array(guide):
+            self._enter("set_guide")
+            try:
+                self._device_state().set_guide(guide)
+            finally:
+                self._busy.release()
+            return
         if isinstance(guide, np.ndarray) and guide.ndim == 3 and guide.shape[2] == 1:
             guide = guide[:, :, 0]
         checked = self._check_frame(guide, "guide", self.guide_shape, self.guide_dtype)
@@ -488,7 +502,25 @@ class GuidedFilter:
         finally:
             self._busy.release()
 
+    def _device_state(self) -> _cuda.DeviceGuidedFilter:
+        """The GPU workspace holder, created on first use with CUDA arrays."""
+        if self._device is None:
+            self._device = _cuda.DeviceGuidedFilter(
+                self.shape,
+                self.dtype,
+                self.guide_shape,
+                self.guide_dtype,
+                self.out_dtype,
+                radius=self.radius,
+                subsample=self.subsample,
+                border_code=self._border_code,
+                eps_abs=self._eps_abs,
+            )
+        return self._device
+
     def _filter(self, target: NDArray[Any], out: NDArray[Any] | None) -> NDArray[Any]:
+        if _cuda.is_cuda_array(target):
+            return self._device_state()(target, out)
         if self._guide is None:
             raise ParameterError("no guide set: call set_guide(guide) before filtering.")
         t = self._check_frame(target, "target", self.shape, self.dtype)
@@ -527,6 +559,9 @@ class GuidedFilter:
         try:
             self._workspace = _core.Workspace()
             self._guide = None
+            if self._device is not None:
+                self._device.close()
+                self._device = None
         finally:
             self._busy.release()
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _core
+from . import _core, _cuda
 from . import _validate as v
 from .errors import NonFiniteError
 
@@ -15,6 +15,14 @@ __all__ = ["max_filter", "min_filter"]
 
 
 def _extremum(image: Any, radius: Any, border: Any, out: Any, maximum: bool) -> NDArray[Any]:
+    if _cuda.is_cuda_array(image):
+        return _cuda.min_max_filter_cuda(
+            image,
+            radius=v.check_radius(radius),
+            border_code=v.check_border(border),
+            out=out,
+            maximum=maximum,
+        )
     arr = v.as_array(image, "image")
     v.check_dtype(arr, "image")
     if arr.ndim not in (2, 3):
@@ -63,7 +71,9 @@ def min_filter(
     Notes
     -----
     van Herk / Gil-Werman: three comparisons per pixel and pass whatever the radius. Used for
-    the dark channel of haze removal.
+    the dark channel of haze removal. CUDA arrays (CuPy, ``__cuda_array_interface__`` or
+    DLPack on a CUDA device) are filtered on the GPU on the current CuPy stream, with the
+    same results bit for bit, and a device array is returned; NaN is not detected there.
 
     Examples
     --------

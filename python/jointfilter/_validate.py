@@ -44,11 +44,17 @@ def describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"[:120]
 
 
+def _dlpack_on_cuda(value: Any) -> bool:
+    from ._cuda import _dlpack_on_cuda as on_cuda  # late: _cuda imports the compiled core
+
+    return on_cuda(value)
+
+
 def as_array(value: Any, name: str) -> np.ndarray:
     """Return `value` as an ndarray without copying when it already is one."""
     if isinstance(value, np.ndarray):
         return value
-    if hasattr(value, "__cuda_array_interface__"):
+    if hasattr(value, "__cuda_array_interface__") or _dlpack_on_cuda(value):
         from .errors import CudaError
 
         raise CudaError(
