@@ -21,6 +21,8 @@
 namespace py = pybind11;
 namespace jf = jointfilter;
 
+void bind_fusion(py::module_& m);  // src/bind_fusion.cpp
+
 void bind_cuda_object(py::module_& m);  // bind_cuda_object.cpp
 
 namespace {
@@ -183,6 +185,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         "The CUDA box filter's per-thread code run over its launch grid on the CPU (tests).",
         py::arg("image"), py::arg("out"), py::arg("radius"), py::arg("border"));
 
+    bind_fusion(m);
     m.def("set_num_threads", &jf::set_num_threads, py::arg("n"));
     m.def("get_num_threads", &jf::get_num_threads);
     m.def("band_rows_for", &jf::band_rows_for, py::arg("height"), py::arg("radius"));

@@ -341,11 +341,11 @@ class FusionVideoFilter:
     ``f(infrared, visible, out=buf)`` returns exactly ``jointfilter.fuse(infrared, visible,
     method=..., **params)`` (bit for bit, tested) for frames of the shapes and dtypes fixed at
     construction. For ``method="guided"`` (GFF) every step runs in preallocated buffers: the
-    guided refinements through reused :class:`jointfilter.GuidedFilter` objects (the GIL is
-    released while they run), the box filters, Laplacians, Gaussian saliency, weight
-    normalisation, colour conversion and output scaling through NumPy ``out=`` calls with the
-    same operation order as the function. Other methods call :func:`jointfilter.fuse` per
-    frame (allocating) and copy into `out`.
+    guided refinements through reused :class:`jointfilter.GuidedFilter` objects, the colour
+    conversion, saliency, max selection, weight normalisation, two-scale blend and output
+    scaling through the C++ fusion steps ``fuse`` itself uses (the GIL is released while they
+    run). Other methods call :func:`jointfilter.fuse` per frame (allocating) and copy into
+    `out`.
 
     Parameters
     ----------
@@ -384,10 +384,10 @@ class FusionVideoFilter:
     -----
     Allocation (measured with :mod:`tracemalloc`, ``tests/test_video_fusion.py``): after the
     first call, a ``method="guided"`` call with ``out=`` allocates no frame-sized NumPy memory
-    (a few hundred bytes of Python objects per call; nothing kept). The C++ box filter's own
-    row scratch (O(width x threads)) is not visible to tracemalloc; the guided-filter objects
-    keep theirs between calls. Buffers: about ``30 x H x W x 4`` bytes (float32 planes, a few
-    float64 ones for the colour conversion, as in ``fuse``). One object per thread.
+    (a few hundred bytes of Python objects per call; nothing kept). The C++ scratch (box
+    filter rows, one plane of the two-scale blend from the fusion scratch pool) is not visible
+    to tracemalloc; the guided-filter objects keep theirs between calls. Buffers: about
+    ``14 x H x W x 4`` bytes (float32 planes) plus one output frame. One object per thread.
 
     Examples
     --------
@@ -468,45 +468,29 @@ class FusionVideoFilter:
 
     def _allocate(self) -> None:
         from ._filters import GuidedFilter
-        from .fusion._common import gaussian_kernel
+        from .fusion._gff import _kernel
 
         h, w = self.shape[:2]
         p = self.p
         f32 = np.float32
 
-        def plane(extra_h: int = 0, extra_w: int = 0, dt: Any = f32) -> np.ndarray:
-            # zeroed once: the flat-view passes read the scratch columns (never NaN then)
-            return np.zeros((h + extra_h, w + extra_w), dt)
+        def plane() -> np.ndarray:
+            return np.zeros((h, w), f32)
 
         self._ir3 = np.empty(self.ir_shape, f32) if len(self.ir_shape) == 3 else None
         self._ir = plane()
-        self._vis3 = np.empty((h, w, 3), f32) if self._colour else None
         self._vis = plane()
         if self._colour:
-            self._rgb64 = np.empty((3, h, w), np.float64)
-            self._y64, self._t64 = plane(dt=np.float64), plane(dt=np.float64)
             self._cb, self._cr = plane(), plane()
-            self._out32 = np.empty((h, w, 3), f32)
-            self._out64 = np.empty((h, w, 3), np.float64)
-        else:
-            self._out64 = plane(dt=np.float64)
-        self._kernel = gaussian_kernel(5.0, 11)
-        self._pad1 = plane(2, 2)
-        self._pad5 = plane(10, 10)
-        self._tmp = plane(10, 10)
-        self._prod = plane(10, 10)
-        self._acc = plane(0, 10)
-        self._lap = plane(0, 2)
-        self._lap4 = plane(0, 2)
+        self._kernel = _kernel(5.0, 11)
         self._sal = [plane(), plane()]
-        self._mask = plane(dt=bool)
-        self._mask2 = plane(dt=bool)
         self._maps = [plane(), plane()]
         self._wb = [plane(), plane()]
         self._wd = [plane(), plane()]
-        self._total = plane()
-        self._base, self._detail, self._t1, self._t2 = plane(), plane(), plane(), plane()
+        self._base = plane()
         self._fused = plane()
+        # the output goes straight to `out` when the core can write it, else through this
+        self._out_buf = np.empty(self.shape, self.dtype)
         kw = {"guide_channels": 1, "data_range": 1.0}
         self._gf1 = GuidedFilter(
             (h, w), f32, radius=p["r1"], eps=p["eps1"], subsample=p["subsample"], **kw
@@ -542,7 +526,9 @@ class FusionVideoFilter:
                 raise ParameterError("out is read-only; pass a writable array.")
             if np.may_share_memory(out, ir) or np.may_share_memory(out, vis):
                 raise ParameterError("out overlaps an input frame; pass a separate array.")
-        if self.method != "guided":
+        from .fusion._common import use_core
+
+        if self.method != "guided" or not use_core():  # (no C++ steps: a stale core build)
             self._fuse_function(ir, vis, out)
             return out
         if not self._buffers_ready:
@@ -609,34 +595,20 @@ class FusionVideoFilter:
         np.copyto(out, result)
 
     def _fuse_guided(self, ir: np.ndarray, vis: np.ndarray, out: np.ndarray) -> None:
-        from .fusion._color import _KB, _KG, _KR
+        """``fuse(method="guided")`` step by step into the preallocated planes.
+
+        The steps are the C++ functions ``fuse`` itself calls (``cpp/jointfilter/fusion.hpp``),
+        with the same arguments, so the result is ``fuse``'s bit for bit.
+        """
+        from . import _core
 
         p = self.p
         ir_u = self._infrared_unit(ir, self._ir)
-        vis_scale = np.float32(1.0 / self.vis_range)
-        if self._colour:  # rgb_to_ycbcr, in float64 like the function
-            np.copyto(self._vis3, vis)
-            np.multiply(self._vis3, vis_scale, out=self._vis3)
-            x = self._rgb64  # planar (3, H, W): contiguous planes for the ufuncs
-            for c in range(3):
-                np.copyto(x[c], self._vis3[:, :, c])
-            r, g, b = x[0], x[1], x[2]
-            y, t = self._y64, self._t64
-            np.multiply(r, _KR, out=y)
-            np.multiply(g, _KG, out=t)
-            np.add(y, t, out=y)
-            np.multiply(b, _KB, out=t)
-            np.add(y, t, out=y)
-            np.subtract(b, y, out=t)
-            np.divide(t, 2.0 * (1.0 - _KB), out=t)
-            np.copyto(self._cb, t, casting="same_kind")
-            np.subtract(r, y, out=t)
-            np.divide(t, 2.0 * (1.0 - _KR), out=t)
-            np.copyto(self._cr, t, casting="same_kind")
-            np.copyto(self._vis, y, casting="same_kind")
+        vis_c = v.core_ready(vis)
+        if self._colour:  # to_unit and rgb_to_ycbcr in one pass
+            _core.fusion_rgb_to_ycbcr(vis_c, 1.0 / self.vis_range, self._vis, self._cb, self._cr)
         else:
-            np.copyto(self._vis, vis[:, :, 0] if vis.ndim == 3 else vis)
-            np.multiply(self._vis, vis_scale, out=self._vis)
+            _core.fusion_to_unit(vis_c, 1.0 / self.vis_range, self._vis)
         sources = (ir_u, self._vis)
         # pre-fusion enhancement of the blended planes (the weights use the originals)
         if p["enhance"] == "detail":
@@ -653,128 +625,29 @@ class FusionVideoFilter:
             blend = list(sources)
         # saliency |x * L| * g, max selection
         for src, sal in zip(sources, self._sal, strict=True):
-            self._saliency(src, sal)
-        np.greater_equal(self._sal[0], self._sal[1], out=self._mask)
-        np.logical_not(self._mask, out=self._mask2)
-        np.copyto(self._maps[0], self._mask)
-        np.copyto(self._maps[1], self._mask2)
-        # guided refinement of the maps, each source guiding its own
+            _core.fusion_saliency(src, self._kernel, sal)
+        _core.fusion_max_selection(self._sal[0], self._sal[1], self._maps[0], self._maps[1])
+        # guided refinement of the maps, each source guiding its own; normalised in place
         for n in range(2):
             self._gf1.set_guide(sources[n])
             self._gf1(self._maps[n], out=self._wb[n])
             self._gf2.set_guide(sources[n])
             self._gf2(self._maps[n], out=self._wd[n])
-        self._normalise_weights(self._wb)
-        self._normalise_weights(self._wd)
-        # two-scale blend
-        from ._filters import box_filter
-
-        fused = self._fused
-        fused.fill(0.0)
-        for n, src in enumerate(blend):
-            box_filter(src, p["base_radius"], border="edge", out=self._base)
-            np.subtract(src, self._base, out=self._detail)
-            np.multiply(self._wb[n], self._base, out=self._t1)
-            np.multiply(self._wd[n], self._detail, out=self._t2)
-            np.add(self._t1, self._t2, out=self._t1)
-            np.add(fused, self._t1, out=fused)
+        for wts in (self._wb, self._wd):
+            _core.fusion_normalise_weights(wts[0], wts[1], wts[0], wts[1])
+        _core.fusion_two_scale_blend(
+            blend[0], blend[1], *self._wb, *self._wd, p["base_radius"], self._fused
+        )
         # back to the visible's colour space and dtype (from_unit)
+        direct = v._rows_ok(out)
+        dst = out if direct else self._out_buf
+        rng, clip = float(self.vis_range), self.clip
         if self._colour:
-            y, t = self._y64, self._t64
-            np.copyto(y, fused)
-            rgb = self._rgb64
-            r, g, b = rgb[0], rgb[1], rgb[2]
-            np.copyto(t, self._cr)
-            np.multiply(t, 2.0 * (1.0 - _KR), out=t)
-            np.add(y, t, out=r)
-            np.copyto(t, self._cb)
-            np.multiply(t, 2.0 * (1.0 - _KB), out=t)
-            np.add(y, t, out=b)
-            np.multiply(r, _KR, out=t)
-            np.subtract(y, t, out=g)
-            np.multiply(b, _KB, out=t)
-            np.subtract(g, t, out=g)
-            np.divide(g, _KG, out=g)
-            for c in range(3):
-                np.copyto(self._out32[:, :, c], rgb[c], casting="same_kind")
-            np.copyto(self._out64, self._out32)  # from_unit: astype(float64) * data_range
+            _core.fusion_ycbcr_to_rgb(self._fused, self._cb, self._cr, dst, rng, clip)
         else:
-            np.copyto(self._out64, fused)
-        y64 = self._out64
-        np.multiply(y64, self.vis_range, out=y64)
-        dst = out if out.ndim == y64.ndim else out[:, :, 0]
-        if self.dtype.kind in "ui":
-            info = np.iinfo(self.dtype)
-            np.rint(y64, out=y64)
-            np.clip(y64, info.min, info.max, out=y64)
-            np.copyto(dst, y64, casting="unsafe")
-        else:
-            if self.clip:
-                np.clip(y64, 0.0, self.vis_range, out=y64)
-            np.copyto(dst, y64, casting="same_kind")
-
-    def _saliency(self, x: np.ndarray, dst: np.ndarray) -> None:
-        """``gff_saliency``: |Laplacian| (replicate border), then the 11-tap Gaussian.
-
-        Same operations in the same order as ``convolve_sep``; the shifted products run on
-        flat views of the padded rows (the columns past the image width are scratch), which
-        keeps every NumPy call on contiguous memory and free of casting buffers.
-        """
-        h, w = x.shape
-        p1 = self._pad1
-        _pad_edge(x, p1, 1)
-        # lap[y, j] = up + down + left + right - 4 x, on flat views: row pitch w + 2
-        q = w + 2
-        f1, lap, tmp4 = p1.ravel(), self._lap.ravel(), self._lap4.ravel()
-        m = h * q - 2
-        np.add(f1[1 : 1 + m], f1[2 * q + 1 : 2 * q + 1 + m], out=lap[:m])
-        np.add(lap[:m], f1[q : q + m], out=lap[:m])
-        np.add(lap[:m], f1[q + 2 : q + 2 + m], out=lap[:m])
-        np.multiply(f1[q + 1 : q + 1 + m], 4.0, out=tmp4[:m])
-        np.subtract(lap[:m], tmp4[:m], out=lap[:m])
-        np.abs(lap[:m], out=lap[:m])
-        # convolve_sep(lap, gaussian 11, mode="edge")
-        p5 = self._pad5
-        _pad_edge(self._lap[:, :w], p5, 5)
-        wp = p5.shape[1]
-        n = p5.size - (len(self._kernel) - 1)
-        flat_p, flat_tmp, flat_prod = p5.ravel(), self._tmp.ravel(), self._prod.ravel()
-        tmp = flat_tmp[:n]
-        tmp.fill(0.0)
-        for i, c in enumerate(self._kernel):  # horizontal: tmp[y, j] += c * p[y, j + i]
-            np.multiply(flat_p[i : i + n], c, out=flat_prod[:n])
-            np.add(tmp, flat_prod[:n], out=tmp)
-        m = h * wp
-        acc = self._acc.ravel()
-        acc.fill(0.0)
-        for i, c in enumerate(self._kernel):  # vertical: acc[y, j] += c * tmp[y + i, j]
-            np.multiply(flat_tmp[i * wp : i * wp + m], c, out=flat_prod[:m])
-            np.add(acc, flat_prod[:m], out=acc)
-        np.copyto(dst, self._acc[:, :w])
-
-    def _normalise_weights(self, maps: list[np.ndarray]) -> None:
-        """``normalise_weights`` in place: clip to [0, 1], divide by the sum (0.5 where 0)."""
-        total, flat = self._total, self._mask
-        for m in maps:
-            np.clip(m, 0.0, 1.0, out=m)
-        np.add(maps[0], maps[1], out=total)
-        np.less(total, 1e-12, out=flat)
-        np.copyto(total, 1.0, where=flat)
-        for m in maps:
-            np.divide(m, total, out=m)
-            np.copyto(m, 0.5, where=flat)
-
-
-def _pad_edge(x: np.ndarray, dst: np.ndarray, r: int) -> None:
-    """``np.pad(x, r, mode="edge")`` into `dst`."""
-    h, w = x.shape
-    np.copyto(dst[r : r + h, r : r + w], x)
-    for k in range(r):
-        np.copyto(dst[k, r : r + w], x[0])
-        np.copyto(dst[r + h + k, r : r + w], x[h - 1])
-    for k in range(r):
-        np.copyto(dst[:, k], dst[:, r])
-        np.copyto(dst[:, r + w + k], dst[:, r + w - 1])
+            _core.fusion_from_unit(self._fused, dst if dst.ndim == 2 else dst[:, :, 0], rng, clip)
+        if not direct:
+            np.copyto(out, dst)
 
 
 @dataclass

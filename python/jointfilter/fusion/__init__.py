@@ -23,8 +23,8 @@ from numpy.typing import NDArray
 from .. import _validate as v
 from ..errors import ParameterError, ShapeError
 from ._blend import ENHANCE_MODES, enhance
-from ._color import rgb_to_ycbcr, ycbcr_to_rgb
-from ._common import check_float, check_int, from_unit, prepare_inputs
+from ._color import rgb_to_ycbcr_scaled, ycbcr_to_rgb_out
+from ._common import check_float, check_inputs, check_int, from_unit, infrared_unit, to_unit
 from ._focus import BLEND_MODES, FOCUS_MEASURES, blend_with_decision, focus_decision
 from ._gff import gff_fuse
 
@@ -231,8 +231,10 @@ def fuse(
     Notes
     -----
     The inputs are never modified. Identical sources give back the source (all weight maps
-    sum to 1). Weighting and blending run in NumPy on top of the C++ box and guided filters;
-    the C++ port of those steps is pending.
+    sum to 1). Every step runs in the C++ core (``cpp/jointfilter/fusion.hpp``: conversions,
+    saliency and focus measures, weight normalisation, two-scale and pyramid blending, next
+    to the box and guided filters), multi-threaded (:func:`jointfilter.set_num_threads`) and
+    bit-identical to the NumPy reference implementations kept in ``jointfilter.fusion``.
 
     References
     ----------
@@ -244,21 +246,23 @@ def fuse(
     p = _check_params(method, params)
     if not isinstance(clip, bool) or not isinstance(return_weights, bool):
         raise ParameterError("clip and return_weights must be bools.")
-    ir, vis, _, vis_range = prepare_inputs(infrared, visible, data_range)
+    ir_raw, vis_raw, ir_range, vis_range = check_inputs(infrared, visible, data_range)
+    ir = infrared_unit(ir_raw, ir_range)
     if method == "cnn" and min(ir.shape) < _CNN_WINDOW:
         raise ShapeError(
             f"infrared and visible must be at least {_CNN_WINDOW}x{_CNN_WINDOW} for "
             f"method='cnn' (the network scores {_CNN_WINDOW}x{_CNN_WINDOW} windows); got "
             f"{ir.shape}. Use method='focus' or 'guided' for small images."
         )
-    out_dtype = np.asarray(visible).dtype
-    if vis.ndim == 3:
-        y, cb, cr = rgb_to_ycbcr(vis)
+    out_dtype = vis_raw.dtype
+    if vis_raw.ndim == 3 and vis_raw.shape[2] == 3:
+        y, cb, cr = rgb_to_ycbcr_scaled(vis_raw, vis_range)
         fused_y, weights = _fuse_planes(ir, y, method, p)
-        fused = ycbcr_to_rgb(fused_y, cb, cr)
+        result = ycbcr_to_rgb_out(fused_y, cb, cr, out_dtype, vis_range, clip=clip)
     else:
-        fused, weights = _fuse_planes(ir, vis, method, p)
-    result = from_unit(fused, out_dtype, vis_range, clip=clip)
+        vis = to_unit(vis_raw[:, :, 0] if vis_raw.ndim == 3 else vis_raw, vis_range)
+        fused, weights = _fuse_planes(ir, np.ascontiguousarray(vis), method, p)
+        result = from_unit(fused, out_dtype, vis_range, clip=clip)
     if _single_channel_3d(visible):
         result = result[:, :, None]
     if return_weights:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _core
+from .. import _validate as v
 from .._filters import box_filter, guided_filter
 from ..errors import ParameterError
-from ._common import convolve_sep
+from ._common import _numpy_convolve_sep, scratch, use_core
 
 __all__ = [
     "ENHANCE_MODES",
@@ -56,6 +58,30 @@ def two_scale_blend(
     radius : int
         Half-width of the averaging filter of the two-scale split.
     """
+    planes = [*sources, base_weights[0], base_weights[1], detail_weights[0], detail_weights[1]]
+    if len(sources) == 2 and len(base_weights) == 2 and _planes(planes):
+        out = scratch(sources[0].shape)
+        if out.size:
+            _core.fusion_two_scale_blend(*(v.core_ready(p) for p in planes), int(radius), out)
+        return out
+    return _numpy_two_scale_blend(sources, base_weights, detail_weights, radius=radius)
+
+
+def _planes(planes: list[np.ndarray]) -> bool:
+    """All float32 planes of one shape, and the C++ path on."""
+    shape = planes[0].shape
+    return use_core() and all(
+        p.ndim == 2 and p.dtype == np.float32 and p.shape == shape for p in planes
+    )
+
+
+def _numpy_two_scale_blend(
+    sources: list[np.ndarray],
+    base_weights: np.ndarray,
+    detail_weights: np.ndarray,
+    *,
+    radius: int = 15,
+) -> np.ndarray:
     out = np.zeros(sources[0].shape, np.float32)
     for n, src in enumerate(sources):
         base, detail = two_scale(src, radius)
@@ -64,13 +90,29 @@ def two_scale_blend(
 
 
 def _reduce(x: np.ndarray) -> np.ndarray:
-    return convolve_sep(x, _BINOMIAL, mode="symmetric")[::2, ::2]
+    if _planes([x]) and x.size:
+        out = scratch(((x.shape[0] + 1) // 2, (x.shape[1] + 1) // 2))
+        _core.fusion_pyramid_reduce(v.core_ready(x), out)
+        return out
+    return _numpy_reduce(x)
+
+
+def _numpy_reduce(x: np.ndarray) -> np.ndarray:
+    return _numpy_convolve_sep(x, _BINOMIAL, mode="symmetric")[::2, ::2]
 
 
 def _expand(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if _planes([x]) and shape[0] > 0 and shape[1] > 0:
+        out = scratch(shape[:2])
+        _core.fusion_pyramid_expand(v.core_ready(x), out)
+        return out
+    return _numpy_expand(x, shape)
+
+
+def _numpy_expand(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     up = np.zeros(shape[:2], np.float32)
     up[::2, ::2] = x[: (shape[0] + 1) // 2, : (shape[1] + 1) // 2]
-    return convolve_sep(up, 2.0 * _BINOMIAL, mode="symmetric")
+    return _numpy_convolve_sep(up, 2.0 * _BINOMIAL, mode="symmetric")
 
 
 def gaussian_pyramid(x: np.ndarray, levels: int) -> list[np.ndarray]:
@@ -118,6 +160,25 @@ def pyramid_blend(
     """
     if levels is None:
         levels = default_levels(a.shape)
+    if _planes([a, b, weight]) and a.size:
+        out = scratch(a.shape)
+        match = match_threshold is not None
+        thr = float(match_threshold) if match_threshold is not None else 0.0
+        _core.fusion_pyramid_blend(
+            *(v.core_ready(p) for p in (a, b, weight)), int(levels), match, thr, out
+        )
+        return out
+    return _numpy_pyramid_blend(a, b, weight, levels=levels, match_threshold=match_threshold)
+
+
+def _numpy_pyramid_blend(
+    a: np.ndarray,
+    b: np.ndarray,
+    weight: np.ndarray,
+    *,
+    levels: int,
+    match_threshold: float | None = 0.6,
+) -> np.ndarray:
     la, lb = laplacian_pyramid(a, levels), laplacian_pyramid(b, levels)
     gw = gaussian_pyramid(weight, levels)
     out = []

@@ -21,13 +21,38 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rgb_to_ycbcr", "ycbcr_to_rgb"]
+from .. import _core
+from .. import _validate as v
+from ._common import core_float, scratch, use_core
+
+__all__ = ["rgb_to_ycbcr", "rgb_to_ycbcr_scaled", "ycbcr_to_rgb", "ycbcr_to_rgb_out"]
 
 _KR, _KG, _KB = 0.299, 0.587, 0.114
 
 
 def rgb_to_ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split ``(H, W, 3)`` RGB in [0, 1] into float32 Y, Cb, Cr planes (chroma centred on 0)."""
+    if use_core() and rgb.dtype == np.float32:
+        return rgb_to_ycbcr_scaled(rgb, 1.0)
+    return _numpy_rgb_to_ycbcr(rgb)
+
+
+def rgb_to_ycbcr_scaled(
+    rgb: np.ndarray, data_range: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``rgb_to_ycbcr(to_unit(rgb, data_range))`` without the intermediate RGB float array."""
+    if not use_core():
+        from ._common import to_unit
+
+        return _numpy_rgb_to_ycbcr(to_unit(rgb, data_range))
+    planes = scratch((3, *rgb.shape[:2]))
+    if planes.size:
+        src = v.core_ready(core_float(rgb))
+        _core.fusion_rgb_to_ycbcr(src, 1.0 / data_range, planes[0], planes[1], planes[2])
+    return planes[0], planes[1], planes[2]
+
+
+def _numpy_rgb_to_ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = rgb.astype(np.float64)
     r, g, b = x[:, :, 0], x[:, :, 1], x[:, :, 2]
     y = _KR * r + _KG * g + _KB * b
@@ -38,6 +63,37 @@ def rgb_to_ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def ycbcr_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
     """Inverse of :func:`rgb_to_ycbcr`; returns an unclipped ``(H, W, 3)`` float32 array."""
+    return ycbcr_to_rgb_out(y, cb, cr, np.dtype(np.float32), 1.0, clip=False)
+
+
+def ycbcr_to_rgb_out(
+    y: np.ndarray,
+    cb: np.ndarray,
+    cr: np.ndarray,
+    dtype: np.dtype,
+    data_range: float,
+    *,
+    clip: bool = True,
+) -> np.ndarray:
+    """``from_unit(ycbcr_to_rgb(y, cb, cr), dtype, data_range, clip=clip)`` in one pass."""
+    from ._common import from_unit
+
+    dtype = np.dtype(dtype)
+    planes = (y, cb, cr)
+    if not (use_core() and all(p.dtype == np.float32 and p.ndim == 2 for p in planes)):
+        return from_unit(_numpy_ycbcr_to_rgb(y, cb, cr), dtype, data_range, clip=clip)
+    direct = dtype in v.CORE_DTYPES
+    out = np.empty((*y.shape, 3), dtype if direct else np.float32)
+    if out.size:
+        src = [v.core_ready(p) for p in planes]
+        rng, clp = (float(data_range), bool(clip)) if direct else (1.0, False)
+        _core.fusion_ycbcr_to_rgb(*src, out, rng, clp)
+    if direct:
+        return out
+    return from_unit(out, dtype, data_range, clip=clip)  # float64/float16 outputs
+
+
+def _numpy_ycbcr_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
     y64, cb64, cr64 = (p.astype(np.float64) for p in (y, cb, cr))
     r = y64 + 2.0 * (1.0 - _KR) * cr64
     b = y64 + 2.0 * (1.0 - _KB) * cb64

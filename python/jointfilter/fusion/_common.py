@@ -6,30 +6,83 @@ converts the caller's arrays once on entry and once on exit. Nothing writes to a
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
+from .. import _core
 from .. import _validate as v
 from ..errors import ParameterError, ShapeError
 
 __all__ = [
     "LUMA_BT601",
     "check_float",
+    "check_inputs",
     "check_int",
     "convolve_sep",
     "from_unit",
     "gaussian_kernel",
+    "infrared_unit",
     "laplacian_abs",
+    "normalise_complement",
     "normalise_weights",
+    "numpy_reference",
     "prepare_inputs",
+    "scratch",
     "to_unit",
+    "use_core",
 ]
 
 #: ITU-R BT.601 luma weights (R, G, B), also used by JPEG's YCbCr.
 LUMA_BT601 = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+_NUMPY_REFERENCE = False
+#: the compiled core has the fusion steps (False only for a stale build of ``_core``; the NumPy
+#: path then runs, and tests/test_fusion_core.py fails on purpose)
+HAS_CORE_STEPS = hasattr(_core, "fusion_empty")
+
+
+def use_core() -> bool:
+    """False while :func:`numpy_reference` is active: the NumPy reference implementations run."""
+    return HAS_CORE_STEPS and not _NUMPY_REFERENCE
+
+
+@contextlib.contextmanager
+def numpy_reference() -> Iterator[None]:
+    """Run the fusion steps with their NumPy reference implementations (tests, benchmarks).
+
+    The C++ steps (``cpp/jointfilter/fusion.hpp``) compute the same float32 operations in the
+    same order; this switch keeps the original NumPy code callable to check that. The box and
+    guided filters run in the C++ core either way. Not thread-safe (a module-level flag).
+    """
+    global _NUMPY_REFERENCE
+    old = _NUMPY_REFERENCE
+    _NUMPY_REFERENCE = True
+    try:
+        yield
+    finally:
+        _NUMPY_REFERENCE = old
+
+
+def scratch(shape: tuple[int, ...]) -> np.ndarray:
+    """Uninitialised float32 array; from the C++ scratch pool on the core path.
+
+    The pool (``cpp/jointfilter/fusion.hpp``) keeps freed buffers for the next call, so repeated
+    fusions touch no fresh pages; the array owns its buffer until it is freed.
+    """
+    if use_core():
+        return _core.fusion_empty(list(shape))  # type: ignore[no-any-return]
+    return np.empty(shape, np.float32)
+
+
+def core_float(arr: np.ndarray) -> np.ndarray:
+    """`arr` if the core reads its dtype, else ``arr.astype(float32)`` (as the reference)."""
+    return arr if arr.dtype in v.CORE_DTYPES else arr.astype(np.float32)
 
 
 def _range_of(arr: np.ndarray, data_range: float | None) -> float:
@@ -39,7 +92,20 @@ def _range_of(arr: np.ndarray, data_range: float | None) -> float:
 
 
 def to_unit(arr: np.ndarray, data_range: float) -> np.ndarray:
-    """Return ``arr / data_range`` as a new float32 array (never a view of the caller's)."""
+    """Return ``arr / data_range`` as a new float32 array (never a view of the caller's).
+
+    Computed as ``float32(arr) * float32(1 / data_range)``.
+    """
+    if use_core() and (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 1)):
+        src = core_float(arr)
+        out = scratch(arr.shape)
+        if out.size:
+            _core.fusion_to_unit(v.core_ready(src), 1.0 / data_range, out)
+        return out
+    return _numpy_to_unit(arr, data_range)
+
+
+def _numpy_to_unit(arr: np.ndarray, data_range: float) -> np.ndarray:
     return arr.astype(np.float32) * np.float32(1.0 / data_range)
 
 
@@ -49,8 +115,20 @@ def from_unit(
     """Scale a ``[0, 1]`` plane back to ``dtype``.
 
     Integer outputs are rounded half-to-even and saturated (the core's rule); float outputs are
-    clipped to ``[0, data_range]`` when `clip` is true.
+    clipped to ``[0, data_range]`` when `clip` is true. Computed in float64 from ``x``.
     """
+    dtype = np.dtype(dtype)
+    if use_core() and dtype in v.CORE_DTYPES and x.dtype == np.float32 and x.ndim in (2, 3):
+        out = np.empty(x.shape, dtype)
+        if out.size:
+            _core.fusion_from_unit(v.core_ready(x), out, float(data_range), bool(clip))
+        return out
+    return _numpy_from_unit(x, dtype, data_range, clip=clip)
+
+
+def _numpy_from_unit(
+    x: np.ndarray, dtype: np.dtype, data_range: float, *, clip: bool = True
+) -> np.ndarray:
     y = x.astype(np.float64) * data_range
     if dtype.kind in "ui":
         info = np.iinfo(dtype)
@@ -80,20 +158,10 @@ def check_source_layout(ir: Any, vis: Any) -> None:
         )
 
 
-def prepare_inputs(
+def check_inputs(
     infrared: Any, visible: Any, data_range: float | None
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Validate the two sources and return them as float32 in [0, 1].
-
-    Returns
-    -------
-    ir : ndarray (H, W)
-        Infrared plane; a 3-channel infrared image is converted to BT.601 luma.
-    vis : ndarray (H, W) or (H, W, 3)
-        Visible image (colour kept).
-    ir_range, vis_range : float
-        The value range each source was divided by.
-    """
+    """Validate the two sources; returns them as arrays (not converted) and their ranges."""
     ir = v.as_array(infrared, "infrared")
     vis = v.as_array(visible, "visible")
     check_source_layout(ir, vis)
@@ -108,13 +176,33 @@ def prepare_inputs(
             raise NonFiniteError(
                 f"{name} contains NaN or Inf; replace them first, e.g. np.nan_to_num(x)."
             )
-    ir_u = to_unit(ir, ir_range)
-    vis_u = to_unit(vis, vis_range)
-    if ir_u.ndim == 3:
-        ir_u = ir_u[:, :, 0].copy() if ir_u.shape[2] == 1 else ir_u @ LUMA_BT601
-    if vis_u.ndim == 3 and vis_u.shape[2] == 1:
-        vis_u = vis_u[:, :, 0].copy()
-    return np.ascontiguousarray(ir_u), np.ascontiguousarray(vis_u), ir_range, vis_range
+    return ir, vis, ir_range, vis_range
+
+
+def infrared_unit(ir: np.ndarray, ir_range: float) -> np.ndarray:
+    """The infrared plane in [0, 1]; a 3-channel image becomes its BT.601 luma (float32)."""
+    if ir.ndim == 3 and ir.shape[2] == 3:
+        return np.ascontiguousarray(_numpy_to_unit(ir, ir_range) @ LUMA_BT601)
+    return np.ascontiguousarray(to_unit(ir[:, :, 0] if ir.ndim == 3 else ir, ir_range))
+
+
+def prepare_inputs(
+    infrared: Any, visible: Any, data_range: float | None
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Validate the two sources and return them as float32 in [0, 1].
+
+    Returns
+    -------
+    ir : ndarray (H, W)
+        Infrared plane; a 3-channel infrared image is converted to BT.601 luma.
+    vis : ndarray (H, W) or (H, W, 3)
+        Visible image (colour kept).
+    ir_range, vis_range : float
+        The value range each source was divided by.
+    """
+    ir, vis, ir_range, vis_range = check_inputs(infrared, visible, data_range)
+    vis_u = to_unit(vis[:, :, 0] if vis.ndim == 3 and vis.shape[2] == 1 else vis, vis_range)
+    return infrared_unit(ir, ir_range), np.ascontiguousarray(vis_u), ir_range, vis_range
 
 
 def check_int(value: Any, name: str, minimum: int = 0) -> int:
@@ -144,11 +232,28 @@ def gaussian_kernel(sigma: float, size: int) -> np.ndarray:
     return (k / k.sum()).astype(np.float32)
 
 
+def _plane(x: np.ndarray) -> bool:
+    """A 2-D float32 plane the C++ steps take (when the core path is on)."""
+    return use_core() and x.ndim == 2 and x.dtype == np.float32
+
+
 def convolve_sep(x: np.ndarray, k: np.ndarray, mode: str = "edge") -> np.ndarray:
     """Separable correlation of a 2-D plane with the symmetric 1-D kernel `k` on both axes.
 
-    `mode` is a :func:`numpy.pad` mode (``"edge"`` = MATLAB ``'replicate'``).
+    `mode` is a :func:`numpy.pad` mode (``"edge"`` = MATLAB ``'replicate'``). float32 sums in
+    tap order, horizontal pass first.
     """
+    if _plane(x) and mode in ("edge", "symmetric", "reflect") and len(k) % 2 == 1:
+        out = scratch(x.shape)
+        if out.size:
+            _core.fusion_convolve_sep(
+                v.core_ready(x), np.asarray(k, np.float32), v.BORDERS[mode], out
+            )
+        return out
+    return _numpy_convolve_sep(x, k, mode)
+
+
+def _numpy_convolve_sep(x: np.ndarray, k: np.ndarray, mode: str = "edge") -> np.ndarray:
     r = (len(k) - 1) // 2
     p = np.pad(x, r, mode=mode)  # type: ignore[call-overload]
     h, w = x.shape
@@ -161,8 +266,20 @@ def convolve_sep(x: np.ndarray, k: np.ndarray, mode: str = "edge") -> np.ndarray
     return out
 
 
+_UNIT_KERNEL = np.ones(1, np.float32)
+
+
 def laplacian_abs(x: np.ndarray) -> np.ndarray:
     """``|x * [0 1 0; 1 -4 1; 0 1 0]|`` with replicate borders."""
+    if _plane(x):
+        out = scratch(x.shape)
+        if out.size:  # the saliency step with a 1-tap kernel is the bare |Laplacian|
+            _core.fusion_saliency(v.core_ready(x), _UNIT_KERNEL, out)
+        return out
+    return _numpy_laplacian_abs(x)
+
+
+def _numpy_laplacian_abs(x: np.ndarray) -> np.ndarray:
     p = np.pad(x, 1, mode="edge")
     lap = p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:] - 4.0 * x
     return np.abs(lap)
@@ -173,6 +290,28 @@ def normalise_weights(maps: list[np.ndarray]) -> np.ndarray:
 
     Returns an ``(N, H, W)`` float32 stack. Where every map is 0 the weights are equal.
     """
+    if len(maps) == 2 and all(_plane(m) for m in maps) and maps[0].shape == maps[1].shape:
+        out = scratch((2, *maps[0].shape))
+        if out.size:
+            _core.fusion_normalise_weights(
+                v.core_ready(maps[0]), v.core_ready(maps[1]), out[0], out[1]
+            )
+        return out
+    return _numpy_normalise_weights(maps)
+
+
+def normalise_complement(w: np.ndarray) -> np.ndarray:
+    """``normalise_weights([clip(w, 0, 1), 1 - clip(w, 0, 1)])`` as one ``(2, H, W)`` stack."""
+    if _plane(w):
+        out = scratch((2, *w.shape))
+        if out.size:
+            _core.fusion_normalise_weights(v.core_ready(w), None, out[0], out[1])
+        return out
+    c = np.clip(w, 0.0, 1.0)
+    return _numpy_normalise_weights([c, 1.0 - c])
+
+
+def _numpy_normalise_weights(maps: list[np.ndarray]) -> np.ndarray:
     w = np.clip(np.stack(maps).astype(np.float32), 0.0, 1.0)
     total = w.sum(axis=0)
     n = len(maps)

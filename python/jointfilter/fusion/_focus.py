@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _core
+from .. import _validate as v
 from .._filters import box_filter, guided_filter
 from ..errors import ParameterError
 from ._blend import pyramid_blend, two_scale_blend
-from ._common import normalise_weights
+from ._common import normalise_complement, normalise_weights, scratch, use_core
 from ._gff import gff_weights
 
 __all__ = ["BLEND_MODES", "FOCUS_MEASURES", "blend_with_decision", "focus_measure", "refine"]
@@ -45,6 +47,21 @@ def focus_measure(
     threshold : float
         SML threshold ``T`` (in [0, 1] units); ignored by the other measures.
     """
+    if measure not in FOCUS_MEASURES:
+        names = ", ".join(repr(m) for m in FOCUS_MEASURES)
+        raise ParameterError(f"measure must be one of {names}; got {measure!r}.")
+    if use_core() and x.ndim == 2 and x.dtype == np.float32:
+        out = scratch(x.shape)
+        if out.size:
+            code = FOCUS_MEASURES.index(measure)
+            _core.fusion_focus_measure(v.core_ready(x), code, int(radius), float(threshold), out)
+        return out
+    return _numpy_focus_measure(x, measure, radius=radius, threshold=threshold)
+
+
+def _numpy_focus_measure(
+    x: np.ndarray, measure: str = "sml", *, radius: int = 4, threshold: float = 0.0
+) -> np.ndarray:
     p = np.pad(x, 1, mode="edge")
     left, right = p[1:-1, :-2], p[1:-1, 2:]
     up, down = p[:-2, 1:-1], p[2:, 1:-1]
@@ -132,8 +149,14 @@ def blend_with_decision(
     """
     a = ir if blend_ir is None else blend_ir
     b = vis if blend_vis is None else blend_vis
-    p = decision.astype(np.float32)
-    maps = np.stack([p, 1.0 - p])
+    if use_core():  # the same float32 operations into pooled buffers
+        maps = scratch((2, *decision.shape))
+        np.copyto(maps[0], decision, casting="unsafe")  # as astype
+        np.subtract(np.float32(1.0), maps[0], out=maps[1])
+        p = maps[0]
+    else:
+        p = decision.astype(np.float32)
+        maps = np.stack([p, 1.0 - p])
     if blend == "two_scale":
         wb, wd = gff_weights(
             [ir, vis], [p, 1.0 - p], r1=r1, eps1=eps1, r2=r2, eps2=eps2, subsample=subsample
@@ -143,14 +166,32 @@ def blend_with_decision(
     if blend not in BLEND_MODES:
         names = ", ".join(repr(m) for m in BLEND_MODES)
         raise ParameterError(f"blend must be one of {names}; got {blend!r}.")
-    w = refine(p, 0.5 * (ir + vis), radius=radius, eps=eps, subsample=subsample)
-    stack = normalise_weights([w, 1.0 - w])
+    if use_core():  # refine's clip is part of normalise_complement
+        guide = scratch(ir.shape)
+        np.add(ir, vis, out=guide)
+        np.multiply(guide, np.float32(0.5), out=guide)
+        w = guided_filter(p, guide, radius=radius, eps=eps, subsample=subsample,
+                          data_range=1.0, out=scratch(p.shape))  # fmt: skip
+        stack = normalise_complement(w)
+    else:
+        w = refine(p, 0.5 * (ir + vis), radius=radius, eps=eps, subsample=subsample)
+        stack = normalise_weights([w, 1.0 - w])
     w = stack[0]
     if blend == "weighted":
-        fused = w * a + (1.0 - w) * b
+        fused = _weighted(a, b, w)
     else:
         fused = pyramid_blend(a, b, w, levels=levels, match_threshold=match_threshold)
     return fused, {"decision": maps, "base": stack, "detail": stack}
+
+
+def _weighted(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``w a + (1 - w) b``."""
+    planes = (a, b, w)
+    if use_core() and all(x.ndim == 2 and x.dtype == np.float32 for x in planes):
+        out = scratch(a.shape)
+        _core.fusion_weighted_blend(*(v.core_ready(x) for x in planes), out)
+        return out
+    return w * a + (1.0 - w) * b
 
 
 def focus_decision(
@@ -164,4 +205,8 @@ def focus_decision(
     """Binary map ``[f_ir > f_vis]`` of the chosen focus measure."""
     f_ir = focus_measure(ir, measure, radius=focus_radius, threshold=threshold)
     f_vis = focus_measure(vis, measure, radius=focus_radius, threshold=threshold)
+    if use_core() and f_ir.ndim == 2:  # max_selection(f_vis, f_ir)[1] = [f_vis < f_ir]
+        maps = scratch((2, *f_ir.shape))
+        _core.fusion_max_selection(f_vis, f_ir, maps[0], maps[1])
+        return maps[1]
     return (f_ir > f_vis).astype(np.float32)

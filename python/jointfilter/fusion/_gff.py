@@ -12,22 +12,65 @@ Steps (``docs/fusion.md``; algorithms note section 8.1), for sources ``I_n`` in 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from .. import _core
+from .. import _validate as v
 from .._filters import guided_filter
 from ._blend import two_scale_blend
-from ._common import convolve_sep, gaussian_kernel, laplacian_abs, normalise_weights
+from ._common import (
+    _numpy_convolve_sep,
+    _numpy_laplacian_abs,
+    gaussian_kernel,
+    normalise_weights,
+    scratch,
+    use_core,
+)
 
 __all__ = ["gff_fuse", "gff_saliency", "gff_weights", "max_selection"]
 
 
+@functools.lru_cache(maxsize=8)
+def _kernel(sigma: float, size: int) -> np.ndarray:
+    k = gaussian_kernel(sigma, size)
+    k.flags.writeable = False
+    return k
+
+
 def gff_saliency(x: np.ndarray, *, sigma: float = 5.0, size: int = 11) -> np.ndarray:
     """GFF saliency: Gaussian-smoothed absolute Laplacian (replicate borders)."""
-    return convolve_sep(laplacian_abs(x), gaussian_kernel(sigma, size), mode="edge")
+    if use_core() and x.ndim == 2 and x.dtype == np.float32:
+        out = scratch(x.shape)
+        if out.size:
+            _core.fusion_saliency(v.core_ready(x), _kernel(float(sigma), int(size)), out)
+        return out
+    return _numpy_gff_saliency(x, sigma=sigma, size=size)
+
+
+def _numpy_gff_saliency(x: np.ndarray, *, sigma: float = 5.0, size: int = 11) -> np.ndarray:
+    return _numpy_convolve_sep(_numpy_laplacian_abs(x), gaussian_kernel(sigma, size), mode="edge")
 
 
 def max_selection(scores: list[np.ndarray]) -> list[np.ndarray]:
     """Binary maps ``P_n = [n = argmax_m score_m]`` (ties go to the first source)."""
+    return list(_selection_stack(scores))
+
+
+def _selection_stack(scores: list[np.ndarray]) -> np.ndarray:
+    """:func:`max_selection` as one ``(N, H, W)`` float32 stack."""
+    two = len(scores) == 2 and scores[0].shape == scores[1].shape
+    if two and use_core() and all(s.ndim == 2 and s.dtype == np.float32 for s in scores):
+        maps = scratch((2, *scores[0].shape))
+        if maps.size:
+            s0, s1 = (v.core_ready(s) for s in scores)
+            _core.fusion_max_selection(s0, s1, maps[0], maps[1])
+        return maps
+    return np.stack(_numpy_max_selection(scores))
+
+
+def _numpy_max_selection(scores: list[np.ndarray]) -> list[np.ndarray]:
     if len(scores) == 2:  # the common case, without the (N, H, W) stack
         first = scores[0] >= scores[1]
         return [first.astype(np.float32), (~first).astype(np.float32)]
@@ -52,15 +95,19 @@ def gff_weights(
     base, detail : ndarray (N, H, W)
         Weights in [0, 1] summing to 1 at every pixel.
     """
-    base = [
-        guided_filter(p, g, radius=r1, eps=eps1, subsample=subsample, data_range=1.0)
-        for p, g in zip(maps, guides, strict=True)
-    ]
-    detail = [
-        guided_filter(p, g, radius=r2, eps=eps2, data_range=1.0)
-        for p, g in zip(maps, guides, strict=True)
-    ]
-    return normalise_weights(base), normalise_weights(detail)
+    n = len(maps)
+    shape = maps[0].shape
+    # the refinements are written straight into (N, H, W) stacks, normalised in place
+    base = scratch((n, *shape))
+    detail = scratch((n, *shape))
+    for i, (p, g) in enumerate(zip(maps, guides, strict=True)):
+        guided_filter(p, g, radius=r1, eps=eps1, subsample=subsample, data_range=1.0, out=base[i])
+        guided_filter(p, g, radius=r2, eps=eps2, data_range=1.0, out=detail[i])
+    if n == 2 and use_core() and base.size:
+        for w in (base, detail):
+            _core.fusion_normalise_weights(w[0], w[1], w[0], w[1])
+        return base, detail
+    return normalise_weights(list(base)), normalise_weights(list(detail))
 
 
 def gff_fuse(
@@ -96,8 +143,10 @@ def gff_fuse(
         ``"base"`` and ``"detail"``: ``(N, H, W)`` weight stacks; ``"decision"``: the binary
         max-selection maps ``(N, H, W)``.
     """
-    maps = max_selection([gff_saliency(s) for s in sources])
-    wb, wd = gff_weights(sources, maps, r1=r1, eps1=eps1, r2=r2, eps2=eps2, subsample=subsample)
+    decision = _selection_stack([gff_saliency(s) for s in sources])
+    wb, wd = gff_weights(
+        sources, list(decision), r1=r1, eps1=eps1, r2=r2, eps2=eps2, subsample=subsample
+    )
     blend = sources if blend_sources is None else blend_sources
     fused = two_scale_blend(blend, wb, wd, radius=base_radius)
-    return fused, {"base": wb, "detail": wd, "decision": np.stack(maps)}
+    return fused, {"base": wb, "detail": wd, "decision": decision}

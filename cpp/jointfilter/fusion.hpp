@@ -1,0 +1,213 @@
+// Image fusion: the per-pixel and stencil steps of jointfilter.fusion (GFF weighting, focus
+// measures, two-scale and Laplacian-pyramid blending, colour conversion). The guided
+// refinements themselves are guided_filter() calls made by the Python layer.
+//
+// | function          | inputs                          | output                              |
+// |-------------------|---------------------------------|-------------------------------------|
+// | to_unit           | u8, u16, f32, 1 channel         | f32 plane = x * float(scale)        |
+// | rgb_to_ycbcr      | u8, u16, f32, 3 channels        | f32 Y, Cb, Cr planes                |
+// | ycbcr_to_rgb      | f32 Y, Cb, Cr planes            | u8, u16, f32 (H, W, 3), from_unit   |
+// | from_unit         | f32 plane                       | u8, u16, f32, from_unit             |
+// | all other steps   | f32 planes                      | f32 planes                          |
+//
+// Every formula below is the NumPy reference's (python/jointfilter/fusion, the `_numpy_*`
+// functions) with the same operations in the same order and precision, so the results are
+// bit-identical to it (the library is built with -ffp-contract=off: no FMA contraction).
+// Outputs do not depend on the thread count: every output pixel is computed by one fixed
+// sequence of operations whatever the split. Planes may have strided rows; a plane that is
+// only read may alias nothing written by the same call, except where a function says so.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "border.hpp"
+#include "image.hpp"
+
+namespace jointfilter {
+namespace fusion {
+
+// ---- per-pixel formulas -----------------------------------------------------------------------
+
+/// ITU-R BT.601 luma weights (full-range YCbCr, JPEG/JFIF form), as in fusion/_color.py.
+constexpr double kKr = 0.299, kKg = 0.587, kKb = 0.114;
+constexpr double kCbScale = 2.0 * (1.0 - kKb);  // 1.772
+constexpr double kCrScale = 2.0 * (1.0 - kKr);  // 1.402
+
+/// The forward transform in float64 on RGB values (D = double, or a vector of doubles).
+template <class D>
+inline void rgb_to_ycbcr_d(D r, D g, D b, D& y, D& cb, D& cr) {
+    y = kKr * r + kKg * g + kKb * b;
+    cb = (b - y) / kCbScale;
+    cr = (r - y) / kCrScale;
+}
+
+/// The exact inverse in float64 (D = double, or a vector of doubles).
+template <class D>
+inline void ycbcr_to_rgb_d(D y, D cb, D cr, D& r, D& g, D& b) {
+    r = y + kCrScale * cr;
+    b = y + kCbScale * cb;
+    g = (y - kKr * r - kKb * b) / kKg;
+}
+
+/// RGB in [0, 1] (float32) -> Y, zero-centred Cb, Cr, computed in float64 and rounded once.
+inline void rgb_to_ycbcr_px(float r, float g, float b, float& y, float& cb, float& cr) {
+    double yd, cbd, crd;
+    rgb_to_ycbcr_d<double>(r, g, b, yd, cbd, crd);
+    y = static_cast<float>(yd);
+    cb = static_cast<float>(cbd);
+    cr = static_cast<float>(crd);
+}
+
+/// The exact inverse in float64, rounded to float32 (the reference's unclipped RGB result).
+inline void ycbcr_to_rgb_px(float y, float cb, float cr, float& r, float& g, float& b) {
+    double rd, gd, bd;
+    ycbcr_to_rgb_d<double>(y, cb, cr, rd, gd, bd);
+    r = static_cast<float>(rd);
+    g = static_cast<float>(gd);
+    b = static_cast<float>(bd);
+}
+
+/// 1.5 * 2^52: (v + m) - m rounds a double |v| < 2^51 to an integer, ties to even (the default
+/// rounding mode), exactly as np.rint, and vectorises (std::nearbyint is a library call).
+constexpr double kRoundMagic = 6755399441055744.0;
+
+/// from_unit for one value: float64(x) * data_range; integers rounded half-to-even and
+/// saturated to [0, top] (clipping first gives the same integer, as the bounds are integers);
+/// floats clipped to [0, data_range] if asked.
+inline double scale_round_clip(float x, double data_range, bool integer, double top, bool clip) {
+    double v = static_cast<double>(x) * data_range;
+    if (integer) {
+        v = std::min(std::max(v, 0.0), top);  // branch-free (maxsd/minsd)
+        return (v + kRoundMagic) - kRoundMagic;
+    }
+    if (clip) v = std::min(std::max(v, 0.0), data_range);
+    return v;
+}
+
+/// float64 -> float32 as NumPy casts (and compares float32 data with a Python float): round to
+/// nearest, +-inf past float32's range (explicit: an out-of-range conversion is undefined in C++).
+inline float to_f32(double t) {
+    constexpr double kOverflow = 3.4028235677973366e38;  // FLT_MAX + half an ulp: rounds to inf
+    if (t >= kOverflow) return HUGE_VALF;
+    if (t <= -kOverflow) return -HUGE_VALF;
+    return static_cast<float>(t);
+}
+
+/// |4-neighbour Laplacian| with the centre term last: ((up + down) + left) + right - 4 c.
+inline float laplacian_abs_px(float up, float down, float left, float right, float c) {
+    return std::fabs(up + down + left + right - 4.0f * c);
+}
+
+/// np.clip(x, 0, 1) for float32.
+inline float clip01(float x) { return std::min(std::max(x, 0.0f), 1.0f); }
+
+/// normalise_weights for two maps: clip each to [0, 1], divide by the sum; 1/2 each where the
+/// sum is below 1e-12 (compared in float32, as NumPy compares a float32 array with 1e-12).
+inline void normalise2_px(float w0, float w1, float& o0, float& o1) {
+    const float a = clip01(w0), b = clip01(w1);
+    const float total = a + b;
+    const bool flat = total < static_cast<float>(1e-12);
+    const float safe = flat ? 1.0f : total;  // selects, no branch: the loop vectorises
+    o0 = flat ? 0.5f : a / safe;
+    o1 = flat ? 0.5f : b / safe;
+}
+
+/// Per-pixel weighted mean w a + (1 - w) b.
+inline float weighted_px(float w, float a, float b) { return w * a + (1.0f - w) * b; }
+
+/// Liu et al.'s rule at one pixel of a pyramid level: the weighted mean where the match
+/// M = 2 S_ab / max(S_a + S_b, 1e-30) >= threshold, else the coefficient of larger energy.
+inline float match_select_px(float w, float ca, float cb, float sa, float sb, float sab, float threshold) {
+    const float avg = weighted_px(w, ca, cb);
+    const float m = 2.0f * sab / std::fmax(sa + sb, static_cast<float>(1e-30));
+    const float sel = sa >= sb ? ca : cb;
+    return m >= threshold ? avg : sel;
+}
+
+// ---- entry points -----------------------------------------------------------------------------
+
+enum class FocusMeasure : int { sml = 0, eol = 1, tenengrad = 2, variance = 3 };
+
+// ---- scratch planes ----------------------------------------------------------------------------
+//
+// Full-size float32 scratch (the planes of a fusion call, in C++ and, through the bindings, the
+// NumPy arrays the Python layer allocates) comes from a process-wide pool: freed buffers are kept
+// (up to kScratchPoolBytes in total) and handed out again, so steady-state calls touch no fresh
+// pages. Without it, glibc returns the freed multi-megabyte blocks to the OS after every call
+// and the next call page-faults them back: ~5000 faults, more CPU time than the arithmetic for a
+// 768x576 pair.
+
+constexpr size_t kScratchPoolBytes = size_t{64} << 20;
+
+/// A buffer of at least n floats (uninitialised); *capacity receives its size, for scratch_give.
+float* scratch_take(size_t n, size_t* capacity);
+/// Return a buffer from scratch_take (kept for reuse, or freed when the pool is full).
+void scratch_give(float* data, size_t capacity);
+/// Bytes currently kept by the pool.
+size_t scratch_pooled_bytes();
+/// Free every kept buffer.
+void scratch_release();
+
+/// dst (f32, H x W) = float32(src) * float32(scale); src has one channel.
+void to_unit(const ImageView& src, double scale, const ImageView& dst);
+
+/// src (H, W, 3) -> y, cb, cr (f32 planes) of float32(src) * float32(scale).
+void rgb_to_ycbcr(const ImageView& src, double scale, const ImageView& y, const ImageView& cb,
+                  const ImageView& cr);
+
+/// dst (H, W, 3), u8/u16/f32 = from_unit(ycbcr_to_rgb(y, cb, cr), data_range, clip). With an f32
+/// dst, data_range 1 and clip false this is the plain (unclipped) inverse transform.
+void ycbcr_to_rgb(const ImageView& y, const ImageView& cb, const ImageView& cr, const ImageView& dst,
+                  double data_range, bool clip);
+
+/// dst (u8/u16/f32, same shape) = from_unit(src, data_range, clip); src is f32, any channels.
+void from_unit(const ImageView& src, const ImageView& dst, double data_range, bool clip);
+
+/// Separable correlation with an odd-length kernel on both axes (NumPy pad mode `border`):
+/// horizontal pass first, taps summed in order in float32 (fusion._common.convolve_sep).
+void convolve_sep(const ImageView& src, const ImageView& dst, const std::vector<float>& kernel,
+                  Border border);
+
+/// GFF saliency |src * L| * g: 3x3 Laplacian and the separable `kernel`, replicate borders.
+void saliency(const ImageView& src, const ImageView& dst, const std::vector<float>& kernel);
+
+/// Binary maps p0 = [s0 >= s1], p1 = 1 - p0 (ties to the first source).
+void max_selection(const ImageView& s0, const ImageView& s1, const ImageView& p0, const ImageView& p1);
+
+/// Two-map normalise_weights into out0, out1 (may alias w0, w1). A null w1 (data == nullptr)
+/// means the complement of the clipped first map, w1 = 1 - clip(w0) (blend_with_decision).
+void normalise_weights(const ImageView& w0, const ImageView& w1, const ImageView& out0,
+                       const ImageView& out1);
+
+/// GFF's rule F = sum_n WB_n B_n + WD_n D_n with B_n the (2 radius + 1)^2 box mean (replicate
+/// border) of source n and D_n = source - B_n.
+void two_scale_blend(const ImageView& a, const ImageView& b, const ImageView& wb0, const ImageView& wb1,
+                     const ImageView& wd0, const ImageView& wd1, int64_t radius, const ImageView& dst);
+
+/// dst = w a + (1 - w) b.
+void weighted_blend(const ImageView& a, const ImageView& b, const ImageView& w, const ImageView& dst);
+
+/// One pyramid reduction: 5-tap binomial (symmetric border), then every second row and column;
+/// dst is ceil(H / 2) x ceil(W / 2).
+void pyramid_reduce(const ImageView& src, const ImageView& dst);
+
+/// Expansion of src to dst's size (rows (H + 1) / 2 and columns of src are used): zero
+/// interleaving, then the binomial kernel times 2 (symmetric border).
+void pyramid_expand(const ImageView& src, const ImageView& dst);
+
+/// Laplacian-pyramid blend of a and b with the weight w of a (Liu et al. 2017), `levels` >= 1.
+/// `match` false: plain weighted pyramid; else the match/selection rule with `threshold`.
+void pyramid_blend(const ImageView& a, const ImageView& b, const ImageView& w, int64_t levels, bool match,
+                   double threshold, const ImageView& dst);
+
+/// Focus (sharpness) map of a plane: the measure's per-pixel energy summed over the
+/// (2 radius + 1)^2 box (mean, replicate border); `threshold` is SML's (ignored by the others).
+void focus_measure(const ImageView& src, FocusMeasure measure, int64_t radius, double threshold,
+                   const ImageView& dst);
+
+}  // namespace fusion
+}  // namespace jointfilter
