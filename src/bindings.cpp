@@ -25,6 +25,8 @@ void bind_fusion(py::module_& m);  // src/bind_fusion.cpp
 
 void bind_cuda_object(py::module_& m);  // bind_cuda_object.cpp
 
+void bind_mutual(py::module_& m);  // src/bind_mutual.cpp
+
 namespace {
 
 jf::DType dtype_of(const py::array& a, const char* name) {
@@ -186,6 +188,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         py::arg("image"), py::arg("out"), py::arg("radius"), py::arg("border"));
 
     bind_fusion(m);
+    bind_mutual(m);
     m.def("set_num_threads", &jf::set_num_threads, py::arg("n"));
     m.def("get_num_threads", &jf::get_num_threads);
     m.def("band_rows_for", &jf::band_rows_for, py::arg("height"), py::arg("radius"));

@@ -13,6 +13,7 @@
 #include "jointfilter/cuda_emulation.hpp"
 #include "jointfilter/guided_filter.hpp"
 #include "jointfilter/minmax_filter.hpp"
+#include "jointfilter/mutual_structure.hpp"
 #include "jointfilter/parallel.hpp"
 
 namespace jf = jointfilter;
@@ -204,6 +205,90 @@ void test_minmax(std::mt19937& rng) {
     }
 }
 
+/// One mutual-structure iteration by its definition (mutual_structure.hpp), in double.
+void mutual_step(const std::vector<double>& I, const std::vector<double>& G, const std::vector<double>& I0,
+                 const std::vector<double>& G0, int64_t h, int64_t w, int64_t r, const jf::MutualParams& p,
+                 std::vector<double>& outI, std::vector<double>& outG) {
+    std::vector<double> ka(h * w), kb(h * w), kc(h * w), kd(h * w), kn(h * w);
+    auto window = [&](int64_t y, int64_t x, auto&& visit) {
+        for (int64_t yy = std::max<int64_t>(0, y - r); yy <= std::min(h - 1, y + r); ++yy)
+            for (int64_t xx = std::max<int64_t>(0, x - r); xx <= std::min(w - 1, x + r); ++xx)
+                visit(yy * w + xx);
+    };
+    for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+            double n = 0, si = 0, sg = 0, sig = 0, sii = 0, sgg = 0;
+            window(y, x, [&](int64_t q) {
+                n += 1, si += I[q], sg += G[q], sig += I[q] * G[q], sii += I[q] * I[q], sgg += G[q] * G[q];
+            });
+            const double mi = si / n, mg = sg / n, cov = sig / n - mi * mg;
+            const double a = cov / (std::max(sgg / n - mg * mg, 0.0) + p.eps_i);
+            const double c = cov / (std::max(sii / n - mi * mi, 0.0) + p.eps_g);
+            const int64_t k = y * w + x;
+            ka[k] = a, kb[k] = mi - a * mg, kc[k] = c, kd[k] = mg - c * mi, kn[k] = n;
+        }
+    for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+            const int64_t i = y * w + x;
+            double m11 = p.lam_i, m22 = p.lam_g, m12 = 0, r1 = p.lam_i * I0[i], r2 = p.lam_g * G0[i];
+            window(y, x, [&](int64_t k) {  // the windows containing pixel i: centres within r
+                const double a = ka[k], b = kb[k], c = kc[k], d = kd[k], n = kn[k];
+                m11 += (1 + c * c) / n, m22 += (1 + a * a) / n, m12 += (a + c) / n;
+                r1 += (b - c * d) / n, r2 += (d - a * b) / n;
+            });
+            const double det = m11 * m22 - m12 * m12;
+            outI[i] = (m22 * r1 + m12 * r2) / det;
+            outG[i] = (m11 * r2 + m12 * r1) / det;
+        }
+}
+
+void test_mutual(std::mt19937& rng) {
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    const int64_t shapes[][2] = {{1, 1}, {1, 9}, {9, 1}, {3, 4}, {17, 23}, {40, 7}, {3, 2100}};
+    for (const auto& s : shapes) {
+        const int64_t h = s[0], w = s[1], stride = w + 3;  // strided input rows
+        std::vector<float> t(h * stride), g(h * stride);
+        for (int64_t i = 0; i < h * stride; ++i) {
+            g[i] = u(rng);
+            t[i] = 0.5f * g[i] + 0.5f * u(rng);
+        }
+        std::vector<double> I0(h * w), G0(h * w);
+        for (int64_t y = 0; y < h; ++y)
+            for (int64_t x = 0; x < w; ++x)
+                I0[y * w + x] = t[y * stride + x], G0[y * w + x] = g[y * stride + x];
+        for (int64_t r : {0, 1, 2, 5, 40}) {
+            if (w > 1000 && r > 2) continue;  // the brute force is O(h w r^2)
+            jf::MutualParams p;
+            p.radius = r;
+            p.eps_i = 1e-3;
+            p.eps_g = 2e-3;
+            p.lam_i = 1.0;
+            p.lam_g = 5.0;
+            p.iterations = 2;
+            std::vector<double> I = I0, G = G0, nI(h * w), nG(h * w);
+            for (int it = 0; it < 2; ++it) {
+                mutual_step(I, G, I0, G0, h, w, r, p, nI, nG);
+                I.swap(nI), G.swap(nG);
+            }
+            std::vector<float> oi1(h * w), og1(h * w), oi2(h * w), og2(h * w);
+            const jf::ImageView tv{t.data(), jf::DType::f32, h, w, 1, stride};
+            const jf::ImageView gv{g.data(), jf::DType::f32, h, w, 1, stride};
+            jf::set_num_threads(1);
+            jf::mutual_structure_filter(tv, gv, jf::ImageView{oi1.data(), jf::DType::f32, h, w, 1, w},
+                                        jf::ImageView{og1.data(), jf::DType::f32, h, w, 1, w}, p);
+            jf::set_num_threads(3);
+            jf::mutual_structure_filter(tv, gv, jf::ImageView{oi2.data(), jf::DType::f32, h, w, 1, w},
+                                        jf::ImageView{og2.data(), jf::DType::f32, h, w, 1, w}, p);
+            for (int64_t i = 0; i < h * w; ++i) {
+                expect(std::fabs(oi1[i] - I[i]) <= 1e-5, "mutual_structure target", oi1[i], I[i]);
+                expect(std::fabs(og1[i] - G[i]) <= 1e-5, "mutual_structure guide", og1[i], G[i]);
+            }
+            const bool same = oi1 == oi2 && og1 == og2;
+            expect(same, "mutual_structure thread-count independence", same, 1);
+        }
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -211,6 +296,7 @@ int main() {
     test_box_and_gray(rng);
     test_colour_sweep(rng);
     test_minmax(rng);
+    test_mutual(rng);
     std::printf("%d passed, %d failed\n", checks - failures, failures);
     return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

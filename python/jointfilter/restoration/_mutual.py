@@ -13,14 +13,23 @@ Block-coordinate descent on
     clipped window sizes ``N``), solved in closed form.
 
 Energy is non-increasing. Single-channel float32 images in [0, 1].
+
+:func:`mutual_structure_filter` runs the C++ kernel (``cpp/jointfilter/mutual_structure.hpp``,
+one fused row pipeline per iteration, float64 sums); :func:`_mutual_structure_numpy` is the
+former NumPy implementation (13 box filters and elementwise steps per iteration, float32),
+kept for comparison. The float64 specification is :mod:`jointfilter._reference.mutual`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import box_filter
+from .. import _core, box_filter
+from .._validate import as_array, check_positive_float, check_radius, describe
+from ..errors import DTypeError, ParameterError, ShapeError
 from ._common import box_mean
 from ._fast import blocked, clip_below
 
@@ -39,6 +48,33 @@ def window_counts(shape: tuple[int, int], radius: int) -> NDArray[np.float32]:
     return np.outer(counts(shape[0]), counts(shape[1])).astype(np.float32)
 
 
+def _plane(x: Any, name: str) -> F32:
+    """`x` as a float32 (H, W) array with contiguous rows (no copy when it already is one)."""
+    arr = as_array(x, name)
+    if arr.dtype.kind != "f":
+        raise DTypeError(
+            f"{name} must be a floating-point image in [0, 1] (float32 or float64); got "
+            f"{describe(arr)}. Convert it, e.g. x.astype(np.float32) / 255 for uint8 data."
+        )
+    if arr.ndim != 2:
+        raise ShapeError(
+            f"{name} must be a single-channel image of shape (H, W); got shape {arr.shape}. "
+            "Filter each channel separately, e.g. x[:, :, c]."
+        )
+    if arr.dtype != np.float32 or (arr.shape[1] > 1 and arr.strides[1] != 4):
+        with np.errstate(over="ignore"):  # out-of-range float64 becomes inf: NonFiniteError
+            arr = np.ascontiguousarray(arr, np.float32)
+    if arr.shape[0] > 1 and (arr.strides[0] <= 0 or arr.strides[0] % 4):
+        arr = np.ascontiguousarray(arr)
+    return arr
+
+
+def _iterations(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ParameterError(f"iterations must be an int >= 0; got {describe(value)}.")
+    return int(value)
+
+
 def mutual_structure_filter(
     target: F32,
     guide: F32,
@@ -51,6 +87,79 @@ def mutual_structure_filter(
     iterations: int = 10,
 ) -> tuple[F32, F32]:
     """Filter `target` and `guide` jointly so that only their common structure remains.
+
+    Parameters
+    ----------
+    target, guide : ndarray, (H, W) float32 in [0, 1]
+        ``I0`` and ``G0`` (float64 is converted to float32). Not modified.
+    radius : int
+        Window radius of the regressions (>= 0; windows are clipped to the image).
+    eps_i, eps_g : float
+        Regularisers of ``a`` (I explained by G) and ``c`` (G explained by I), > 0; larger
+        is smoother.
+    lam_i, lam_g : float
+        Weights of the fidelity terms ``|I - I0|^2`` and ``|G - G0|^2`` (> 0).
+    iterations : int
+        Number of alternating iterations (>= 0).
+
+    Returns
+    -------
+    (I, G) : tuple of ndarray
+        The filtered target and guide, float32, new arrays.
+
+    Raises
+    ------
+    DTypeError
+        If an image is not floating-point.
+    ShapeError
+        If an image is not 2-D or the two shapes differ.
+    ParameterError
+        If a scalar parameter is out of range.
+    NonFiniteError
+        If an image contains NaN or Inf.
+
+    Notes
+    -----
+    Runs in the C++ core, without the GIL, on ``jointfilter.get_num_threads()`` threads:
+    per iteration one streaming pass over horizontal bands of rows (moments, coefficients,
+    second box pass and the 2x2 solves while the rows are in cache), float64 sums. Results
+    are bit-identical for any thread count.
+    """
+    i0 = _plane(target, "target")
+    g0 = _plane(guide, "guide")
+    if i0.shape != g0.shape:
+        raise ShapeError(
+            f"guide must have the shape of target; got target {i0.shape} and guide {g0.shape}."
+        )
+    radius = check_radius(radius)
+    eps_i = check_positive_float(eps_i, "eps_i")
+    eps_g = check_positive_float(eps_g, "eps_g")
+    lam_i = check_positive_float(lam_i, "lam_i")
+    lam_g = check_positive_float(lam_g, "lam_g")
+    iterations = _iterations(iterations)
+    out_i = np.empty(i0.shape, np.float32)
+    out_g = np.empty(i0.shape, np.float32)
+    if out_i.size == 0:
+        return out_i, out_g
+    _core.mutual_structure_filter(
+        i0, g0, out_i, out_g, radius, eps_i, eps_g, lam_i, lam_g, iterations
+    )
+    return out_i, out_g
+
+
+def _mutual_structure_numpy(
+    target: F32,
+    guide: F32,
+    *,
+    radius: int = 3,
+    eps_i: float = 1e-4,
+    eps_g: float = 5e-4,
+    lam_i: float = 1.0,
+    lam_g: float = 30.0,
+    iterations: int = 10,
+) -> tuple[F32, F32]:
+    """The former NumPy implementation of :func:`mutual_structure_filter` (float32, kept for
+    comparison; same parameters and results up to float32 rounding).
 
     Parameters
     ----------

@@ -1,0 +1,62 @@
+// pybind11 binding of the mutual-structure filter (cpp/jointfilter/mutual_structure.hpp): array
+// views, invariant checks, GIL release. The Python layer (restoration/_mutual.py) validates the
+// arguments and allocates the outputs; exceptions are translated by the handler registered in
+// bindings.cpp.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+
+#include "jointfilter/mutual_structure.hpp"
+
+namespace py = pybind11;
+namespace jf = jointfilter;
+
+namespace {
+
+/// A view of a 2-D float32 array whose rows are contiguous (rows may be strided).
+jf::ImageView plane_of(const py::array& a, const char* name, bool writable) {
+    JF_CHECK(a.ndim() == 2, std::string(name) + ": expected a 2-D array");
+    JF_CHECK(a.dtype().kind() == 'f' && a.itemsize() == 4, std::string(name) + ": dtype must be float32");
+    JF_CHECK(!writable || a.writeable(), std::string(name) + ": array is read-only");
+    jf::ImageView v;
+    v.dtype = jf::DType::f32;
+    v.height = a.shape(0);
+    v.width = a.shape(1);
+    v.channels = 1;
+    const int64_t row_bytes = a.strides(0);
+    JF_CHECK(v.height <= 1 || (row_bytes > 0 && row_bytes % 4 == 0),
+             std::string(name) + ": rows must have a positive stride that is a multiple of 4 bytes");
+    JF_CHECK(v.width <= 1 || a.strides(1) == 4,
+             std::string(name) + ": pixels within a row must be contiguous");
+    v.row_stride = v.height <= 1 ? v.width : row_bytes / 4;
+    v.data = const_cast<void*>(a.data());
+    return v;
+}
+
+}  // namespace
+
+void bind_mutual(py::module_& m) {
+    m.def(
+        "mutual_structure_filter",
+        [](const py::array& target, const py::array& guide, const py::array& out_target,
+           const py::array& out_guide, int64_t radius, double eps_i, double eps_g, double lam_i, double lam_g,
+           int64_t iterations) {
+            const jf::ImageView t = plane_of(target, "target", false);
+            const jf::ImageView g = plane_of(guide, "guide", false);
+            const jf::ImageView ot = plane_of(out_target, "out_target", true);
+            const jf::ImageView og = plane_of(out_guide, "out_guide", true);
+            jf::MutualParams p;
+            p.radius = radius;
+            p.eps_i = eps_i;
+            p.eps_g = eps_g;
+            p.lam_i = lam_i;
+            p.lam_g = lam_g;
+            p.iterations = iterations;
+            py::gil_scoped_release release;
+            jf::mutual_structure_filter(t, g, ot, og, p);
+        },
+        "Mutual-structure joint filter on float32 planes (private; see restoration._mutual).",
+        py::arg("target"), py::arg("guide"), py::arg("out_target"), py::arg("out_guide"), py::arg("radius"),
+        py::arg("eps_i"), py::arg("eps_g"), py::arg("lam_i"), py::arg("lam_g"), py::arg("iterations"));
+}
