@@ -11,7 +11,9 @@ Timed with CUDA events on the current stream (median of `repeat` runs after one 
 - the ``GuidedFilter`` object (device workspace and stream kept) against the function, and the
   bytes CuPy's pool allocates per frame (should be 0 for the object with ``out=``);
 - min and max filters (uint8 and float32, 1 and 3 channels, radius 7: the dark channel's 15x15);
-- box filter.
+- box filter;
+- GFF fusion, ``jf.fuse(ir, vis, method="guided")`` (gray infrared + RGB uint8 visible, default
+  parameters, and the fast variant ``subsample=4``) at 768x576 and 1080p, with the CPU's time.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 import jointfilter as jf
 
 SIZES = {"1080p": (1080, 1920), "4K": (2160, 3840)}
+FUSE_SIZES = {"768x576": (576, 768), "1080p": (1080, 1920)}
 
 
 def _time(cupy: Any, fn: Callable[[], Any], repeat: int) -> float:
@@ -60,7 +63,7 @@ def run(cupy: Any, repeat: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def record(case: str, size: str, ms: float, **extra: Any) -> None:
-        h, w = SIZES[size]
+        h, w = {**SIZES, **FUSE_SIZES}[size]
         row = {"case": case, "size": size, "ms": round(ms, 4), "mpix_per_s": h * w / ms / 1e3}
         row.update(extra)
         rows.append(row)
@@ -104,7 +107,29 @@ def run(cupy: Any, repeat: int) -> list[dict[str, Any]]:
         out = cupy.empty_like(img)
         ms = _time(cupy, partial(jf.box_filter, img, 8, out=out), repeat)
         record("box_filter r=8 float32 3ch", size, ms)
+    for size, (h, w) in FUSE_SIZES.items():
+        ir_host = (rng.random((h, w)) * 255).astype(np.uint8)
+        vis_host = (rng.random((h, w, 3)) * 255).astype(np.uint8)
+        ir, vis = cupy.asarray(ir_host), cupy.asarray(vis_host)
+        for params in ({}, {"subsample": 4}):
+            gpu_ms = _time(cupy, partial(jf.fuse, ir, vis, method="guided", **params), repeat)
+            cpu_ms = _cpu_time(partial(jf.fuse, ir_host, vis_host, method="guided", **params))
+            label = "fuse guided gray+RGB u8" + (" s=4" if params else "")
+            record(label, size, gpu_ms, cpu_ms=round(cpu_ms, 2), cpu_over_gpu=cpu_ms / gpu_ms)
     return rows
+
+
+def _cpu_time(fn: Callable[[], Any], repeat: int = 5) -> float:
+    """Median milliseconds of fn() on the host (the CPU path, for the ratio)."""
+    import time
+
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(times))
 
 
 def main() -> int:

@@ -24,6 +24,7 @@ namespace jf = jointfilter;
 void bind_fusion(py::module_& m);  // src/bind_fusion.cpp
 
 void bind_cuda_object(py::module_& m);  // bind_cuda_object.cpp
+void bind_cuda_fusion(py::module_& m);  // src/bind_cuda_fusion.cpp
 
 void bind_mutual(py::module_& m);  // src/bind_mutual.cpp
 
@@ -243,6 +244,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.attr("has_cuda") = false;
 #endif
     bind_cuda_object(m);
+    bind_cuda_fusion(m);
 #ifdef JOINTFILTER_VERSION
     m.attr("__version__") = JOINTFILTER_VERSION;
 #else

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "border.hpp"
+#include "fusion_sweeps.hpp"
 #include "guided_filter.hpp"
 #include "guided_sweeps.hpp"
 #include "kernel_job.hpp"
@@ -207,6 +208,88 @@ void emulate_cuda_minmax_filter(const ImageView& src, const ImageView& dst, int6
             emulate_minmax_typed<float>(p, which);
             break;
     }
+}
+
+// ---- GFF fusion ------------------------------------------------------------------------------
+
+void check_fuse_arguments(const sweep::Image& ir, const sweep::Image& vis, const sweep::Image& out,
+                          const sweep::FuseSettings& s, const std::vector<float>& kernel) {
+    JF_CHECK(ir.channels == 1, "infrared: expected one channel on the GPU");
+    JF_CHECK(vis.channels == 1 || vis.channels == 3, "visible: expected 1 or 3 channels");
+    JF_CHECK(ir.height == vis.height && ir.width == vis.width,
+             "infrared and visible must have the same height and width");
+    JF_CHECK(out.height == vis.height && out.width == vis.width && out.channels == vis.channels &&
+                 out.dtype == vis.dtype,
+             "out must have the shape and dtype of visible");
+    JF_CHECK(s.ir_range > 0.0 && s.vis_range > 0.0, "data ranges must be > 0");
+    JF_CHECK(s.r1 >= 0 && s.r2 >= 0 && s.base_radius >= 0, "radii must be >= 0");
+    JF_CHECK(s.eps1 > 0.0 && s.eps2 > 0.0 && std::isfinite(s.eps1) && std::isfinite(s.eps2),
+             "eps1 and eps2 must be finite numbers > 0");
+    JF_CHECK(s.subsample >= 1, "subsample must be >= 1");
+    JF_CHECK(kernel.size() % 2 == 1, "kernel: expected an odd length");
+}
+
+sweep::HostFusePlan make_fuse_plan(int64_t height, int64_t width, const sweep::FuseSettings& s,
+                                   const std::vector<float>& kernel) {
+    sweep::HostFusePlan plan;
+    // the Python CPU path returns the target for radius 0 (every window one pixel): no decimation
+    plan.base = make_guided_plan(height, width, 1, 1, s.r1, Border::clipped, s.r1 == 0 ? 1 : s.subsample);
+    plan.detail = make_guided_plan(height, width, 1, 1, s.r2, Border::clipped, 1);
+    plan.box_rows = make_host_axis(height, s.base_radius, Border::edge);
+    plan.box_cols = make_host_axis(width, s.base_radius, Border::edge);
+    plan.kernel = kernel;
+    return plan;
+}
+
+namespace {
+
+ImageView plane_view(const sweep::FuseParams& p, float* data) {
+    ImageView v;
+    v.data = data;
+    v.dtype = DType::f32;
+    v.height = p.h;
+    v.width = p.w;
+    v.channels = 1;
+    v.row_stride = p.w;
+    return v;
+}
+
+}  // namespace
+
+void emulate_cuda_fuse_guided(const ImageView& ir, const ImageView& vis, const ImageView& out,
+                              const sweep::FuseSettings& s, const std::vector<float>& kernel) {
+    check_view(ir, "infrared");
+    check_view(vis, "visible");
+    check_view(out, "out");
+    check_fuse_arguments(to_sweep(ir), to_sweep(vis), to_sweep(out), s, kernel);
+    sweep::FuseParams p = sweep::make_fuse_params(to_sweep(ir), to_sweep(vis), to_sweep(out), s);
+    const int64_t n = p.h * p.w;
+    if (n == 0) return;
+    const sweep::HostFusePlan plan = make_fuse_plan(p.h, p.w, s, kernel);
+    std::vector<float> planes(static_cast<size_t>(sweep::kFusePlanes * n));
+    sweep::assign_fuse_planes(p, planes.data());
+    p.kernel = plan.kernel.data();
+    p.ksize = static_cast<int64_t>(plan.kernel.size());
+    // the launches of cuda/fusion.cu, one loop iteration per CUDA thread
+    for (int64_t t = 0; t < n; ++t) sweep::fuse_prepare(p, t);
+    for (int64_t t = 0; t < n; ++t) sweep::fuse_laplacian(p, t);
+    for (int64_t t = 0; t < n; ++t) sweep::fuse_gauss_rows(p, t);
+    for (int64_t t = 0; t < n; ++t) sweep::fuse_gauss_cols_select(p, t);
+    GuidedParams gb;
+    gb.radius = s.r1;
+    gb.eps = s.eps1;
+    gb.subsample = plan.base.s;
+    GuidedParams gd;
+    gd.radius = s.r2;
+    gd.eps = s.eps2;
+    emulate_cuda_guided_filter(plane_view(p, p.p0), plane_view(p, p.src0), plane_view(p, p.wb0), gb);
+    emulate_cuda_guided_filter(plane_view(p, p.p1), plane_view(p, p.src1), plane_view(p, p.wb1), gb);
+    emulate_cuda_guided_filter(plane_view(p, p.p0), plane_view(p, p.src0), plane_view(p, p.wd0), gd);
+    emulate_cuda_guided_filter(plane_view(p, p.p1), plane_view(p, p.src1), plane_view(p, p.wd1), gd);
+    for (int64_t t = 0; t < n; ++t) sweep::fuse_normalise(p, t);
+    emulate_cuda_box_filter(plane_view(p, p.src0), plane_view(p, p.t0), s.base_radius, Border::edge);
+    emulate_cuda_box_filter(plane_view(p, p.src1), plane_view(p, p.t1), s.base_radius, Border::edge);
+    for (int64_t t = 0; t < n; ++t) sweep::fuse_output(p, t);
 }
 
 }  // namespace jointfilter

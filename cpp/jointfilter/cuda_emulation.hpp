@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "fusion_sweeps.hpp"
 #include "guided_filter.hpp"
 #include "guided_sweeps.hpp"
 #include "image.hpp"
@@ -39,5 +40,19 @@ void emulate_cuda_box_filter(const ImageView& src, const ImageView& dst, int64_t
 /// The CUDA algorithm of minmax_filter, executed on the CPU (raises on NaN, as the CPU does).
 void emulate_cuda_minmax_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
                                 Extremum which);
+
+/// Checks the arguments of the GFF fusion on the GPU (shapes, channels, settings).
+void check_fuse_arguments(const sweep::Image& ir, const sweep::Image& vis, const sweep::Image& out,
+                          const sweep::FuseSettings& s, const std::vector<float>& kernel);
+
+/// The tables of one GPU GFF fusion of H x W sources: the guided filters' plans (clipped border;
+/// radius 0 runs without subsampling, as the CPU path), the box axes (edge border), the taps.
+sweep::HostFusePlan make_fuse_plan(int64_t height, int64_t width, const sweep::FuseSettings& s,
+                                   const std::vector<float>& kernel);
+
+/// The CUDA algorithm of fuse(method="guided") (cuda/fusion.cu), executed on the CPU: the same
+/// per-thread functions over the same grids, and the emulated guided and box filters.
+void emulate_cuda_fuse_guided(const ImageView& ir, const ImageView& vis, const ImageView& out,
+                              const sweep::FuseSettings& s, const std::vector<float>& kernel);
 
 }  // namespace jointfilter

@@ -580,7 +580,7 @@ void max_selection(const ImageView& s0, const ImageView& s1, const ImageView& p0
         const float *a = crow<float>(s0, y), *b = crow<float>(s1, y);
         float *o0 = p0.row<float>(y), *o1 = p1.row<float>(y);
         for (int64_t x = 0; x < s0.width; ++x) {
-            const bool first = a[x] >= b[x];
+            const bool first = select_first_px(a[x], b[x]);
             o0[x] = first ? 1.0f : 0.0f;
             o1[x] = first ? 0.0f : 1.0f;
         }
@@ -641,12 +641,8 @@ void two_scale_blend(const ImageView& a, const ImageView& b, const ImageView& wb
         const float *p0 = crow<float>(wb0, y), *p1 = crow<float>(wb1, y);
         const float *q0 = crow<float>(wd0, y), *q1 = crow<float>(wd1, y);
         float* out = dst.row<float>(y);
-        for (int64_t x = 0; x < w; ++x) {
-            float acc = 0.0f;
-            acc += p0[x] * ba[x] + q0[x] * (sa[x] - ba[x]);
-            acc += p1[x] * bb[x] + q1[x] * (sb[x] - bb[x]);
-            out[x] = acc;
-        }
+        for (int64_t x = 0; x < w; ++x)
+            out[x] = two_scale_px(p0[x], q0[x], sa[x], ba[x], p1[x], q1[x], sb[x], bb[x]);
     });
 }
 

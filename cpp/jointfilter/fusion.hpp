@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "border.hpp"
+#include "fusion_sweeps.hpp"
 #include "image.hpp"
 
 namespace jointfilter {
@@ -32,89 +33,9 @@ namespace fusion {
 
 // ---- per-pixel formulas -----------------------------------------------------------------------
 
-/// ITU-R BT.601 luma weights (full-range YCbCr, JPEG/JFIF form), as in fusion/_color.py.
-constexpr double kKr = 0.299, kKg = 0.587, kKb = 0.114;
-constexpr double kCbScale = 2.0 * (1.0 - kKb);  // 1.772
-constexpr double kCrScale = 2.0 * (1.0 - kKr);  // 1.402
-
-/// The forward transform in float64 on RGB values (D = double, or a vector of doubles).
-template <class D>
-inline void rgb_to_ycbcr_d(D r, D g, D b, D& y, D& cb, D& cr) {
-    y = kKr * r + kKg * g + kKb * b;
-    cb = (b - y) / kCbScale;
-    cr = (r - y) / kCrScale;
-}
-
-/// The exact inverse in float64 (D = double, or a vector of doubles).
-template <class D>
-inline void ycbcr_to_rgb_d(D y, D cb, D cr, D& r, D& g, D& b) {
-    r = y + kCrScale * cr;
-    b = y + kCbScale * cb;
-    g = (y - kKr * r - kKb * b) / kKg;
-}
-
-/// RGB in [0, 1] (float32) -> Y, zero-centred Cb, Cr, computed in float64 and rounded once.
-inline void rgb_to_ycbcr_px(float r, float g, float b, float& y, float& cb, float& cr) {
-    double yd, cbd, crd;
-    rgb_to_ycbcr_d<double>(r, g, b, yd, cbd, crd);
-    y = static_cast<float>(yd);
-    cb = static_cast<float>(cbd);
-    cr = static_cast<float>(crd);
-}
-
-/// The exact inverse in float64, rounded to float32 (the reference's unclipped RGB result).
-inline void ycbcr_to_rgb_px(float y, float cb, float cr, float& r, float& g, float& b) {
-    double rd, gd, bd;
-    ycbcr_to_rgb_d<double>(y, cb, cr, rd, gd, bd);
-    r = static_cast<float>(rd);
-    g = static_cast<float>(gd);
-    b = static_cast<float>(bd);
-}
-
-/// 1.5 * 2^52: (v + m) - m rounds a double |v| < 2^51 to an integer, ties to even (the default
-/// rounding mode), exactly as np.rint, and vectorises (std::nearbyint is a library call).
-constexpr double kRoundMagic = 6755399441055744.0;
-
-/// from_unit for one value: float64(x) * data_range; integers rounded half-to-even and
-/// saturated to [0, top] (clipping first gives the same integer, as the bounds are integers);
-/// floats clipped to [0, data_range] if asked.
-inline double scale_round_clip(float x, double data_range, bool integer, double top, bool clip) {
-    double v = static_cast<double>(x) * data_range;
-    if (integer) {
-        v = std::min(std::max(v, 0.0), top);  // branch-free (maxsd/minsd)
-        return (v + kRoundMagic) - kRoundMagic;
-    }
-    if (clip) v = std::min(std::max(v, 0.0), data_range);
-    return v;
-}
-
-/// float64 -> float32 as NumPy casts (and compares float32 data with a Python float): round to
-/// nearest, +-inf past float32's range (explicit: an out-of-range conversion is undefined in C++).
-inline float to_f32(double t) {
-    constexpr double kOverflow = 3.4028235677973366e38;  // FLT_MAX + half an ulp: rounds to inf
-    if (t >= kOverflow) return HUGE_VALF;
-    if (t <= -kOverflow) return -HUGE_VALF;
-    return static_cast<float>(t);
-}
-
-/// |4-neighbour Laplacian| with the centre term last: ((up + down) + left) + right - 4 c.
-inline float laplacian_abs_px(float up, float down, float left, float right, float c) {
-    return std::fabs(up + down + left + right - 4.0f * c);
-}
-
-/// np.clip(x, 0, 1) for float32.
-inline float clip01(float x) { return std::min(std::max(x, 0.0f), 1.0f); }
-
-/// normalise_weights for two maps: clip each to [0, 1], divide by the sum; 1/2 each where the
-/// sum is below 1e-12 (compared in float32, as NumPy compares a float32 array with 1e-12).
-inline void normalise2_px(float w0, float w1, float& o0, float& o1) {
-    const float a = clip01(w0), b = clip01(w1);
-    const float total = a + b;
-    const bool flat = total < static_cast<float>(1e-12);
-    const float safe = flat ? 1.0f : total;  // selects, no branch: the loop vectorises
-    o0 = flat ? 0.5f : a / safe;
-    o1 = flat ? 0.5f : b / safe;
-}
+// rgb_to_ycbcr_px, ycbcr_to_rgb_px, scale_round_clip, to_f32, laplacian_abs_px, clip01,
+// normalise2_px, select_first_px and two_scale_px are in cuda/fusion_sweeps.hpp, as host+device
+// code: the CUDA fusion computes the same formulas.
 
 /// Per-pixel weighted mean w a + (1 - w) b.
 inline float weighted_px(float w, float a, float b) { return w * a + (1.0f - w) * b; }

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from . import _validate as v
 from .errors import CudaError, DTypeError, MissingDependencyError, ShapeError
 
 _DTYPE_CODES = {np.dtype(np.uint8): 0, np.dtype(np.uint16): 1, np.dtype(np.float32): 2}
@@ -285,3 +286,95 @@ class DeviceGuidedFilter:
         """Drop the guide reference and free the device workspace."""
         self._workspace = None
         self._guide = None
+
+
+def fuse_cuda(
+    infrared: Any,
+    visible: Any,
+    *,
+    method: str,
+    params: dict[str, Any],
+    data_range: float | None,
+    clip: bool,
+    return_weights: bool,
+) -> Any:
+    """``jf.fuse`` with CUDA arrays: GFF (``method="guided"``) on the current CuPy stream.
+
+    `params` are the method's checked parameters (defaults filled in). Supported on the GPU:
+    gray infrared (H, W) or (H, W, 1), gray or RGB visible, uint8/uint16/float32, any GFF
+    parameters; not ``enhance``, ``return_weights`` or the other methods (CudaError). NaN and
+    Inf are not detected on the GPU. Returns a CuPy array of the visible's dtype and shape.
+    """
+    first = "infrared" if is_cuda_array(infrared) else "visible"
+    require_cuda_build(first)
+    if not (is_cuda_array(infrared) and is_cuda_array(visible)):
+        other = "visible" if first == "infrared" else "infrared"
+        raise CudaError(
+            f"{first} is a CUDA array but {other} is not; pass both on the same device "
+            "(cupy.asarray(...)) or both on the host."
+        )
+    if method != "guided":
+        raise CudaError(
+            f"method={method!r} does not run on the GPU: only method='guided' (GFF) does. "
+            "Copy the arrays to the host (cupy.asnumpy) for 'focus' and 'cnn'."
+        )
+    if return_weights:
+        raise CudaError(
+            "return_weights=True is not supported with CUDA arrays (the GPU keeps the weight "
+            "maps in scratch); copy the arrays to the host to get them."
+        )
+    if params["enhance"] != "none":
+        raise CudaError(
+            f"enhance={params['enhance']!r} is not supported with CUDA arrays (only "
+            "enhance='none'); copy the arrays to the host for the detail enhancement."
+        )
+    ir = as_cuda_array(infrared, "infrared")
+    vis = as_cuda_array(visible, "visible")
+    irs, viss = _shape(ir), _shape(vis)
+    for name, shape in (("infrared", irs), ("visible", viss)):
+        if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (1, 3)):
+            raise ShapeError(f"{name} must have shape (H, W), (H, W, 1) or (H, W, 3); got {shape}.")
+        if shape[0] == 0 or shape[1] == 0:
+            raise ShapeError(f"{name} must not be empty; got shape {shape}.")
+    if len(irs) == 3 and irs[2] == 3:
+        raise CudaError(
+            "a 3-channel infrared image is not supported on the GPU (only gray infrared: "
+            "(H, W) or (H, W, 1)); pass one channel, e.g. infrared[..., 0]."
+        )
+    if irs[:2] != viss[:2]:
+        raise ShapeError(
+            f"infrared and visible must have the same height and width; got infrared {irs} and "
+            f"visible {viss}. Register and crop/resize them to one size first."
+        )
+    if data_range is not None:
+        data_range = v.check_positive_float(data_range, "data_range")
+    ir_d = _describe(ir, "infrared")
+    vis_d = _describe(vis, "visible")
+
+    def value_range(dtype: np.dtype) -> float:
+        if dtype.kind == "u":
+            return float(np.iinfo(dtype).max)
+        return 1.0 if data_range is None else float(data_range)
+
+    from .fusion._gff import _kernel  # lazy: jointfilter.fusion imports this module's users
+
+    cp = _cupy()
+    result = cp.empty(viss, dtype=_dtype(vis))
+    p = params
+    _core.cuda_fuse_guided(
+        ir_d,
+        vis_d,
+        _describe(result, "out"),
+        _kernel(5.0, 11),
+        value_range(_dtype(ir)),
+        value_range(_dtype(vis)),
+        bool(clip),
+        p["r1"],
+        float(p["eps1"]),
+        p["r2"],
+        float(p["eps2"]),
+        p["base_radius"],
+        p["subsample"],
+        cp.cuda.get_current_stream().ptr,
+    )
+    return result

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .. import _cuda
 from .. import _validate as v
 from ..errors import ParameterError, ShapeError
 from ._blend import ENHANCE_MODES, enhance
@@ -236,6 +237,12 @@ def fuse(
     to the box and guided filters), multi-threaded (:func:`jointfilter.set_num_threads`) and
     bit-identical to the NumPy reference implementations kept in ``jointfilter.fusion``.
 
+    CUDA arrays (CuPy, ``__cuda_array_interface__`` or DLPack on a CUDA device) run GFF
+    (``method="guided"``) on the GPU on the current CuPy stream and return a CuPy array: gray
+    infrared, gray or RGB visible, uint8/uint16/float32, any GFF parameters. Other methods,
+    ``enhance``, ``return_weights``, a 3-channel infrared image or mixed host/device inputs
+    raise :class:`~jointfilter.errors.CudaError`; NaN is not detected there (docs/cuda.md).
+
     References
     ----------
     S. Li, X. Kang, J. Hu. Image fusion with guided filtering. IEEE TIP 22(7), 2013.
@@ -246,6 +253,11 @@ def fuse(
     p = _check_params(method, params)
     if not isinstance(clip, bool) or not isinstance(return_weights, bool):
         raise ParameterError("clip and return_weights must be bools.")
+    if _cuda.is_cuda_array(infrared) or _cuda.is_cuda_array(visible):  # GFF on the GPU
+        return _cuda.fuse_cuda(
+            infrared, visible, method=method, params=p, data_range=data_range, clip=clip,
+            return_weights=return_weights,
+        )  # fmt: skip
     ir_raw, vis_raw, ir_range, vis_range = check_inputs(infrared, visible, data_range)
     ir = infrared_unit(ir_raw, ir_range)
     if method == "cnn" and min(ir.shape) < _CNN_WINDOW:

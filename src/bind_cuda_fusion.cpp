@@ -1,0 +1,106 @@
+// Bindings of the CUDA GFF fusion (cuda/fusion.cu) and of its host emulation. Thin: the Python
+// dispatcher (_cuda.fuse_guided_cuda) has validated the arguments; the C++ side re-checks what
+// could crash the process.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "jointfilter/cuda_emulation.hpp"
+#ifdef JOINTFILTER_HAS_CUDA
+#include "device_array.hpp"
+#include "fusion_cuda.hpp"
+#endif
+
+namespace py = pybind11;
+namespace jf = jointfilter;
+
+namespace {
+
+/// A view of a (H, W) or (H, W, C) uint8/uint16/float32 array with contiguous pixels in rows.
+jf::ImageView host_view(const py::array& a, const char* name, bool writable) {
+    JF_CHECK(a.ndim() == 2 || a.ndim() == 3, std::string(name) + ": expected a 2-D or 3-D array");
+    jf::ImageView v;
+    const auto kind = a.dtype().kind();
+    const auto size = a.dtype().itemsize();
+    if (kind == 'u' && size == 1)
+        v.dtype = jf::DType::u8;
+    else if (kind == 'u' && size == 2)
+        v.dtype = jf::DType::u16;
+    else if (kind == 'f' && size == 4)
+        v.dtype = jf::DType::f32;
+    else
+        throw jf::invalid_argument(std::string(name) + ": dtype must be uint8, uint16 or float32");
+    const auto item = static_cast<int64_t>(size);
+    v.height = a.shape(0);
+    v.width = a.shape(1);
+    v.channels = a.ndim() == 3 ? a.shape(2) : 1;
+    JF_CHECK(v.height <= 1 || (a.strides(0) > 0 && a.strides(0) % item == 0),
+             std::string(name) + ": rows must have a positive stride that is a multiple of the item size");
+    JF_CHECK(v.width <= 1 || a.strides(1) == v.channels * item,
+             std::string(name) + ": pixels within a row must be contiguous");
+    JF_CHECK(a.ndim() == 2 || v.channels <= 1 || a.strides(2) == item,
+             std::string(name) + ": channels must be contiguous");
+    v.row_stride = v.height <= 1 ? v.width * v.channels : a.strides(0) / item;
+    if (writable) JF_CHECK(a.writeable(), std::string(name) + ": array is read-only");
+    v.data = const_cast<void*>(a.data());
+    return v;
+}
+
+jf::sweep::FuseSettings settings(double ir_range, double vis_range, bool clip, int64_t r1, double eps1,
+                                 int64_t r2, double eps2, int64_t base_radius, int64_t subsample) {
+    jf::sweep::FuseSettings s;
+    s.ir_range = ir_range;
+    s.vis_range = vis_range;
+    s.clip = clip;
+    s.r1 = r1;
+    s.eps1 = eps1;
+    s.r2 = r2;
+    s.eps2 = eps2;
+    s.base_radius = base_radius;
+    s.subsample = subsample;
+    return s;
+}
+
+}  // namespace
+
+void bind_cuda_fusion(py::module_& m) {
+    m.def(
+        "cuda_emulated_fuse_guided",
+        [](const py::array& ir, const py::array& vis, const py::array& out, const std::vector<float>& kernel,
+           double ir_range, double vis_range, bool clip, int64_t r1, double eps1, int64_t r2, double eps2,
+           int64_t base_radius, int64_t subsample) {
+            const jf::ImageView i = host_view(ir, "infrared", false), v = host_view(vis, "visible", false),
+                                o = host_view(out, "out", true);
+            const jf::sweep::FuseSettings s =
+                settings(ir_range, vis_range, clip, r1, eps1, r2, eps2, base_radius, subsample);
+            py::gil_scoped_release release;
+            jf::emulate_cuda_fuse_guided(i, v, o, s, kernel);
+        },
+        "The CUDA GFF fusion's per-thread code run over its launch grids on the CPU (tests).",
+        py::arg("infrared"), py::arg("visible"), py::arg("out"), py::arg("kernel"), py::arg("ir_range"),
+        py::arg("vis_range"), py::arg("clip"), py::arg("r1"), py::arg("eps1"), py::arg("r2"), py::arg("eps2"),
+        py::arg("base_radius"), py::arg("subsample"));
+#ifdef JOINTFILTER_HAS_CUDA
+    m.def(
+        "cuda_fuse_guided",
+        [](const jf::DeviceArray& ir, const jf::DeviceArray& vis, const jf::DeviceArray& out,
+           const std::vector<float>& kernel, double ir_range, double vis_range, bool clip, int64_t r1,
+           double eps1, int64_t r2, double eps2, int64_t base_radius, int64_t subsample, uintptr_t stream) {
+            const jf::sweep::Image i = jf::device_image(ir), v = jf::device_image(vis),
+                                   o = jf::device_image(out);
+            const jf::sweep::FuseSettings s =
+                settings(ir_range, vis_range, clip, r1, eps1, r2, eps2, base_radius, subsample);
+            jf::check_fuse_arguments(i, v, o, s, kernel);
+            if (v.height == 0 || v.width == 0) return;
+            const jf::sweep::HostFusePlan plan = jf::make_fuse_plan(v.height, v.width, s, kernel);
+            py::gil_scoped_release release;
+            jf::cuda::fuse_guided(i, v, o, plan, s, stream);
+        },
+        py::arg("infrared"), py::arg("visible"), py::arg("out"), py::arg("kernel"), py::arg("ir_range"),
+        py::arg("vis_range"), py::arg("clip"), py::arg("r1"), py::arg("eps1"), py::arg("r2"), py::arg("eps2"),
+        py::arg("base_radius"), py::arg("subsample"), py::arg("stream"));
+#endif
+}
