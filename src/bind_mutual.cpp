@@ -14,22 +14,26 @@ namespace jf = jointfilter;
 
 namespace {
 
-/// A view of a 2-D float32 array whose rows are contiguous (rows may be strided).
-jf::ImageView plane_of(const py::array& a, const char* name, bool writable) {
-    JF_CHECK(a.ndim() == 2, std::string(name) + ": expected a 2-D array");
+/// A view of a float32 array, (H, W) or (H, W, C) when `channels` (pixels and channels within
+/// a row contiguous; rows may be strided).
+jf::ImageView view_of(const py::array& a, const char* name, bool writable, bool channels) {
+    JF_CHECK(a.ndim() == 2 || (channels && a.ndim() == 3),
+             std::string(name) + (channels ? ": expected a 2-D or 3-D array" : ": expected a 2-D array"));
     JF_CHECK(a.dtype().kind() == 'f' && a.itemsize() == 4, std::string(name) + ": dtype must be float32");
     JF_CHECK(!writable || a.writeable(), std::string(name) + ": array is read-only");
     jf::ImageView v;
     v.dtype = jf::DType::f32;
     v.height = a.shape(0);
     v.width = a.shape(1);
-    v.channels = 1;
+    v.channels = a.ndim() == 3 ? a.shape(2) : 1;
     const int64_t row_bytes = a.strides(0);
     JF_CHECK(v.height <= 1 || (row_bytes > 0 && row_bytes % 4 == 0),
              std::string(name) + ": rows must have a positive stride that is a multiple of 4 bytes");
-    JF_CHECK(v.width <= 1 || a.strides(1) == 4,
+    JF_CHECK(v.width <= 1 || a.strides(1) == 4 * v.channels,
              std::string(name) + ": pixels within a row must be contiguous");
-    v.row_stride = v.height <= 1 ? v.width : row_bytes / 4;
+    JF_CHECK(a.ndim() == 2 || v.channels <= 1 || a.strides(2) == 4,
+             std::string(name) + ": channels of a pixel must be contiguous");
+    v.row_stride = v.height <= 1 ? v.width * v.channels : row_bytes / 4;
     v.data = const_cast<void*>(a.data());
     return v;
 }
@@ -40,12 +44,16 @@ void bind_mutual(py::module_& m) {
     m.def(
         "mutual_structure_filter",
         [](const py::array& target, const py::array& guide, const py::array& out_target,
-           const py::array& out_guide, int64_t radius, double eps_i, double eps_g, double lam_i, double lam_g,
-           int64_t iterations) {
-            const jf::ImageView t = plane_of(target, "target", false);
-            const jf::ImageView g = plane_of(guide, "guide", false);
-            const jf::ImageView ot = plane_of(out_target, "out_target", true);
-            const jf::ImageView og = plane_of(out_guide, "out_guide", true);
+           const py::object& out_guide, int64_t radius, double eps_i, double eps_g, double lam_i,
+           double lam_g, int64_t iterations) {
+            const jf::ImageView t = view_of(target, "target", false, true);
+            const jf::ImageView g = view_of(guide, "guide", false, false);
+            const jf::ImageView ot = view_of(out_target, "out_target", true, true);
+            jf::ImageView og;  // no data: the filtered guide is not wanted
+            if (!out_guide.is_none()) {
+                JF_CHECK(py::isinstance<py::array>(out_guide), "out_guide: expected an array or None");
+                og = view_of(py::reinterpret_borrow<py::array>(out_guide), "out_guide", true, true);
+            }
             jf::MutualParams p;
             p.radius = radius;
             p.eps_i = eps_i;
@@ -56,7 +64,8 @@ void bind_mutual(py::module_& m) {
             py::gil_scoped_release release;
             jf::mutual_structure_filter(t, g, ot, og, p);
         },
-        "Mutual-structure joint filter on float32 planes (private; see restoration._mutual).",
+        "Mutual-structure joint filter on float32 images, target (H, W) or (H, W, C), guide (H, W); "
+        "out_guide may be None (private; see restoration._mutual).",
         py::arg("target"), py::arg("guide"), py::arg("out_target"), py::arg("out_guide"), py::arg("radius"),
         py::arg("eps_i"), py::arg("eps_g"), py::arg("lam_i"), py::arg("lam_g"), py::arg("iterations"));
 }

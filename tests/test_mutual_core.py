@@ -16,7 +16,11 @@ import pytest
 import jointfilter as jf
 from jointfilter._reference import mutual as ref
 from jointfilter.errors import DTypeError, NonFiniteError, ParameterError, ShapeError
-from jointfilter.restoration._mutual import _mutual_structure_numpy, mutual_structure_filter
+from jointfilter.restoration._mutual import (
+    _mutual_structure_numpy,
+    mutual_structure_channels,
+    mutual_structure_filter,
+)
 
 #: kernel (float32 planes between iterations, float64 sums) vs the float64 reference on [0, 1]
 #: images: the only differences are the float32 roundings of I and G after each iteration.
@@ -261,3 +265,116 @@ def test_core_rejects_overlapping_outputs():
     out = np.empty((8, 8), np.float32)
     with pytest.raises(ParameterError, match="must not share memory"):
         _core.mutual_structure_filter(t, g, t, out, 1, 1e-3, 1e-3, 1.0, 1.0, 1)
+
+
+# ---- several target channels against one guide (restore's method="msjf") ---------------------
+
+
+def _stack(rng: np.random.Generator, shape: tuple[int, int], channels: int):
+    """A (H, W, C) target whose channels share structure with a common guide."""
+    pairs = [_pair(rng, shape) for _ in range(channels)]
+    target = np.stack([p[0] for p in pairs], axis=2)
+    return target, pairs[0][1]
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 23), (23, 1), (17, 23), (48, 37)], ids=str)
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_channels_match_reference_and_planes(rng, shape, channels):
+    t, g = _stack(rng, shape, channels)
+    kw = dict(radius=3, eps_i=1e-3, eps_g=2e-3, lam_i=1.0, lam_g=5.0, iterations=3)
+    got = mutual_structure_channels(t, g, **kw)
+    assert got.dtype == np.float32
+    assert got.shape == t.shape
+    for c in range(channels):
+        want, _ = ref.mutual_structure_filter(t[:, :, c], g, **kw)
+        np.testing.assert_allclose(got[:, :, c], want, rtol=0, atol=ATOL)
+        plane, _ = mutual_structure_filter(np.ascontiguousarray(t[:, :, c]), g, **kw)
+        np.testing.assert_array_equal(got[:, :, c], plane)  # the per-channel call, bit for bit
+
+
+def test_channels_2d_target_equals_filter(rng):
+    t, g = _pair(rng, (31, 26))
+    kw = dict(radius=2, eps_i=1e-3, eps_g=1e-3, lam_i=1.0, lam_g=10.0, iterations=2)
+    np.testing.assert_array_equal(
+        mutual_structure_channels(t, g, **kw), mutual_structure_filter(t, g, **kw)[0]
+    )
+
+
+@pytest.mark.parametrize(("shape", "radius"), [((203, 150), 3), ((40, 2100), 2)])
+def test_channels_bit_identical_for_any_thread_count(rng, restore_threads, shape, radius):
+    t, g = _stack(rng, shape, 3)
+    kw = dict(radius=radius, eps_i=1e-3, eps_g=1e-3, lam_i=1.0, lam_g=10.0, iterations=2)
+    results = []
+    for n in (1, 2, 3, 8):
+        jf.set_num_threads(n)
+        results.append(mutual_structure_channels(t, g, **kw))
+    for got in results[1:]:
+        np.testing.assert_array_equal(got, results[0])
+
+
+def test_channels_inputs_not_modified_and_layouts(rng):
+    t, g = _stack(rng, (30, 50), 3)
+    t_copy, g_copy = t.copy(), g.copy()
+    kw = dict(radius=2, eps_i=1e-3, eps_g=1e-3, lam_i=1.0, lam_g=10.0, iterations=2)
+    want = mutual_structure_channels(t, g, **kw)
+    np.testing.assert_array_equal(t, t_copy)
+    np.testing.assert_array_equal(g, g_copy)
+    big = np.zeros((40, 70, 4), np.float32)
+    big[5:35, 10:60, :3] = t
+    planar = np.ascontiguousarray(t.transpose(2, 0, 1)).transpose(1, 2, 0)  # channel-first memory
+    for layout in (big[5:35, 10:60, :3], t.astype(np.float64), planar, t[::-1, ::-1][::-1, ::-1]):
+        np.testing.assert_array_equal(mutual_structure_channels(layout, g, **kw), want)
+
+
+def test_channels_empty_and_no_iteration(rng):
+    assert mutual_structure_channels(np.zeros((0, 4, 3)), np.zeros((0, 4))).shape == (0, 4, 3)
+    t, g = _stack(rng, (9, 7), 2)
+    np.testing.assert_array_equal(mutual_structure_channels(t, g, iterations=0), t)
+
+
+@pytest.mark.parametrize(
+    ("target", "guide", "error", "match"),
+    [
+        (np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4)), DTypeError, "target must be a floating"),
+        (np.zeros((4, 4, 0)), np.zeros((4, 4)), ShapeError, r"target must be .*\(H, W, C\)"),
+        (np.zeros((4, 4, 3, 1)), np.zeros((4, 4)), ShapeError, r"target must be .*\(H, W, C\)"),
+        (np.zeros((4, 4, 3)), np.zeros((4, 4, 3)), ShapeError, r"guide must be .*\(H, W\)"),
+        (np.zeros((4, 4, 3)), np.zeros((4, 5)), ShapeError, "guide must have the height"),
+    ],
+)
+def test_channels_bad_arguments(target, guide, error, match):
+    with pytest.raises(error, match=match):
+        mutual_structure_channels(target, guide)
+
+
+@pytest.mark.parametrize("channel", [0, 2])
+@pytest.mark.parametrize("iterations", [0, 1])
+def test_channels_non_finite(channel, iterations):
+    t = np.full((9, 7, 3), 0.5, np.float32)
+    t[4, 3, channel] = np.nan
+    with pytest.raises(NonFiniteError, match="target contains NaN or Inf"):
+        mutual_structure_channels(t, np.full((9, 7), 0.5, np.float32), iterations=iterations)
+    with pytest.raises(NonFiniteError, match="guide contains NaN or Inf"):
+        mutual_structure_channels(
+            np.full((9, 7, 3), 0.5, np.float32), np.full((9, 7), np.inf, np.float32)
+        )
+
+
+def test_core_channels_checks():
+    """The binding checks channel counts and overlaps of the (private) multi-channel form."""
+    from jointfilter import _core
+
+    t = np.full((8, 8, 3), 0.5, np.float32)
+    g = np.full((8, 8), 0.5, np.float32)
+    out = np.empty((8, 8, 2), np.float32)
+    with pytest.raises(ParameterError, match="channels of target"):
+        _core.mutual_structure_filter(t, g, out, None, 1, 1e-3, 1e-3, 1.0, 1.0, 1)
+    with pytest.raises(ParameterError, match="must not share memory"):
+        _core.mutual_structure_filter(t, g, t, None, 1, 1e-3, 1e-3, 1.0, 1.0, 1)
+    with pytest.raises(ParameterError, match="out_guide: expected an array"):
+        _core.mutual_structure_filter(t, g, np.empty_like(t), 3, 1, 1e-3, 1e-3, 1.0, 1.0, 1)
+    # an output sharing only the last channel of the last target pixel
+    base = np.full(2 * 8 * 8 * 3 - 1, 0.5, np.float32)
+    t_view, out_view = base[:192].reshape(8, 8, 3), base[191:].reshape(8, 8, 3)
+    with pytest.raises(ParameterError, match="must not share memory"):
+        _core.mutual_structure_filter(t_view, g, out_view, None, 1, 1e-3, 1e-3, 1.0, 1.0, 1)

@@ -91,7 +91,7 @@ class Lease {
 /// First and one-past-last byte of a view, for the overlap check.
 void byte_range(const ImageView& v, uintptr_t& lo, uintptr_t& hi) {
     lo = reinterpret_cast<uintptr_t>(v.data);
-    hi = lo + static_cast<uintptr_t>(((v.height - 1) * v.row_stride + v.width) * sizeof(float));
+    hi = lo + static_cast<uintptr_t>(((v.height - 1) * v.row_stride + v.width * v.channels) * sizeof(float));
 }
 
 bool overlap(const ImageView& a, const ImageView& b) {
@@ -150,16 +150,47 @@ void copy_plane(const ImageView& src, const ImageView& dst) {
         std::memcpy(dst.row<float>(y), src.row<const float>(y), sizeof(float) * src.width);
 }
 
+struct ChannelJob {
+    const ImageView* image;   // interleaved
+    const ImageView* planes;  // one per channel
+    bool split;               // image -> planes (else planes -> image)
+};
+
+/// Interleaved image <-> one plane per channel, rows split over all threads.
+void convert_channels(const ImageView& image, const ImageView* planes, bool split) {
+    ChannelJob job{&image, planes, split};
+    parallel_for((image.height + 15) / 16, get_num_threads(),
+                 [](void* ctx, int64_t t, int) {
+                     const auto* j = static_cast<ChannelJob*>(ctx);
+                     const int64_t nc = j->image->channels, w = j->image->width;
+                     for (int64_t y = 16 * t; y < std::min(j->image->height, 16 * t + 16); ++y) {
+                         float* px = j->image->row<float>(y);
+                         for (int64_t c = 0; c < nc; ++c) {
+                             float* pl = j->planes[c].row<float>(y);
+                             if (j->split)
+                                 for (int64_t x = 0; x < w; ++x) pl[x] = px[x * nc + c];
+                             else
+                                 for (int64_t x = 0; x < w; ++x) px[x * nc + c] = pl[x];
+                         }
+                     }
+                 },
+                 &job);
+}
+
 }  // namespace
 
 void check_mutual_arguments(const ImageView& target, const ImageView& guide, const ImageView& out_target,
                             const ImageView& out_guide, const MutualParams& p) {
+    const bool want_guide = out_guide.data != nullptr || target.height * target.width == 0;
     const ImageView* views[4] = {&target, &guide, &out_target, &out_guide};
     const char* names[4] = {"target", "guide", "out_target", "out_guide"};
     for (int k = 0; k < 4; ++k) {
+        if (k == 3 && !want_guide) continue;
+        const int64_t channels = k == 1 ? 1 : target.channels;
         check_view(*views[k], names[k]);
-        JF_CHECK(views[k]->dtype == DType::f32 && views[k]->channels == 1,
-                 std::string(names[k]) + " must be a single-channel float32 image");
+        JF_CHECK(views[k]->dtype == DType::f32 && views[k]->channels == channels,
+                 std::string(names[k]) + (k == 1 ? " must be a single-channel float32 image"
+                                                 : " must be a float32 image with the channels of target"));
         JF_CHECK(views[k]->height == target.height && views[k]->width == target.width,
                  std::string(names[k]) + " must have the height and width of target");
     }
@@ -170,17 +201,18 @@ void check_mutual_arguments(const ImageView& target, const ImageView& guide, con
              "lam_i and lam_g must be finite numbers > 0");
     JF_CHECK(p.iterations >= 0, "iterations must be >= 0");
     if (target.height == 0 || target.width == 0) return;
-    for (int k = 2; k < 4; ++k)
+    for (int k = 2; k < (want_guide ? 4 : 3); ++k)
         for (int j = 0; j < k; ++j)
             JF_CHECK(!overlap(*views[k], *views[j]),
                      std::string(names[k]) + " must not share memory with " + names[j]);
 }
 
-void mutual_structure_filter(const ImageView& target, const ImageView& guide, const ImageView& out_target,
-                             const ImageView& out_guide, const MutualParams& p) {
-    check_mutual_arguments(target, guide, out_target, out_guide, p);
+namespace {
+
+/// The filter of one target plane (arguments checked, not empty).
+void filter_plane(const ImageView& target, const ImageView& guide, const ImageView& out_target,
+                  const ImageView& out_guide, const MutualParams& p) {
     const int64_t h = target.height, w = target.width;
-    if (h == 0 || w == 0) return;
     if (p.iterations == 0) {
         if (has_nonfinite(target)) throw nonfinite_input("jointfilter: target contains NaN or Inf");
         if (has_nonfinite(guide)) throw nonfinite_input("jointfilter: guide contains NaN or Inf");
@@ -242,6 +274,43 @@ void mutual_structure_filter(const ImageView& target, const ImageView& guide, co
         cur_i = job.dst_i;
         cur_g = job.dst_g;
     }
+}
+
+}  // namespace
+
+void mutual_structure_filter(const ImageView& target, const ImageView& guide, const ImageView& out_target,
+                             const ImageView& out_guide, const MutualParams& p) {
+    check_mutual_arguments(target, guide, out_target, out_guide, p);
+    const int64_t h = target.height, w = target.width, nc = target.channels;
+    if (h == 0 || w == 0) return;
+    Lease lease;
+    const int64_t n = h * w;
+    const bool want_guide = out_guide.data != nullptr;
+    auto floats = [&lease](int64_t count) {
+        return reinterpret_cast<float*>(lease.get(static_cast<size_t>((count + 1) / 2)));
+    };
+    if (nc == 1) {
+        ImageView g = guide;  // a plane for the guide's result when it is not wanted
+        if (!want_guide) g.data = floats(n), g.row_stride = w;
+        return filter_plane(target, guide, out_target, want_guide ? out_guide : g, p);
+    }
+    // Channels are filtered one after another on contiguous planes: one parallel pass splits
+    // the target, one merges the results (the arithmetic per plane is that of a 1-channel call).
+    float* in = floats(nc * n);
+    float* res_i = floats(nc * n);
+    float* res_g = floats((want_guide ? nc : 1) * n);
+    std::vector<ImageView> planes_in(nc), planes_i(nc), planes_g(nc);
+    for (int64_t c = 0; c < nc; ++c) {
+        planes_in[c] = planes_i[c] = planes_g[c] = guide;
+        planes_in[c].data = in + c * n;
+        planes_i[c].data = res_i + c * n;
+        planes_g[c].data = res_g + (want_guide ? c * n : 0);
+        planes_in[c].row_stride = planes_i[c].row_stride = planes_g[c].row_stride = w;
+    }
+    convert_channels(target, planes_in.data(), true);
+    for (int64_t c = 0; c < nc; ++c) filter_plane(planes_in[c], guide, planes_i[c], planes_g[c], p);
+    convert_channels(out_target, planes_i.data(), false);
+    if (want_guide) convert_channels(out_guide, planes_g.data(), false);
 }
 
 }  // namespace jointfilter

@@ -5,7 +5,11 @@
 //
 // | function                | target / guide        | outputs               | border  |
 // |-------------------------|-----------------------|-----------------------|---------|
-// | mutual_structure_filter | f32, 1 channel, H x W | f32, 1 channel, H x W | clipped |
+// | mutual_structure_filter | f32, C channels       | f32, C channels       | clipped |
+//
+// Each channel of a C-channel (interleaved) target is filtered against the same 1-channel
+// guide, exactly as a 1-channel call on that channel would be; channel c of out_guide is the
+// guide filtered with channel c.
 //
 // One iteration, for every pixel i (N(k) = in-image size of the window centred at k,
 // S[x](i) = sum of x over the clipped window of i, mean_k = S[.](k) / N(k)):
@@ -37,9 +41,10 @@ struct MutualParams {
 void check_mutual_arguments(const ImageView& target, const ImageView& guide, const ImageView& out_target,
                             const ImageView& out_guide, const MutualParams& params);
 
-/// (out_target, out_guide) = `params.iterations` iterations from (target, guide). The outputs
-/// must not overlap the inputs or each other; the inputs are only read. Throws nonfinite_input
-/// if an input holds NaN or Inf.
+/// (out_target, out_guide) = `params.iterations` iterations from (target, guide). target,
+/// out_target and out_guide have C channels, guide one; out_guide may have no data (nullptr)
+/// when only the target is wanted. The outputs must not overlap the inputs or each other; the
+/// inputs are only read. Throws nonfinite_input if an input holds NaN or Inf.
 void mutual_structure_filter(const ImageView& target, const ImageView& guide, const ImageView& out_target,
                              const ImageView& out_guide, const MutualParams& params);
 

@@ -285,6 +285,30 @@ void test_mutual(std::mt19937& rng) {
             }
             const bool same = oi1 == oi2 && og1 == og2;
             expect(same, "mutual_structure thread-count independence", same, 1);
+            // two interleaved target channels (t, then g as a target): each channel equals a
+            // 1-channel call, with and without the filtered guides
+            std::vector<float> t2(h * 2 * stride), oc(h * w * 2), gc(h * w * 2), oj(h * w), gj(h * w);
+            for (int64_t y = 0; y < h; ++y)
+                for (int64_t x = 0; x < w; ++x) {
+                    t2[y * 2 * stride + 2 * x] = t[y * stride + x];
+                    t2[y * 2 * stride + 2 * x + 1] = g[y * stride + x];
+                }
+            jf::mutual_structure_filter(gv, gv, jf::ImageView{oj.data(), jf::DType::f32, h, w, 1, w},
+                                        jf::ImageView{gj.data(), jf::DType::f32, h, w, 1, w}, p);
+            const jf::ImageView t2v{t2.data(), jf::DType::f32, h, w, 2, 2 * stride};
+            for (int with_guide = 0; with_guide < 2; ++with_guide) {
+                for (float& v : oc) v = -1.0f;
+                jf::ImageView ogv{gc.data(), jf::DType::f32, h, w, 2, 2 * w};
+                if (!with_guide) ogv = jf::ImageView{};
+                jf::mutual_structure_filter(t2v, gv, jf::ImageView{oc.data(), jf::DType::f32, h, w, 2, 2 * w},
+                                            ogv, p);
+                bool equal = true;
+                for (int64_t i = 0; i < h * w; ++i) {
+                    equal = equal && oc[2 * i] == oi2[i] && oc[2 * i + 1] == oj[i];
+                    if (with_guide) equal = equal && gc[2 * i] == og2[i] && gc[2 * i + 1] == gj[i];
+                }
+                expect(equal, "mutual_structure channels", equal, 1);
+            }
         }
     }
 }

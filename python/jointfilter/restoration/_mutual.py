@@ -33,7 +33,7 @@ from ..errors import DTypeError, ParameterError, ShapeError
 from ._common import box_mean
 from ._fast import blocked, clip_below
 
-__all__ = ["mutual_structure_filter", "window_counts"]
+__all__ = ["mutual_structure_channels", "mutual_structure_filter", "window_counts"]
 
 F32 = NDArray[np.float32]
 
@@ -66,6 +66,34 @@ def _plane(x: Any, name: str) -> F32:
             arr = np.ascontiguousarray(arr, np.float32)
     if arr.shape[0] > 1 and (arr.strides[0] <= 0 or arr.strides[0] % 4):
         arr = np.ascontiguousarray(arr)
+    return arr
+
+
+def _channels(x: Any, name: str) -> F32:
+    """`x` as a float32 (H, W) or (H, W, C) array whose pixels are contiguous within a row
+    (no copy when it already is one)."""
+    arr = as_array(x, name)
+    if arr.ndim == 2:
+        return _plane(arr, name)
+    if arr.dtype.kind != "f":
+        raise DTypeError(
+            f"{name} must be a floating-point image in [0, 1] (float32 or float64); got "
+            f"{describe(arr)}. Convert it, e.g. x.astype(np.float32) / 255 for uint8 data."
+        )
+    if arr.ndim != 3 or arr.shape[2] == 0:
+        raise ShapeError(
+            f"{name} must be an image of shape (H, W) or (H, W, C) with C >= 1; got shape "
+            f"{arr.shape}."
+        )
+    c = arr.shape[2]
+    if (
+        arr.dtype != np.float32
+        or (c > 1 and arr.strides[2] != 4)
+        or (arr.shape[1] > 1 and arr.strides[1] != 4 * c)
+        or (arr.shape[0] > 1 and (arr.strides[0] <= 0 or arr.strides[0] % 4))
+    ):
+        with np.errstate(over="ignore"):  # out-of-range float64 becomes inf: NonFiniteError
+            arr = np.ascontiguousarray(arr, np.float32)
     return arr
 
 
@@ -145,6 +173,75 @@ def mutual_structure_filter(
         i0, g0, out_i, out_g, radius, eps_i, eps_g, lam_i, lam_g, iterations
     )
     return out_i, out_g
+
+
+def mutual_structure_channels(
+    target: F32,
+    guide: F32,
+    *,
+    radius: int = 3,
+    eps_i: float = 1e-4,
+    eps_g: float = 5e-4,
+    lam_i: float = 1.0,
+    lam_g: float = 30.0,
+    iterations: int = 10,
+) -> F32:
+    """The filtered target of :func:`mutual_structure_filter` for every channel of `target`.
+
+    Parameters
+    ----------
+    target : ndarray, (H, W) or (H, W, C) float32 in [0, 1]
+        ``I0``; each channel is filtered jointly with `guide`, independently of the others
+        (float64 is converted to float32). Not modified.
+    guide : ndarray, (H, W) float32 in [0, 1]
+        ``G0``, the same for every channel. Not modified.
+    radius, eps_i, eps_g, lam_i, lam_g, iterations
+        As in :func:`mutual_structure_filter`.
+
+    Returns
+    -------
+    ndarray
+        The filtered target, float32, the shape of `target`; channel ``c`` equals (bit for bit)
+        ``mutual_structure_filter(target[:, :, c], guide, ...)[0]``. The filtered guides are
+        not kept.
+
+    Raises
+    ------
+    DTypeError
+        If an image is not floating-point.
+    ShapeError
+        If `target` is not (H, W) or (H, W, C >= 1), `guide` is not 2-D, or their heights
+        and widths differ.
+    ParameterError
+        If a scalar parameter is out of range.
+    NonFiniteError
+        If an image contains NaN or Inf.
+
+    Notes
+    -----
+    One C++ call for all channels: the channels are split into planes and merged back inside
+    the core (on all threads), with no per-channel copies in Python.
+    """
+    i0 = _channels(target, "target")
+    g0 = _plane(guide, "guide")
+    if i0.shape[:2] != g0.shape:
+        raise ShapeError(
+            f"guide must have the height and width of target; got target {i0.shape} and "
+            f"guide {g0.shape}."
+        )
+    radius = check_radius(radius)
+    eps_i = check_positive_float(eps_i, "eps_i")
+    eps_g = check_positive_float(eps_g, "eps_g")
+    lam_i = check_positive_float(lam_i, "lam_i")
+    lam_g = check_positive_float(lam_g, "lam_g")
+    iterations = _iterations(iterations)
+    out_i = np.empty(i0.shape, np.float32)
+    if out_i.size == 0:
+        return out_i
+    _core.mutual_structure_filter(
+        i0, g0, out_i, None, radius, eps_i, eps_g, lam_i, lam_g, iterations
+    )
+    return out_i
 
 
 def _mutual_structure_numpy(

@@ -30,7 +30,7 @@ from ._fast import (
     tile_row,
 )
 from ._iterative import iterative_guided_filter
-from ._mutual import mutual_structure_filter
+from ._mutual import mutual_structure_channels, mutual_structure_filter
 
 __all__ = ["FINISHING", "TASK_FUNCTIONS"]
 
@@ -423,21 +423,17 @@ def generic(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
     gy = _luma(g, luma)
     method = p["method"]
     if method == "msjf":
-        chans = []
-        for c in range(1 if t.ndim == 2 else t.shape[2]):
-            tc = t if t.ndim == 2 else np.ascontiguousarray(t[:, :, c])
-            new_c, _ = mutual_structure_filter(
-                tc,
-                gy,
-                radius=p["radius"],
-                eps_i=p["eps"],
-                eps_g=p["eps"],
-                lam_i=p["lam"],
-                lam_g=30.0,
-                iterations=p["iterations"],
-            )
-            chans.append(new_c)
-        return chans[0] if t.ndim == 2 else np.stack(chans, axis=2)
+        # every channel against the same luma, in one call (no per-channel copies)
+        return mutual_structure_channels(
+            t,
+            gy,
+            radius=p["radius"],
+            eps_i=p["eps"],
+            eps_g=p["eps"],
+            lam_i=p["lam"],
+            lam_g=30.0,
+            iterations=p["iterations"],
+        )
     if method == "wgif":
         return wgif(t, gy, p["radius"], p["eps"])
     if method == "gdgif":
