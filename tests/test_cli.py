@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -37,7 +39,17 @@ def test_demo_writes_gallery(tmp_path, capsys):
     for task in TASKS:
         assert f"restore {task}" in text
         assert (out / f"{task}_result.png").is_file()
-    assert "Every task" in (out / "index.html").read_text()
+    page = (out / "index.html").read_text()
+    assert "Every task" in page
+    # the fusion section: the synthetic pair always, fused and scored against the baselines
+    assert "fuse synthetic" in text
+    assert "Infrared/visible fusion" in page
+    for role in ("ir", "vis", "guided", "focus", "average", "maximum"):
+        assert (out / f"fusion_synthetic_{role}.png").is_file()
+    line = text.split("fuse synthetic")[1].split("\n")[0]
+    found = re.search(r"Qabf ([0-9.]+) \(average\) -> ([0-9.]+) \(guided\)", line)
+    assert found, line
+    assert float(found.group(2)) > float(found.group(1))  # GFF keeps more edges than averaging
 
 
 def test_fuse_and_metrics(pair, tmp_path, capsys):

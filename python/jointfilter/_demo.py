@@ -94,11 +94,11 @@ def run_demo(
 ) -> dict[str, Any]:
     """Run the demo, write PNGs and ``index.html`` to `out_dir`, and return the numbers.
 
-    Besides the headline guided filter, every restore task runs on its synthetic protocol
-    (``tasks=True``), and the real pairs of `data_dir` (``../shared/data``) are added to the
-    gallery when present.
+    Besides the headline guided filter, every restore task runs on its synthetic protocol and a
+    synthetic infrared/visible pair is fused (``tasks=True``); the real pairs of `data_dir`
+    (``../shared/data``) are added to both galleries when present.
     """
-    from ._gallery import gallery_html, run_real_pairs, run_task_gallery
+    from ._gallery import gallery_html, run_fusion_gallery, run_real_pairs, run_task_gallery
     from .metrics import psnr
 
     pair = make_pair(synthetic_scene(height, width))
@@ -127,9 +127,12 @@ def run_demo(
         _write_png(out_dir / name, img)
     task_rows = run_task_gallery(out_dir, min(height, 384), min(width, 512)) if tasks else []
     real_rows = run_real_pairs(out_dir, data_dir) if tasks and data_dir is not None else []
-    extra = gallery_html(task_rows, real_rows) if tasks else ""
+    fusion_rows = (
+        run_fusion_gallery(out_dir, min(height, 384), min(width, 512), data_dir) if tasks else []
+    )
+    extra = gallery_html(task_rows, real_rows, fusion_rows) if tasks else ""
     _write_html(out_dir / "index.html", result, radius, eps, (height, width), extra)
-    return {**result, "tasks": task_rows, "real": real_rows}
+    return {**result, "tasks": task_rows, "real": real_rows, "fusion": fusion_rows}
 
 
 def _write_html(

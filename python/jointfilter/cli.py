@@ -67,6 +67,13 @@ def _demo(args: argparse.Namespace) -> int:
             f"  restore {t['task']:<19} PSNR {t['psnr_before']:6.2f} -> {t['psnr_after']:6.2f} dB"
             f"  SSIM {t['ssim_before']:.3f} -> {t['ssim_after']:.3f}  ({t['ms']:.0f} ms)"
         )
+    for f in r.get("fusion", []):
+        guided, average = f["metrics"]["guided"], f["metrics"]["average"]
+        print(
+            f"  fuse {f['pair']:<26} Qabf {average['Qabf']:.3f} (average) -> "
+            f"{guided['Qabf']:.3f} (guided), VIFF {average['VIFF']:.3f} -> {guided['VIFF']:.3f}"
+            f"  ({f['ms']['guided']:.0f} ms)"
+        )
     if r["real"]:
         print(f"  real pairs from {data_dir}: {len(r['real'])}")
     print(f"wrote {Path(args.out) / 'index.html'}")
