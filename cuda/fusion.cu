@@ -11,29 +11,11 @@ namespace jointfilter {
 namespace cuda {
 namespace {
 
-__global__ void fuse_prepare_kernel(sweep::FuseParams p) {
+/// One thread per pixel running one per-pixel step of cuda/fusion_sweeps.hpp.
+template <void (*Step)(const sweep::FuseParams&, int64_t)>
+__global__ void fuse_step_kernel(sweep::FuseParams p) {
     const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (t < p.h * p.w) sweep::fuse_prepare(p, t);
-}
-__global__ void fuse_laplacian_kernel(sweep::FuseParams p) {
-    const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (t < p.h * p.w) sweep::fuse_laplacian(p, t);
-}
-__global__ void fuse_gauss_rows_kernel(sweep::FuseParams p) {
-    const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (t < p.h * p.w) sweep::fuse_gauss_rows(p, t);
-}
-__global__ void fuse_gauss_cols_select_kernel(sweep::FuseParams p) {
-    const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (t < p.h * p.w) sweep::fuse_gauss_cols_select(p, t);
-}
-__global__ void fuse_normalise_kernel(sweep::FuseParams p) {
-    const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (t < p.h * p.w) sweep::fuse_normalise(p, t);
-}
-__global__ void fuse_output_kernel(sweep::FuseParams p) {
-    const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (t < p.h * p.w) sweep::fuse_output(p, t);
+    if (t < p.h * p.w) Step(p, t);
 }
 
 constexpr int kThreads = 256;
@@ -51,14 +33,14 @@ void fuse_guided(const sweep::Image& ir, const sweep::Image& vis, const sweep::I
     p.kernel = scratch.upload(plan.kernel);
     p.ksize = static_cast<int64_t>(plan.kernel.size());
     const unsigned blocks = blocks_for(n, kThreads);
-    fuse_prepare_kernel<<<blocks, kThreads, 0, stream>>>(p);
-    check(cudaGetLastError(), "fuse_prepare_kernel launch");
-    fuse_laplacian_kernel<<<blocks, kThreads, 0, stream>>>(p);
-    check(cudaGetLastError(), "fuse_laplacian_kernel launch");
-    fuse_gauss_rows_kernel<<<blocks, kThreads, 0, stream>>>(p);
-    check(cudaGetLastError(), "fuse_gauss_rows_kernel launch");
-    fuse_gauss_cols_select_kernel<<<blocks, kThreads, 0, stream>>>(p);
-    check(cudaGetLastError(), "fuse_gauss_cols_select_kernel launch");
+    fuse_step_kernel<sweep::fuse_prepare><<<blocks, kThreads, 0, stream>>>(p);
+    check(cudaGetLastError(), "fuse_prepare launch");
+    fuse_step_kernel<sweep::fuse_laplacian><<<blocks, kThreads, 0, stream>>>(p);
+    check(cudaGetLastError(), "fuse_laplacian launch");
+    fuse_step_kernel<sweep::fuse_gauss_rows><<<blocks, kThreads, 0, stream>>>(p);
+    check(cudaGetLastError(), "fuse_gauss_rows launch");
+    fuse_step_kernel<sweep::fuse_gauss_cols_select><<<blocks, kThreads, 0, stream>>>(p);
+    check(cudaGetLastError(), "fuse_gauss_cols_select launch");
     // the four refinements: each source guides its own map
     guided_filter(sweep::fuse_plane(p, p.p0), sweep::fuse_plane(p, p.src0), sweep::fuse_plane(p, p.wb0),
                   plan.base, s.eps1, stream_handle);
@@ -68,14 +50,14 @@ void fuse_guided(const sweep::Image& ir, const sweep::Image& vis, const sweep::I
                   plan.detail, s.eps2, stream_handle);
     guided_filter(sweep::fuse_plane(p, p.p1), sweep::fuse_plane(p, p.src1), sweep::fuse_plane(p, p.wd1),
                   plan.detail, s.eps2, stream_handle);
-    fuse_normalise_kernel<<<blocks, kThreads, 0, stream>>>(p);
-    check(cudaGetLastError(), "fuse_normalise_kernel launch");
+    fuse_step_kernel<sweep::fuse_normalise><<<blocks, kThreads, 0, stream>>>(p);
+    check(cudaGetLastError(), "fuse_normalise launch");
     box_filter(sweep::fuse_plane(p, p.src0), sweep::fuse_plane(p, p.t0), plan.box_rows, plan.box_cols,
                stream_handle);
     box_filter(sweep::fuse_plane(p, p.src1), sweep::fuse_plane(p, p.t1), plan.box_rows, plan.box_cols,
                stream_handle);
-    fuse_output_kernel<<<blocks, kThreads, 0, stream>>>(p);
-    check(cudaGetLastError(), "fuse_output_kernel launch");
+    fuse_step_kernel<sweep::fuse_output><<<blocks, kThreads, 0, stream>>>(p);
+    check(cudaGetLastError(), "fuse_output launch");
     if (sync_after_launch()) check(cudaStreamSynchronize(stream), "kernel execution");
     scratch.release();
 }

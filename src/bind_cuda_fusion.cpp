@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "host_array.hpp"
 #include "jointfilter/cuda_emulation.hpp"
 #ifdef JOINTFILTER_HAS_CUDA
 #include "device_array.hpp"
@@ -18,36 +19,6 @@ namespace py = pybind11;
 namespace jf = jointfilter;
 
 namespace {
-
-/// A view of a (H, W) or (H, W, C) uint8/uint16/float32 array with contiguous pixels in rows.
-jf::ImageView host_view(const py::array& a, const char* name, bool writable) {
-    JF_CHECK(a.ndim() == 2 || a.ndim() == 3, std::string(name) + ": expected a 2-D or 3-D array");
-    jf::ImageView v;
-    const auto kind = a.dtype().kind();
-    const auto size = a.dtype().itemsize();
-    if (kind == 'u' && size == 1)
-        v.dtype = jf::DType::u8;
-    else if (kind == 'u' && size == 2)
-        v.dtype = jf::DType::u16;
-    else if (kind == 'f' && size == 4)
-        v.dtype = jf::DType::f32;
-    else
-        throw jf::invalid_argument(std::string(name) + ": dtype must be uint8, uint16 or float32");
-    const auto item = static_cast<int64_t>(size);
-    v.height = a.shape(0);
-    v.width = a.shape(1);
-    v.channels = a.ndim() == 3 ? a.shape(2) : 1;
-    JF_CHECK(v.height <= 1 || (a.strides(0) > 0 && a.strides(0) % item == 0),
-             std::string(name) + ": rows must have a positive stride that is a multiple of the item size");
-    JF_CHECK(v.width <= 1 || a.strides(1) == v.channels * item,
-             std::string(name) + ": pixels within a row must be contiguous");
-    JF_CHECK(a.ndim() == 2 || v.channels <= 1 || a.strides(2) == item,
-             std::string(name) + ": channels must be contiguous");
-    v.row_stride = v.height <= 1 ? v.width * v.channels : a.strides(0) / item;
-    if (writable) JF_CHECK(a.writeable(), std::string(name) + ": array is read-only");
-    v.data = const_cast<void*>(a.data());
-    return v;
-}
 
 jf::sweep::FuseSettings settings(double ir_range, double vis_range, bool clip, int64_t r1, double eps1,
                                  int64_t r2, double eps2, int64_t base_radius, int64_t subsample) {
@@ -72,8 +43,8 @@ void bind_cuda_fusion(py::module_& m) {
         [](const py::array& ir, const py::array& vis, const py::array& out, const std::vector<float>& kernel,
            double ir_range, double vis_range, bool clip, int64_t r1, double eps1, int64_t r2, double eps2,
            int64_t base_radius, int64_t subsample) {
-            const jf::ImageView i = host_view(ir, "infrared", false), v = host_view(vis, "visible", false),
-                                o = host_view(out, "out", true);
+            const jf::ImageView i = jf::view_of(ir, "infrared", false),
+                                v = jf::view_of(vis, "visible", false), o = jf::view_of(out, "out", true);
             const jf::sweep::FuseSettings s =
                 settings(ir_range, vis_range, clip, r1, eps1, r2, eps2, base_radius, subsample);
             py::gil_scoped_release release;

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "host_array.hpp"
 #include "jointfilter/mutual_structure.hpp"
 
 namespace py = pybind11;
@@ -14,28 +15,12 @@ namespace jf = jointfilter;
 
 namespace {
 
-/// A view of a float32 array, (H, W) or (H, W, C) when `channels` (pixels and channels within
-/// a row contiguous; rows may be strided).
+/// A view of a float32 array, (H, W) or (H, W, C) when `channels`.
 jf::ImageView view_of(const py::array& a, const char* name, bool writable, bool channels) {
     JF_CHECK(a.ndim() == 2 || (channels && a.ndim() == 3),
              std::string(name) + (channels ? ": expected a 2-D or 3-D array" : ": expected a 2-D array"));
     JF_CHECK(a.dtype().kind() == 'f' && a.itemsize() == 4, std::string(name) + ": dtype must be float32");
-    JF_CHECK(!writable || a.writeable(), std::string(name) + ": array is read-only");
-    jf::ImageView v;
-    v.dtype = jf::DType::f32;
-    v.height = a.shape(0);
-    v.width = a.shape(1);
-    v.channels = a.ndim() == 3 ? a.shape(2) : 1;
-    const int64_t row_bytes = a.strides(0);
-    JF_CHECK(v.height <= 1 || (row_bytes > 0 && row_bytes % 4 == 0),
-             std::string(name) + ": rows must have a positive stride that is a multiple of 4 bytes");
-    JF_CHECK(v.width <= 1 || a.strides(1) == 4 * v.channels,
-             std::string(name) + ": pixels within a row must be contiguous");
-    JF_CHECK(a.ndim() == 2 || v.channels <= 1 || a.strides(2) == 4,
-             std::string(name) + ": channels of a pixel must be contiguous");
-    v.row_stride = v.height <= 1 ? v.width * v.channels : row_bytes / 4;
-    v.data = const_cast<void*>(a.data());
-    return v;
+    return jf::view_of(a, name, writable);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 #include <tuple>
 
+#include "host_array.hpp"
 #include "jointfilter/cuda_emulation.hpp"
 #include "jointfilter/guided_filter.hpp"
 #include "jointfilter/kernel_job.hpp"
@@ -28,42 +29,10 @@ void bind_cuda_fusion(py::module_& m);  // src/bind_cuda_fusion.cpp
 
 void bind_mutual(py::module_& m);  // src/bind_mutual.cpp
 
+using jf::dtype_of;
+using jf::view_of;
+
 namespace {
-
-jf::DType dtype_of(const py::array& a, const char* name) {
-    const auto kind = a.dtype().kind();
-    const auto size = a.dtype().itemsize();
-    if (kind == 'u' && size == 1) return jf::DType::u8;
-    if (kind == 'u' && size == 2) return jf::DType::u16;
-    if (kind == 'f' && size == 4) return jf::DType::f32;
-    throw jf::invalid_argument(std::string(name) + ": dtype must be uint8, uint16 or float32");
-}
-
-/// A view of a (H, W) or (H, W, C) array whose pixels are contiguous within each row.
-jf::ImageView view_of(const py::array& a, const char* name, bool writable) {
-    JF_CHECK(a.ndim() == 2 || a.ndim() == 3, std::string(name) + ": expected a 2-D or 3-D array");
-    jf::ImageView v;
-    v.dtype = dtype_of(a, name);
-    const auto item = static_cast<int64_t>(a.itemsize());
-    v.height = a.shape(0);
-    v.width = a.shape(1);
-    v.channels = a.ndim() == 3 ? a.shape(2) : 1;
-    const int64_t row_bytes = a.strides(0);
-    JF_CHECK(v.height <= 1 || (row_bytes > 0 && row_bytes % item == 0),
-             std::string(name) + ": rows must have a positive stride that is a multiple of the item size");
-    JF_CHECK(v.width <= 1 || a.strides(1) == v.channels * item,
-             std::string(name) + ": pixels within a row must be contiguous");
-    JF_CHECK(a.ndim() == 2 || v.channels <= 1 || a.strides(2) == item,
-             std::string(name) + ": channels must be contiguous");
-    v.row_stride = v.height <= 1 ? v.width * v.channels : row_bytes / item;
-    if (writable) {
-        JF_CHECK(a.writeable(), std::string(name) + ": array is read-only");
-        v.data = const_cast<void*>(a.data());
-    } else {
-        v.data = const_cast<void*>(a.data());
-    }
-    return v;
-}
 
 jf::Border border_of(int b) {
     JF_CHECK(b >= 0 && b <= 3, "border code out of range");

@@ -184,6 +184,43 @@ def tol() -> dict[str, Any]:
     return TOLERANCES
 
 
+def msjf_brute_force(i0, g0, r, eps_i, eps_g, lam_i, lam_g, iters):
+    """Mutual-structure filter by explicit window lists and per-pixel 2x2 solves (float64): the
+    check of the faster references (restoration tests, jointfilter._reference.mutual)."""
+    h, w = i0.shape
+    i0, g0 = i0.astype(float), g0.astype(float)  # float32 scalars would round lam * i0
+    cur_i, cur_g = i0, g0
+    windows = {
+        (y, x): [
+            (yy, xx)
+            for yy in range(max(0, y - r), min(h, y + r + 1))
+            for xx in range(max(0, x - r), min(w, x + r + 1))
+        ]
+        for y in range(h)
+        for x in range(w)
+    }
+    for _ in range(iters):
+        coef = {}
+        for k, win in windows.items():
+            iv = np.array([cur_i[q] for q in win])
+            gv = np.array([cur_g[q] for q in win])
+            cov = np.mean(iv * gv) - iv.mean() * gv.mean()
+            a = cov / (gv.var() + eps_i)
+            c = cov / (iv.var() + eps_g)
+            coef[k] = (a, iv.mean() - a * gv.mean(), c, gv.mean() - c * iv.mean(), len(win))
+        new_i, new_g = np.empty_like(cur_i), np.empty_like(cur_g)
+        for pix, win in windows.items():
+            m = np.diag([lam_i, lam_g])
+            rhs = np.array([lam_i * i0[pix], lam_g * g0[pix]], float)
+            for k in win:  # the windows containing pix: centres within r (clipped)
+                a, b, c, d, n = coef[k]
+                m = m + np.array([[1 + c * c, -(a + c)], [-(a + c), 1 + a * a]]) / n
+                rhs = rhs + np.array([b - c * d, d - a * b]) / n
+            new_i[pix], new_g[pix] = np.linalg.solve(m, rhs)
+        cur_i, cur_g = new_i, new_g
+    return cur_i, cur_g
+
+
 @pytest.fixture(scope="session")
 def natural_image() -> Callable[..., np.ndarray]:
     return make_natural_image
@@ -206,6 +243,7 @@ def helpers() -> Any:
         data_range_of = staticmethod(data_range_of)
         natural_image = staticmethod(make_natural_image)
         random_image = staticmethod(make_random_image)
+        msjf_brute_force = staticmethod(msjf_brute_force)
         BORDERS = BORDERS
         TOLERANCES = TOLERANCES
 
@@ -220,3 +258,24 @@ def restore_threads() -> Iterator[None]:
         yield
     finally:
         jf.set_num_threads(before)
+
+
+def _cuda_device_available() -> bool:
+    from jointfilter import _core
+
+    if not _core.has_cuda:
+        return False
+    try:
+        import cupy
+    except ImportError:
+        return False
+    return bool(cupy.cuda.is_available())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``cuda`` skip cleanly where there is no device, CuPy or CUDA build."""
+    marked = [item for item in items if item.get_closest_marker("cuda") is not None]
+    if marked and not _cuda_device_available():
+        skip = pytest.mark.skip(reason="needs a CUDA device, CuPy and a CUDA build")
+        for item in marked:
+            item.add_marker(skip)

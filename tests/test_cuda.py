@@ -108,23 +108,7 @@ def test_build_info_reports_cuda_state():
         assert info["cuda_status"]
 
 
-def _device_available() -> bool:
-    if not _core.has_cuda:
-        return False
-    try:
-        import cupy
-    except ImportError:
-        return False
-    return bool(cupy.cuda.is_available())
-
-
-cuda = pytest.mark.skipif(
-    not _device_available(), reason="needs a CUDA device, CuPy and a CUDA build"
-)
-
-
 @pytest.mark.cuda
-@cuda
 @pytest.mark.parametrize("border", BORDERS)
 @pytest.mark.parametrize("guide_channels", [1, 3])
 def test_gpu_matches_cpu(border, guide_channels):
@@ -142,7 +126,6 @@ def test_gpu_matches_cpu(border, guide_channels):
 
 
 @pytest.mark.cuda
-@cuda
 def test_gpu_runs_on_the_current_stream_and_honours_out():
     import cupy
 
@@ -199,7 +182,6 @@ def test_cuda_box_without_cuda_build_raises_clear_error(monkeypatch):
 
 
 @pytest.mark.cuda
-@cuda
 @pytest.mark.parametrize("border", BORDERS)
 def test_gpu_box_matches_cpu(border):
     import cupy
@@ -311,7 +293,6 @@ def test_cuda_minmax_without_cuda_build_raises_clear_error(monkeypatch):
 
 
 @pytest.mark.cuda
-@cuda
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
 @pytest.mark.parametrize("border", BORDERS)
 def test_gpu_minmax_matches_cpu(border, dtype):
@@ -390,7 +371,6 @@ def test_emulated_cuda_radius_zero_returns_target():
 
 
 @pytest.mark.cuda
-@cuda
 @pytest.mark.parametrize("subsample", [2, 4])
 @pytest.mark.parametrize("guide_channels", [1, 3])
 def test_gpu_fast_guided_matches_cpu(subsample, guide_channels):
@@ -506,7 +486,6 @@ def test_guided_filter_radius_zero_runs_without_decimation(fake_device, monkeypa
 
 
 @pytest.mark.cuda
-@cuda
 @pytest.mark.parametrize("subsample", [1, 3])
 def test_gpu_guided_filter_object_matches_function(subsample):
     import cupy
@@ -605,7 +584,6 @@ class _DLPackOnly:
 
 
 @pytest.mark.cuda
-@cuda
 def test_gpu_dlpack_inputs_are_zero_copy():
     import cupy
 

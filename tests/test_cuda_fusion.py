@@ -268,23 +268,7 @@ def test_cuda_fuse_dispatch_arguments_reproduce_cpu(
 # ---- on a device -------------------------------------------------------------------------------
 
 
-def _device_available() -> bool:
-    if not _core.has_cuda:
-        return False
-    try:
-        import cupy
-    except ImportError:
-        return False
-    return bool(cupy.cuda.is_available())
-
-
-cuda = pytest.mark.skipif(
-    not _device_available(), reason="needs a CUDA device, CuPy and a CUDA build"
-)
-
-
 @pytest.mark.cuda
-@cuda
 @pytest.mark.parametrize("layout", ["gray", "rgb"])
 @pytest.mark.parametrize("vis_dtype", [np.uint8, np.uint16, np.float32])
 def test_gpu_fuse_matches_cpu(vis_dtype, layout):
@@ -299,7 +283,6 @@ def test_gpu_fuse_matches_cpu(vis_dtype, layout):
 
 
 @pytest.mark.cuda
-@cuda
 def test_gpu_fuse_runs_on_the_current_stream():
     import cupy
 

@@ -36,47 +36,11 @@ def _pair(rng: np.random.Generator, shape: tuple[int, int]) -> tuple[np.ndarray,
     return target, guide
 
 
-def _brute_force(i0, g0, r, eps_i, eps_g, lam_i, lam_g, iters):
-    """Explicit window lists and per-pixel 2x2 solves (float64): checks the reference."""
-    h, w = i0.shape
-    i0, g0 = i0.astype(float), g0.astype(float)  # float32 scalars would round lam * i0
-    cur_i, cur_g = i0, g0
-    windows = {
-        (y, x): [
-            (yy, xx)
-            for yy in range(max(0, y - r), min(h, y + r + 1))
-            for xx in range(max(0, x - r), min(w, x + r + 1))
-        ]
-        for y in range(h)
-        for x in range(w)
-    }
-    for _ in range(iters):
-        coef = {}
-        for k, win in windows.items():
-            iv = np.array([cur_i[q] for q in win])
-            gv = np.array([cur_g[q] for q in win])
-            cov = np.mean(iv * gv) - iv.mean() * gv.mean()
-            a = cov / (gv.var() + eps_i)
-            c = cov / (iv.var() + eps_g)
-            coef[k] = (a, iv.mean() - a * gv.mean(), c, gv.mean() - c * iv.mean(), len(win))
-        new_i, new_g = np.empty_like(cur_i), np.empty_like(cur_g)
-        for pix, win in windows.items():
-            m = np.diag([lam_i, lam_g])
-            rhs = np.array([lam_i * i0[pix], lam_g * g0[pix]], float)
-            for k in win:  # the windows containing pix: centres within r (clipped)
-                a, b, c, d, n = coef[k]
-                m = m + np.array([[1 + c * c, -(a + c)], [-(a + c), 1 + a * a]]) / n
-                rhs = rhs + np.array([b - c * d, d - a * b]) / n
-            new_i[pix], new_g[pix] = np.linalg.solve(m, rhs)
-        cur_i, cur_g = new_i, new_g
-    return cur_i, cur_g
-
-
 @pytest.mark.parametrize(("shape", "radius"), [((5, 7), 1), ((6, 4), 2), ((1, 6), 1), ((4, 3), 5)])
-def test_reference_matches_brute_force(rng, shape, radius):
+def test_reference_matches_brute_force(rng, helpers, shape, radius):
     i0, g0 = _pair(rng, shape)
     args = (radius, 1e-3, 2e-3, 0.5, 5.0, 2)
-    want = _brute_force(i0, g0, *args)
+    want = helpers.msjf_brute_force(i0, g0, *args)
     got = ref.mutual_structure_filter(
         i0, g0, radius=radius, eps_i=1e-3, eps_g=2e-3, lam_i=0.5, lam_g=5.0, iterations=2
     )

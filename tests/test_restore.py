@@ -137,47 +137,13 @@ def test_gdgif_matches_float64_reference(shape, radius):
     np.testing.assert_allclose(got, ref, atol=2e-4)
 
 
-def _ref_msjf(i0, g0, r, eps_i, eps_g, lam_i, lam_g, iters):
-    """Straightforward MSJF: explicit window lists, per-pixel 2x2 solves (float64)."""
-    h, w = i0.shape
-    cur_i, cur_g = i0.copy(), g0.copy()
-    windows = {}
-    for y in range(h):
-        for x in range(w):
-            windows[y, x] = [
-                (yy, xx)
-                for yy in range(max(0, y - r), min(h, y + r + 1))
-                for xx in range(max(0, x - r), min(w, x + r + 1))
-            ]
-    for _ in range(iters):
-        coef = {}
-        for k, win in windows.items():
-            iv = np.array([cur_i[q] for q in win])
-            gv = np.array([cur_g[q] for q in win])
-            cov = np.mean(iv * gv) - iv.mean() * gv.mean()
-            a = cov / (gv.var() + eps_i)
-            c = cov / (iv.var() + eps_g)
-            coef[k] = (a, iv.mean() - a * gv.mean(), c, gv.mean() - c * iv.mean(), len(win))
-        new_i, new_g = np.empty_like(cur_i), np.empty_like(cur_g)
-        for pix in windows:
-            m = np.diag([lam_i, lam_g]).astype(float)
-            rhs = np.array([lam_i * i0[pix], lam_g * g0[pix]])
-            for k in windows[pix]:  # windows containing pix = centres within r (symmetric)
-                a, b, c, d, n = coef[k]
-                m += np.array([[1 + c * c, -(a + c)], [-(a + c), 1 + a * a]]) / n
-                rhs += np.array([b - c * d, d - a * b]) / n
-            new_i[pix], new_g[pix] = np.linalg.solve(m, rhs)
-        cur_i, cur_g = new_i, new_g
-    return cur_i, cur_g
-
-
 @pytest.mark.parametrize(("shape", "radius"), [((7, 9), 1), ((8, 6), 2)])
-def test_msjf_matches_float64_reference(shape, radius):
+def test_msjf_matches_float64_reference(helpers, shape, radius):
     rng = np.random.default_rng(3)
     i0 = rng.random(shape)
     g0 = np.clip(0.7 * i0 + 0.3 * rng.random(shape), 0, 1)
     args = dict(radius=radius, eps_i=1e-3, eps_g=2e-3, lam_i=1.0, lam_g=5.0, iterations=3)
-    ref_i, ref_g = _ref_msjf(i0, g0, radius, 1e-3, 2e-3, 1.0, 5.0, 3)
+    ref_i, ref_g = helpers.msjf_brute_force(i0, g0, radius, 1e-3, 2e-3, 1.0, 5.0, 3)
     got_i, got_g = mutual_structure_filter(i0.astype(np.float32), g0.astype(np.float32), **args)
     np.testing.assert_allclose(got_i, ref_i, atol=5e-4)
     np.testing.assert_allclose(got_g, ref_g, atol=5e-4)

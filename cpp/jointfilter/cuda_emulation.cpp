@@ -176,12 +176,7 @@ void emulate_minmax_typed(const sweep::MinMaxParams& p, Extremum which) {
 
 void emulate_cuda_minmax_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
                                 Extremum which) {
-    check_view(src, "image");
-    check_view(dst, "out");
-    JF_CHECK(radius >= 0, "radius must be >= 0");
-    JF_CHECK(src.dtype == dst.dtype, "out must have the dtype of image");
-    JF_CHECK(dst.height == src.height && dst.width == src.width && dst.channels == src.channels,
-             "out must have the shape of image");
+    check_minmax_arguments(src, dst, radius);
     const int64_t h = src.height, w = src.width;
     if (h == 0 || w == 0) return;
     sweep::MinMaxParams p;

@@ -175,15 +175,18 @@ void run_typed(const ImageView& src, const ImageView& dst, int64_t radius, Borde
 
 }  // namespace
 
-void minmax_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
-                   Extremum which) {
-    check_view(src, "image");
+void check_minmax_arguments(const ImageView& src, const ImageView& dst, int64_t radius) {
+    check_view(src, "image");  // also: at least one channel
     check_view(dst, "out");
     JF_CHECK(radius >= 0, "radius must be >= 0");
     JF_CHECK(src.dtype == dst.dtype, "out must have the dtype of image");
     JF_CHECK(dst.height == src.height && dst.width == src.width && dst.channels == src.channels,
              "out must have the shape of image");
-    JF_CHECK(src.channels >= 1, "image must have at least one channel");
+}
+
+void minmax_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
+                   Extremum which) {
+    check_minmax_arguments(src, dst, radius);
     if (src.height == 0 || src.width == 0) return;
     switch (src.dtype) {
         case DType::u8:

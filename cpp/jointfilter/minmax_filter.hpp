@@ -20,6 +20,9 @@ namespace jointfilter {
 
 enum class Extremum : int { min = 0, max = 1 };
 
+/// The preconditions of minmax_filter (also checked by its CUDA emulation); throws invalid_argument.
+void check_minmax_arguments(const ImageView& src, const ImageView& dst, int64_t radius);
+
 /// dst = min (or max) of src over (2r+1)^2 windows. src and dst have the same shape and dtype.
 void minmax_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border, Extremum which);
 

@@ -103,6 +103,20 @@ def _iterations(value: Any) -> int:
     return int(value)
 
 
+def _scalars(
+    radius: Any, eps_i: Any, eps_g: Any, lam_i: Any, lam_g: Any, iterations: Any
+) -> tuple[int, float, float, float, float, int]:
+    """The checked scalar parameters, in the core's argument order."""
+    return (
+        check_radius(radius),
+        check_positive_float(eps_i, "eps_i"),
+        check_positive_float(eps_g, "eps_g"),
+        check_positive_float(lam_i, "lam_i"),
+        check_positive_float(lam_g, "lam_g"),
+        _iterations(iterations),
+    )
+
+
 def mutual_structure_filter(
     target: F32,
     guide: F32,
@@ -159,19 +173,12 @@ def mutual_structure_filter(
         raise ShapeError(
             f"guide must have the shape of target; got target {i0.shape} and guide {g0.shape}."
         )
-    radius = check_radius(radius)
-    eps_i = check_positive_float(eps_i, "eps_i")
-    eps_g = check_positive_float(eps_g, "eps_g")
-    lam_i = check_positive_float(lam_i, "lam_i")
-    lam_g = check_positive_float(lam_g, "lam_g")
-    iterations = _iterations(iterations)
+    scalars = _scalars(radius, eps_i, eps_g, lam_i, lam_g, iterations)
     out_i = np.empty(i0.shape, np.float32)
     out_g = np.empty(i0.shape, np.float32)
     if out_i.size == 0:
         return out_i, out_g
-    _core.mutual_structure_filter(
-        i0, g0, out_i, out_g, radius, eps_i, eps_g, lam_i, lam_g, iterations
-    )
+    _core.mutual_structure_filter(i0, g0, out_i, out_g, *scalars)
     return out_i, out_g
 
 
@@ -229,18 +236,11 @@ def mutual_structure_channels(
             f"guide must have the height and width of target; got target {i0.shape} and "
             f"guide {g0.shape}."
         )
-    radius = check_radius(radius)
-    eps_i = check_positive_float(eps_i, "eps_i")
-    eps_g = check_positive_float(eps_g, "eps_g")
-    lam_i = check_positive_float(lam_i, "lam_i")
-    lam_g = check_positive_float(lam_g, "lam_g")
-    iterations = _iterations(iterations)
+    scalars = _scalars(radius, eps_i, eps_g, lam_i, lam_g, iterations)
     out_i = np.empty(i0.shape, np.float32)
     if out_i.size == 0:
         return out_i
-    _core.mutual_structure_filter(
-        i0, g0, out_i, None, radius, eps_i, eps_g, lam_i, lam_g, iterations
-    )
+    _core.mutual_structure_filter(i0, g0, out_i, None, *scalars)
     return out_i
 
 
