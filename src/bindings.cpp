@@ -3,7 +3,9 @@
 // arrays acceptable; this file re-checks what could crash the process if it were wrong.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -93,18 +95,35 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         py::arg("workspace") = nullptr);
 
     m.def(
+        "local_variance",
+        [](const py::array& image, const py::array& out, int64_t radius, int border) {
+            const jf::ImageView src = view_of(image, "image", false);
+            const jf::ImageView dst = view_of(out, "out", true);
+            py::gil_scoped_release release;
+            jf::local_variance(src, dst, radius, border_of(border));
+        },
+        py::arg("image"), py::arg("out"), py::arg("radius"), py::arg("border"));
+
+    m.def(
         "guided_filter",
         [](const py::array& target, const py::array& guide, const py::array& out, int64_t radius, double eps,
-           int border, int64_t subsample, jf::Workspace* ws, bool single) {
+           int border, int64_t subsample, jf::Workspace* ws, bool single,
+           const std::optional<py::array>& eps_map, const std::optional<py::array>& gamma_map,
+           const std::optional<py::array>& apply_guide) {
             const jf::ImageView t = view_of(target, "target", false);
             const jf::ImageView g = view_of(guide, "guide", false);
             const jf::ImageView d = view_of(out, "out", true);
-            const jf::GuidedParams p = guided_params(radius, eps, border, subsample, single);
+            jf::GuidedParams p = guided_params(radius, eps, border, subsample, single);
+            if (eps_map) p.eps_map = view_of(*eps_map, "eps_map", false);
+            if (gamma_map) p.gamma_map = view_of(*gamma_map, "gamma_map", false);
+            if (apply_guide) p.apply_guide = view_of(*apply_guide, "apply_guide", false);
             py::gil_scoped_release release;
             jf::guided_filter(t, g, d, p, ws);
         },
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
-        py::arg("border"), py::arg("subsample"), py::arg("workspace") = nullptr, py::arg("single") = false);
+        py::arg("border"), py::arg("subsample"), py::arg("workspace") = nullptr, py::arg("single") = false,
+        py::arg("eps_map") = py::none(), py::arg("gamma_map") = py::none(),
+        py::arg("apply_guide") = py::none());
 
     m.def(
         "minmax_filter",

@@ -129,9 +129,11 @@ void run_job(Job& job, ScratchLease& lease, size_t per_worker, void (*base)(cons
 /// Runs both passes on (target, guide). With `coef` set, writes the mean coefficients instead of
 /// applying them (fast guided filter).
 void guided_core(const ImageView& target, const ImageView& guide, const ImageView& dst, double* coef,
-                 int64_t radius, double eps, Border border, bool single, ScratchLease& lease) {
+                 int64_t radius, const GuidedParams& p, ScratchLease& lease) {
     const int64_t h = guide.height, w = guide.width;
     const int64_t cg = guide.channels, ct = target.channels;
+    const Border border = p.border;
+    const bool single = p.single;
     Plan plan(h, w, radius, border);
 
     GuidedJob job;
@@ -139,7 +141,10 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
     job.guide = guide;
     job.dst = dst;
     job.coef = coef;
-    job.eps = eps;
+    job.eps = p.eps;
+    job.eps_map = p.eps_map;
+    job.gamma_map = p.gamma_map;
+    job.apply_guide = coef == nullptr && p.apply_guide.data ? p.apply_guide : guide;  // pass 2 reads it
     job.rows = spec(plan.rows);
     job.cols = spec(plan.cols);
     job.col_init = InitList{plan.col_init_index.data(), plan.col_init_weight.data(),
@@ -241,15 +246,17 @@ void check_box_arguments(const ImageView& src, const ImageView& dst, int64_t rad
              "out must have the shape of image");
 }
 
-void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
-                Workspace* workspace) {
-    check_box_arguments(src, dst, radius);
-    if (src.height == 0 || src.width == 0) return;
+namespace {
+
+/// Box means of src (or, with `variance`, the local variance of a 1-channel src) into dst.
+void box_pass(const ImageView& src, const ImageView& dst, int64_t radius, Border border, bool variance,
+              Workspace* workspace) {
     ScratchLease lease(workspace);
     Plan plan(src.height, src.width, radius, border);
     BoxJob job;
     job.src = src;
     job.dst = dst;
+    job.variance = variance;
     job.rows = spec(plan.rows);
     job.cols = spec(plan.cols);
     job.col_init = InitList{plan.col_init_index.data(), plan.col_init_weight.data(),
@@ -262,10 +269,48 @@ void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Bord
     inits.build(plan.rows, starts);
     job.band_init = inits.lists.data();
     job.workers = workers_for(job.n_bands);
-    const size_t per_worker = static_cast<size_t>(4 * src.channels * src.width + src.channels);
+    const int64_t k = variance ? 2 : src.channels;  // planes per row
+    const size_t per_worker = static_cast<size_t>(4 * k * src.width + k);
     run_job(job, lease, per_worker, &arch_base::run_box, &arch_avx2::run_box,
             "jointfilter: image contains NaN or Inf");
 }
+
+}  // namespace
+
+void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
+                Workspace* workspace) {
+    check_box_arguments(src, dst, radius);
+    if (src.height == 0 || src.width == 0) return;
+    box_pass(src, dst, radius, border, false, workspace);
+}
+
+void local_variance(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
+                    Workspace* workspace) {
+    check_box_arguments(src, dst, radius);
+    JF_CHECK(src.channels == 1, "local_variance needs a 1-channel image");
+    if (src.height == 0 || src.width == 0) return;
+    box_pass(src, dst, radius, border, true, workspace);
+}
+
+namespace {
+
+/// A per-window parameter plane: float32, one channel, the guide's size, every value finite
+/// (and > 0 when `positive`). Scanned once: a bad value would silently corrupt whole windows.
+void check_map(const ImageView& m, const char* name, const ImageView& guide, bool positive) {
+    if (m.data == nullptr) return;
+    check_view(m, name);
+    JF_CHECK(m.dtype == DType::f32 && m.channels == 1, std::string(name) + " must be a float32 plane");
+    JF_CHECK(m.height == guide.height && m.width == guide.width,
+             std::string(name) + " must have the guide's height and width");
+    for (int64_t y = 0; y < m.height; ++y) {
+        const float* r = m.row<const float>(y);
+        int64_t bad = 0;
+        for (int64_t x = 0; x < m.width; ++x) bad += !(std::isfinite(r[x]) && (!positive || r[x] > 0.0f));
+        JF_CHECK(bad == 0, std::string(name) + (positive ? " must be finite and > 0" : " must be finite"));
+    }
+}
+
+}  // namespace
 
 void check_guided_arguments(const ImageView& target, const ImageView& guide, const ImageView& dst,
                             const GuidedParams& p) {
@@ -281,6 +326,17 @@ void check_guided_arguments(const ImageView& target, const ImageView& guide, con
              "guide and target must have the same height and width");
     JF_CHECK(dst.height == target.height && dst.width == target.width && dst.channels == target.channels,
              "out must have the shape of target");
+    const bool edge_aware = p.eps_map.data != nullptr || p.gamma_map.data != nullptr;
+    JF_CHECK(!edge_aware || guide.channels == 1, "eps_map and gamma_map need a 1-channel guide");
+    JF_CHECK(!edge_aware || p.subsample == 1, "eps_map and gamma_map need subsample=1");
+    check_map(p.eps_map, "eps_map", guide, true);
+    check_map(p.gamma_map, "gamma_map", guide, false);
+    if (p.apply_guide.data != nullptr) {
+        check_view(p.apply_guide, "apply_guide");
+        JF_CHECK(p.apply_guide.height == guide.height && p.apply_guide.width == guide.width &&
+                     p.apply_guide.channels == guide.channels,
+                 "apply_guide must have the shape of guide");
+    }
 }
 
 void guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
@@ -290,7 +346,7 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     if (h == 0 || w == 0) return;
     ScratchLease lease(workspace);
     if (p.subsample == 1) {
-        guided_core(target, guide, dst, nullptr, p.radius, p.eps, p.border, p.single, lease);
+        guided_core(target, guide, dst, nullptr, p.radius, p, lease);
         return;
     }
     // fast guided filter (He & Sun 2015): coefficients on the decimated pair, applied at full size
@@ -304,14 +360,14 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     const ImageView low_target = decimate_any(target, s, lease.get(kSlotLowTarget, low_px * target.channels));
     const int64_t kab = coef_count(guide.channels, target.channels);
     double* coef = lease.get(kSlotCoef, low_px * kab);
-    guided_core(low_target, low_guide, ImageView{}, coef, low_radius, p.eps, p.border, p.single, lease);
+    guided_core(low_target, low_guide, ImageView{}, coef, low_radius, p, lease);
 
     std::vector<int64_t> y0, x0;
     std::vector<double> fy, fx;
     linear_taps(h, lh, y0, fy);
     linear_taps(w, lw, x0, fx);
     UpsampleJob job;
-    job.guide = guide;
+    job.guide = p.apply_guide.data ? p.apply_guide : guide;
     job.dst = dst;
     job.coef = coef;
     job.low_h = lh;

@@ -4,6 +4,7 @@
 // | function      | input dtypes        | channels                      | output dtypes       |
 // |---------------|---------------------|-------------------------------|---------------------|
 // | box_filter    | u8, u16, f32        | 1..4                          | u8, u16, f32        |
+// | local_variance| u8, u16, f32        | 1                             | u8, u16, f32        |
 // | guided_filter | target/guide: u8, u16, f32 (may differ) | guide 1 or 3, target 1..4 | u8, u16, f32 |
 //
 // Rows may be strided; pixels within a row must be contiguous. Integer outputs are rounded
@@ -45,6 +46,16 @@ struct GuidedParams {
     Border border = Border::clipped;
     int64_t subsample = 1;
     bool single = false;  // float sums on centred data (~2x faster), else double (exact for ints)
+
+    // Edge-aware options of the same kernel (WGIF / GDGIF, algorithms.md section 4): gray guide,
+    // subsample 1. A window centred at (y, x) uses eps_map(y, x) (absolute, finite, > 0) in place
+    // of `eps` and pulls a towards gamma_map(y, x): a = (cov + eps_k gamma_k) / (var + eps_k).
+    // Both are float32 planes of the image's size; data == nullptr means "not used" (gamma 0).
+    ImageView eps_map;
+    ImageView gamma_map;
+    // Coefficients fitted on `guide` and applied to `apply_guide` (the guide's channel count and
+    // size, any dtype): q = mean(a) . apply_guide + mean(b). data == nullptr: the guide itself.
+    ImageView apply_guide;
 };
 
 /// Throws invalid_argument unless the views and radius suit box_filter.
@@ -53,6 +64,12 @@ void check_box_arguments(const ImageView& src, const ImageView& dst, int64_t rad
 /// Box mean over (2r+1)^2 windows. `workspace` may be null (a shared pool is used).
 void box_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
                 Workspace* workspace = nullptr);
+
+/// max(mean(x^2) - mean(x)^2, 0) over the same windows, for a 1-channel image; sums and the
+/// difference in double, rounded once to dst's type (the edge-aware weights of WGIF / GDGIF
+/// need the variance of nearly flat windows, which float32 means of x and x^2 would lose).
+void local_variance(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
+                    Workspace* workspace = nullptr);
 
 /// Throws invalid_argument unless the views and parameters suit guided_filter.
 void check_guided_arguments(const ImageView& target, const ImageView& guide, const ImageView& dst,

@@ -59,6 +59,17 @@ JF_HD void gray_coefficients(T mean_i, T mean_ii, T mean_p, T mean_ip, T eps, T 
     b = mean_p - a * mean_i;
 }
 
+/// Gray guide, edge-aware (WGIF / GDGIF): per-window regulariser `eps` and prior `gamma` of a,
+/// a = (cov + eps gamma) / (var + eps). With gamma = 0 this is gray_coefficients.
+template <typename T>
+JF_HD void gray_coefficients_prior(T mean_i, T mean_ii, T mean_p, T mean_ip, T eps, T gamma, T zero, T one,
+                                   T& a, T& b) {
+    T var = mean_ii - mean_i * mean_i;
+    var = (var > zero ? var : zero) + eps;
+    a = (mean_ip - mean_i * mean_p + eps * gamma) * (one / var);
+    b = mean_p - a * mean_i;
+}
+
 /// Colour guide: the symmetric inverse of (Sigma + eps U) by cofactors. Inputs are the window
 /// means of I_0..I_2 and of the six products I_c I_d (c <= d); outputs the six cofactors and
 /// 1 / det. In double the cancellation of near-singular windows stays ~1e-10 relative even

@@ -42,6 +42,7 @@ struct BoxJob {
     Scratch* scratch = nullptr;  // [workers]
     int workers = 1;
     int* nonfinite = nullptr;  // set to 1 if any running sum became NaN/Inf
+    bool variance = false;     // 1-channel src: dst = max(mean(x^2) - mean(x)^2, 0), in double
 };
 
 struct GuidedJob {
@@ -50,6 +51,9 @@ struct GuidedJob {
     ImageView dst;           // output (apply mode), or unused in coefficient mode
     double* coef = nullptr;  // coefficient mode: [H][W][Kab] mean coefficients, else null
     double eps = 0.0;        // absolute, in guide units squared
+    ImageView eps_map;       // f32 [H][W] per-window eps (gray guide), data null: `eps`
+    ImageView gamma_map;     // f32 [H][W] per-window prior of a (gray guide), data null: 0
+    ImageView apply_guide;   // pass 2 applies the coefficients to this image (the guide's shape)
     bool single = false;     // single-precision pipeline (centred float sums), else double
     AxisSpec rows, cols;
     InitList col_init;

@@ -282,6 +282,9 @@ struct BoxBand {
     const double* row(int64_t y, double* buf) {
         if (y < 0) return nullptr;
         load_planes(job.src, y, buf, kNoOffset);
+        if (job.variance) {  // planes x, x^2 (exact in double for float32 x)
+            for (int64_t x = 0; x < job.src.width; ++x) buf[job.src.width + x] = buf[x] * buf[x];
+        }
         return buf;
     }
 
@@ -298,6 +301,12 @@ struct BoxBand {
             const double ry = job.rows.count[y];
             for (int k = 0; k < K; ++k)
                 for (int64_t x = 0; x < w; ++x) win[k * w + x] /= ry * job.cols.count[x];
+            if (job.variance) {  // the difference in double, rounded once (local variance)
+                for (int64_t x = 0; x < w; ++x) {
+                    const double v = win[w + x] - win[x] * win[x];
+                    win[x] = v > 0.0 ? v : 0.0;
+                }
+            }
             store_planes(job.dst, y, win);
         }
         if (!sums.finite()) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
@@ -653,7 +662,10 @@ struct GuidedBand {
 
     /// Regularised least-squares fit of every window of block columns [x0, x0 + n), L rows at
     /// once: hw -> abw.
-    void solve(int64_t x0, int64_t n, V ry) const {
+    void solve(int64_t x0, int64_t n, V ry, const int64_t* rows, int m) const {
+        if constexpr (CG == 1) {
+            if (job.eps_map.data || job.gamma_map.data) return solve_edge_aware(x0, n, ry, rows, m);
+        }
         const V eps = splat<V>(static_cast<R>(job.eps)), zero = V{}, one = splat<V>(R(1));
         const double* cnt = job.cols.count + x0;
         for (int64_t x = 0; x < n; ++x) {
@@ -669,6 +681,32 @@ struct GuidedBand {
                 continue;
             }
             color_solve(mean, o);
+        }
+    }
+
+    /// Lane j of the returned vector: map(rows[j], x) for the group's m rows, `fill` beyond.
+    static V map_lanes(const ImageView& map, const int64_t* rows, int m, int64_t x, R fill) {
+        V v = splat<V>(fill);
+        for (int j = 0; j < m; ++j) v[j] = static_cast<R>(map.row<const float>(rows[j])[x]);
+        return v;
+    }
+
+    /// solve() of the gray guide with per-window eps and prior of a (lanes = the group's rows).
+    void solve_edge_aware(int64_t x0, int64_t n, V ry, const int64_t* rows, int m) const {
+        const V zero = V{}, one = splat<V>(R(1));
+        const R eps = static_cast<R>(job.eps);
+        const double* cnt = job.cols.count + x0;
+        for (int64_t x = 0; x < n; ++x) {
+            const V* h = hw + x * K1;
+            const V inv_n = one / (ry * static_cast<R>(cnt[x]));
+            const V e = job.eps_map.data ? map_lanes(job.eps_map, rows, m, x0 + x, R(1)) : splat<V>(eps);
+            const V gam = job.gamma_map.data ? map_lanes(job.gamma_map, rows, m, x0 + x, R(0)) : zero;
+            V mean[K1];
+            for (int k = 0; k < K1; ++k) mean[k] = h[k] * inv_n;
+            V* o = abw + x * KAB;
+            for (int c = 0; c < C; ++c)
+                math::gray_coefficients_prior(mean[0], mean[1], mean[2 + c], mean[2 + C + c], e, gam, zero,
+                                              one, o[2 * c], o[2 * c + 1]);
         }
     }
 
@@ -726,7 +764,7 @@ struct GuidedBand {
             const int64_t s1 = s0 + kBlock < w ? s0 + kBlock : w;
             vertical_until(r >= w ? w : (s1 + r < w ? s1 + r : w));
             horizontal(s0, s1, state);
-            solve(s0, s1 - s0, ry);
+            solve(s0, s1 - s0, ry, rows, m);
             scatter(s0, s1 - s0, rows, m);
         }
     }
@@ -788,7 +826,7 @@ struct GuidedBand {
                 }
                 continue;
             }
-            load_planes(job.guide, y, gplane, off);
+            load_planes(job.apply_guide, y, gplane, off);
             for (int c = 0; c < C; ++c) {
                 const R* ab = win2 + c * (CG + 1) * w;
                 const R shift = off[CG + c];
@@ -910,7 +948,7 @@ int64_t guided_scratch_for(int64_t cg, int64_t c, int64_t width, int64_t ring_ro
 
 void run_box(const BoxJob& job) {
     TaskFn fn = nullptr;
-    switch (job.src.channels) {
+    switch (job.variance ? 2 : job.src.channels) {
         case 1:
             fn = &box_task<1>;
             break;

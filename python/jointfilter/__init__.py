@@ -18,6 +18,7 @@ import importlib
 from typing import Any
 
 from . import errors
+from ._edge_aware import gradient_domain_guided_filter, weighted_guided_filter
 from ._filters import GuidedFilter, box_filter, guided_filter
 from ._info import build_info, get_num_threads, set_num_threads
 from ._morphology import max_filter, min_filter
@@ -32,11 +33,13 @@ __all__ = [
     "errors",
     "fuse",
     "get_num_threads",
+    "gradient_domain_guided_filter",
     "guided_filter",
     "max_filter",
     "min_filter",
     "restore",
     "set_num_threads",
+    "weighted_guided_filter",
 ]
 
 _LAZY_SUBMODULES = ("metrics", "models", "dask", "cli", "fusion", "restoration", "batch", "video")

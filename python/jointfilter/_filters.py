@@ -156,6 +156,7 @@ def guided_filter(
     dtype: DTypeLike | None = None,
     out: NDArray[Any] | None = None,
     precision: str = "double",
+    apply_guide: NDArray[Any] | None = None,
 ) -> NDArray[Any]:
     """Guided filter (He, Sun & Tang): filter `target` under the structure of `guide`.
 
@@ -197,6 +198,11 @@ def guided_filter(
         mean is far from the band's level (measured on natural [0, 1] images: <= 2e-6 for
         eps >= 1e-2, ~2e-5 colour / ~4e-6 gray at eps = 1e-3, ~3e-4 at eps = 1e-4; table in
         docs/core.md). Use it where such errors are far below the noise (video, previews).
+    apply_guide : ndarray, optional
+        Apply the coefficients fitted on `guide` to this image instead (the guide's shape, any
+        supported dtype): ``q = mean(a) . apply_guide + mean(b)``. Fitting on a blurred guide
+        and applying to the sharp one restores detail a blur removed from the target
+        (flash/no-flash deblurring).
 
     Returns
     -------
@@ -240,16 +246,24 @@ def guided_filter(
     (64, 64)
     """
     if _cuda.is_cuda_array(target):
+        if apply_guide is not None:
+            raise ParameterError("apply_guide= is not supported for CUDA arrays yet.")
         return _guided_filter_device(
             target, guide, radius, eps, subsample, border, data_range, dtype, out
         )
     t, g, eps_abs = _prepare_guided(target, guide, eps, data_range)
+    inputs = (("target", t), ("guide", g))
+    extra = {}
+    if apply_guide is not None:
+        ag = _check_apply_guide(apply_guide, g)
+        inputs += (("apply_guide", ag),)
+        extra["apply_guide"] = v.core_ready(ag)
     radius = v.check_radius(radius)
     subsample = v.check_subsample(subsample)
     border_code = v.check_border(border)
     single = _check_precision(precision)
     out_dtype = v.output_dtype(dtype, t.dtype)
-    plan = v.plan_output(out, t.shape, out_dtype, (("target", t), ("guide", g)))
+    plan = v.plan_output(out, t.shape, out_dtype, inputs)
     if t.size == 0:
         return plan.result
     if radius == 0:  # every window is one pixel: a = 0, b = p
@@ -265,10 +279,26 @@ def guided_filter(
             border_code,
             subsample,
             single=single,
+            **extra,
         )
     except NonFiniteError as exc:
-        raise _nonfinite((("target", t), ("guide", g)), exc) from None
+        raise _nonfinite(inputs, exc) from None
     return plan.finish()
+
+
+def _check_apply_guide(apply_guide: Any, guide: np.ndarray) -> np.ndarray:
+    ag = v.as_array(apply_guide, "apply_guide")
+    v.check_dtype(ag, "apply_guide")
+    if ag.ndim == 3 and ag.shape[2] == 1 and guide.ndim == 2:
+        ag = ag[:, :, 0]
+    if ag.ndim == 2 and guide.ndim == 3 and guide.shape[2] == 1:
+        ag = ag[:, :, None]
+    if ag.shape != guide.shape:
+        raise ShapeError(
+            f"apply_guide must have the guide's shape {guide.shape}; got {ag.shape}. Pass an "
+            "image registered with the guide, with its channel count."
+        )
+    return ag
 
 
 def _guided_filter_device(

@@ -12,6 +12,9 @@ box
 guided
     :func:`guided_filter` (gray and colour guides, multi-channel targets, fast guided filter
     via ``subsample``) and its building blocks.
+edge_aware
+    The weighted and gradient-domain guided filters (per-window eps and slope prior; import
+    ``jointfilter._reference.edge_aware``).
 mutual
     The mutual-structure joint filter (restoration ``method="msjf"``): one iteration, the
     iterated filter and its energy (import ``jointfilter._reference.mutual``).

@@ -249,6 +249,7 @@ def guided_filter(
     eps: float,
     border: str = "clipped",
     subsample: int = 1,
+    apply_guide: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Apply the guided filter (He, Sun, Tang 2010/2013) or the fast guided filter (2015).
 
@@ -269,6 +270,9 @@ def guided_filter(
     subsample : int, optional
         ``1`` (default) for the plain filter; ``s >= 2`` for the fast guided filter with the
         conventions of the module docstring.
+    apply_guide : array_like, optional
+        The coefficients fitted on `guide` are applied to this image (the guide's shape)
+        instead of the guide: ``q = B[a] . apply_guide + B[b]``.
 
     Returns
     -------
@@ -291,11 +295,14 @@ def guided_filter(
     check_border(border)
     s = _check_subsample(subsample)
 
+    a_g = g if apply_guide is None else _as_guide(apply_guide)
+    if a_g.shape != g.shape:
+        raise ValueError(f"apply_guide must have the guide's shape {g.shape}; got {a_g.shape}")
     if radius == 0:
         q = p.copy()
     elif s == 1:
         mean_a, mean_b = guided_coefficients(p, g, radius, eps, border)
-        q = _apply(mean_a, mean_b, g)
+        q = _apply(mean_a, mean_b, a_g)
     else:
         height, width = g.shape[:2]
         g_low = downsample_nearest(g, s)
@@ -304,7 +311,7 @@ def guided_filter(
         q = _apply(
             upsample_bilinear(mean_a, height, width),
             upsample_bilinear(mean_b, height, width),
-            g,
+            a_g,
         )
     return q[:, :, 0] if was_2d else q
 

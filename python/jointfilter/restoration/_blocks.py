@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._edge_aware import EPS_W, gdgif_chi, local_variance
 from .._morphology import min_filter
 from ._common import luminance
-from ._edge_aware import EPS_W, _local_var, guided_coefficients
+from ._edge_aware import gdgif_given, wgif_given
 from ._tasks import TASK_FUNCTIONS, _as3, _blur3, _gf, generic, nir_dehaze
 
 __all__ = [
@@ -229,8 +230,8 @@ def deblur_partial(t: F32, g: F32, p: dict[str, Any], keep: tuple[slice, slice])
     out = np.zeros(p["max_blur_radius"] + 1, np.float64)
     for r in range(p["max_blur_radius"] + 1):
         gb = _blur3(gy, r) if r > 0 else gy
-        a, b = guided_coefficients(ty, gb, p["radius"], p["eps"])
-        out[r] = np.square(a * gb + b - ty)[keep].sum(dtype=np.float64)
+        fit = _gf(ty, gb, p["radius"], p["eps"])
+        out[r] = np.square(fit - ty)[keep].sum(dtype=np.float64)
     return out
 
 
@@ -375,37 +376,17 @@ def edge_aware_partial(g: F32, p: dict[str, Any], keep: tuple[slice, slice]) -> 
     """
     gy = np.ascontiguousarray(luminance(g))
     if p["method"] == "wgif":
-        v1 = _local_var(gy, 1).astype(np.float64) + EPS_W
-        return np.array([(1.0 / v1)[keep].sum()])
-    chi = (np.sqrt(_local_var(gy, 1)) * np.sqrt(_local_var(gy, p["radius"]))).astype(np.float64)
-    chi = chi[keep]
-    return np.array([(1.0 / (chi + EPS_W)).sum(), chi.sum(), chi.min()])
-
-
-def _wgif_given(t: F32, gy: F32, radius: int, lam: float, mean_inv: float) -> F32:
-    v1 = _local_var(gy, 1).astype(np.float64) + EPS_W
-    gamma_w = (v1 * mean_inv).astype(np.float32)
-    a, b = guided_coefficients(t, gy, radius, np.float32(lam) / gamma_w)
-    g = gy if t.ndim == 2 else gy[:, :, None]
-    return (a * g + b).astype(np.float32, copy=False)
-
-
-def _gdgif_given(
-    t: F32, gy: F32, radius: int, lam: float, stats: tuple[float, float, float]
-) -> F32:
-    mean_inv, mu, chi_min = stats
-    chi = (np.sqrt(_local_var(gy, 1)) * np.sqrt(_local_var(gy, radius))).astype(np.float64)
-    ce = chi + EPS_W
-    gamma_hat = (ce * mean_inv).astype(np.float32)
-    spread = mu - chi_min
-    if spread <= 1e-12:
-        gam = np.full(chi.shape, 0.5, np.float32)
-    else:
-        eta = 4.0 / spread
-        gam = (1.0 - 1.0 / (1.0 + np.exp(np.clip(eta * (chi - mu), -60, 60)))).astype(np.float32)
-    a, b = guided_coefficients(t, gy, radius, np.float32(lam) / gamma_hat, gam)
-    g = gy if t.ndim == 2 else gy[:, :, None]
-    return (a * g + b).astype(np.float32, copy=False)
+        v1 = local_variance(gy, 1)
+        v1 += np.float32(EPS_W)
+        return np.array([np.reciprocal(v1)[keep].sum(dtype=np.float64)])
+    chi = gdgif_chi(gy, p["radius"])[keep]
+    return np.array(
+        [
+            np.reciprocal(chi + np.float32(EPS_W)).sum(dtype=np.float64),
+            chi.sum(dtype=np.float64),
+            float(chi.min()),
+        ]
+    )
 
 
 # ----------------------------------------------------------------------------- per-pixel pass
@@ -440,9 +421,9 @@ def run_task_block(task: str | None, t: F32, g: F32, p: dict[str, Any], est: dic
             guide = np.ascontiguousarray(g) if est["guide_mode"] == "color" else gy
             return _gf(t, guide, p["radius"], p["eps"])
         if method == "wgif":
-            return _wgif_given(t, gy, p["radius"], p["eps"], est["mean_inv"])
+            return wgif_given(t, gy, p["radius"], p["eps"], est["mean_inv"])
         if method == "gdgif":
-            return _gdgif_given(t, gy, p["radius"], p["eps"], est["gdgif"])
+            return gdgif_given(t, gy, p["radius"], p["eps"], est["gdgif"])
         return generic(t, g, dict(p))  # msjf: no global estimate
     return TASK_FUNCTIONS[task](t, g, dict(p))
 

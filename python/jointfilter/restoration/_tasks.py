@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from .. import guided_filter
 from .._morphology import max_filter, min_filter
 from ._common import bilinear_resize, box_mean, from_unit, luminance
-from ._edge_aware import apply_coefficients, gdgif, guided_coefficients, wgif
+from ._edge_aware import gdgif, wgif
 from ._fast import (
     Finish,
     as_rows,
@@ -39,6 +39,15 @@ F32 = NDArray[np.float32]
 
 def _gf(x: F32, g: F32, radius: int, eps: float, subsample: int = 1, out: F32 | None = None) -> F32:
     return guided_filter(x, g, radius=radius, eps=eps, subsample=subsample, data_range=1.0, out=out)
+
+
+def _gf_apply(x: F32, g: F32, radius: int, eps: float, apply_guide: F32) -> F32:
+    """Guided filter fitted on `g`, applied to `apply_guide` (any channel count of `x`)."""
+    if x.ndim == 3 and x.shape[2] > 4:
+        return np.stack(
+            [_gf_apply(x[:, :, c], g, radius, eps, apply_guide) for c in range(x.shape[2])], 2
+        )
+    return guided_filter(x, g, radius=radius, eps=eps, data_range=1.0, apply_guide=apply_guide)
 
 
 def _luma(g: F32, luma: F32 | None) -> F32:
@@ -94,8 +103,8 @@ def flash_deblur(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> 
         br = _estimate_blur_radius(t, gy, p["radius"], p["eps"], p["max_blur_radius"])
     p["blur_radius_used"] = int(br)
     gb = _blur3(gy, int(br)) if br > 0 else gy
-    a, b = guided_coefficients(t, gb, p["radius"], p["eps"])
-    return apply_coefficients(a, b, gy)  # the coefficients applied to the sharp flash
+    # the coefficients fitted on the blurred flash, applied to the sharp flash
+    return _gf_apply(t, gb, p["radius"], p["eps"], gy)
 
 
 def _estimate_blur_radius(t: F32, gy: F32, radius: int, eps: float, max_r: int) -> int:
@@ -105,8 +114,7 @@ def _estimate_blur_radius(t: F32, gy: F32, radius: int, eps: float, max_r: int) 
     best, best_err = 0, np.inf
     for r in range(0, max_r + 1):
         gb = _blur3(gy, r) if r > 0 else gy
-        a, b = guided_coefficients(ty, gb, radius, eps)
-        err = float(np.mean(np.square(a * gb + b - ty)))
+        err = float(np.mean(np.square(_gf(ty, gb, radius, eps) - ty)))
         if err < best_err * 0.995:
             best, best_err = r, err
     return best
