@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "fusion_focus.hpp"
 #include "fusion_sweeps.hpp"
 #include "guided_cuda.hpp"
 
@@ -15,6 +16,13 @@ namespace cuda {
 /// JOINTFILTER_CUDA_SYNC=1. `plan` comes from make_fuse_plan.
 void fuse_guided(const sweep::Image& ir, const sweep::Image& vis, const sweep::Image& out,
                  const sweep::HostFusePlan& plan, const sweep::FuseSettings& settings, uintptr_t stream);
+
+/// jf.fuse(ir, vis, method="focus") on device images (same layouts as fuse_guided): the focus
+/// decision, its refinement and the chosen blend (pyramid, two-scale or weighted), on `stream`
+/// with stream-ordered scratch (12 float32 planes plus the pyramid's coarser levels, about 13
+/// H x W in all, and the filters' own). `plan` comes from make_focus_plan.
+void fuse_focus(const sweep::Image& ir, const sweep::Image& vis, const sweep::Image& out,
+                const sweep::HostFocusPlan& plan, const sweep::FocusSettings& settings, uintptr_t stream);
 
 }  // namespace cuda
 }  // namespace jointfilter

@@ -136,6 +136,45 @@ JF_HD float two_scale_px(float wb0, float wd0, float a, float ba, float wb1, flo
     return acc;
 }
 
+/// Per-pixel weighted mean w a + (1 - w) b.
+JF_HD float weighted_px(float w, float a, float b) { return w * a + (1.0f - w) * b; }
+
+/// Liu et al.'s rule at one pixel of a pyramid level: the weighted mean where the match
+/// M = 2 S_ab / max(S_a + S_b, 1e-30) >= threshold, else the coefficient of larger energy.
+JF_HD float match_select_px(float w, float ca, float cb, float sa, float sb, float sab, float threshold) {
+    const float avg = weighted_px(w, ca, cb);
+    const float m = 2.0f * sab / fmaxf(sa + sb, static_cast<float>(1e-30));
+    const float sel = sa >= sb ? ca : cb;
+    return m >= threshold ? avg : sel;
+}
+
+/// Focus measures (FocusMeasure's codes): 0 SML, 1 energy of Laplacian, 2 Tenengrad, 3 variance.
+enum : int { kFocusSml = 0, kFocusEol = 1, kFocusTenengrad = 2, kFocusVariance = 3 };
+
+/// Per-pixel energy of a focus measure from the pixel v and its 4 neighbours (replicate
+/// border), before the box mean; `thresh`: SML's threshold t applies. Variance's energy is v^2
+/// (its box mean is E[I^2]; see variance_px).
+JF_HD float focus_energy_px(int measure, float v, float l, float r, float up, float dn, bool thresh,
+                            float t) {
+    if (measure == kFocusSml) {
+        float val = fabsf(2.0f * v - l - r) + fabsf(2.0f * v - up - dn);
+        if (thresh && !(val >= t)) val = 0.0f;
+        return val;
+    }
+    if (measure == kFocusEol) {
+        const float lap = l + r + up + dn - 4.0f * v;
+        return lap * lap;
+    }
+    if (measure == kFocusTenengrad) {
+        const float gx = r - l, gy = dn - up;
+        return 0.25f * (gx * gx + gy * gy);
+    }
+    return v * v;
+}
+
+/// Local variance from the box means of I^2 and I, floored at 0.
+JF_HD float variance_px(float mean_sq, float mean) { return fmaxf(mean_sq - mean * mean, 0.0f); }
+
 }  // namespace fusion
 
 namespace sweep {
@@ -297,12 +336,9 @@ JF_HD void store_unit(const Image& out, int64_t i, float v, double range, bool c
     }
 }
 
-/// Thread t: the two-scale blend (t0, t1 hold the box means), back to RGB for a colour visible
-/// image, and the conversion to the output type.
-JF_HD void fuse_output(const FuseParams& p, int64_t t) {
-    const int64_t y = t / p.w, x = t % p.w;
-    const float f =
-        fusion::two_scale_px(p.wb0[t], p.wd0[t], p.src0[t], p.t0[t], p.wb1[t], p.wd1[t], p.src1[t], p.t1[t]);
+/// The fused luma f of pixel t = (y, x): back to RGB for a colour visible image, then to the
+/// output type.
+JF_HD void store_fused(const FuseParams& p, int64_t t, int64_t y, int64_t x, float f) {
     const int64_t i = y * p.out.row_stride + x * p.out.channels;
     if (p.out.channels == 3) {
         float r, g, b;
@@ -313,6 +349,15 @@ JF_HD void fuse_output(const FuseParams& p, int64_t t) {
     } else {
         store_unit(p.out, i, f, p.out_range, p.clip);
     }
+}
+
+/// Thread t: the two-scale blend (t0, t1 hold the box means), back to RGB for a colour visible
+/// image, and the conversion to the output type.
+JF_HD void fuse_output(const FuseParams& p, int64_t t) {
+    const int64_t y = t / p.w, x = t % p.w;
+    const float f =
+        fusion::two_scale_px(p.wb0[t], p.wd0[t], p.src0[t], p.t0[t], p.wb1[t], p.wd1[t], p.src1[t], p.t1[t]);
+    store_fused(p, t, y, x, f);
 }
 
 }  // namespace sweep

@@ -1,4 +1,4 @@
-"""GFF fusion on the GPU (issue #5): ``jf.fuse(ir, vis, method="guided")`` with CUDA arrays.
+"""Fusion on the GPU (issue #5): ``jf.fuse(ir, vis, method="guided" | "focus")`` with CUDA arrays.
 
 No GPU is available to this project, so the GPU arithmetic is checked through the host emulation
 (``_core.cuda_emulated_fuse_guided``: the per-thread functions of ``cuda/fusion_sweeps.hpp`` and
@@ -9,7 +9,10 @@ real kernels and skip without a device.
 Tolerance: float outputs within 1e-5 of the CPU result, integer outputs within 1 level on fewer
 than 1% of the values. The per-pixel steps are the CPU's formulas bit for bit (shared code); only
 the guided and box filters' summation order differs (the CUDA filters' documented 1e-6 / 2e-6),
-and on every case below the results have in fact been identical.
+and on every case below the results have in fact been identical. The focus fusion
+(``_core.cuda_emulated_fuse_focus``, ``cuda/fusion_focus.hpp``) is held to the same tolerance;
+its pyramid resampling (reduce / expand per output pixel) and the pyramid blend without the
+match rule use no filter and are compared bit for bit.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pytest
 import jointfilter as jf
 from jointfilter import _core, _cuda
 from jointfilter.errors import CudaError, DTypeError, ParameterError, ShapeError
+from jointfilter.fusion import _check_params
 from jointfilter.fusion._gff import _kernel
 
 _GFF = {"r1": 45, "eps1": 0.3, "r2": 7, "eps2": 1e-6, "base_radius": 15, "subsample": 1}
@@ -151,6 +155,146 @@ def test_emulated_fuse_rejects_bad_arguments():
         _core.cuda_emulated_fuse_guided(ir, vis, out, np.ones(4, np.float32), *args[1:])
 
 
+# ---- focus fusion: pyramid steps, blend and the whole pipeline ---------------------------------
+
+
+def _bits(x):
+    return np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+
+
+PYR_SHAPES = [(1, 1), (1, 2), (2, 1), (3, 5), (4, 4), (7, 1), (9, 13), (16, 31), (33, 20)]
+
+
+@pytest.mark.parametrize("shape", PYR_SHAPES, ids=str)
+def test_emulated_pyramid_reduce_and_expand_match_cpu_bit_for_bit(shape):
+    rng = np.random.default_rng(PYR_SHAPES.index(shape))
+    x = (rng.standard_normal(shape) * 3).astype(np.float32)
+    half = ((shape[0] + 1) // 2, (shape[1] + 1) // 2)
+    cpu, emu = np.empty(half, np.float32), np.full(half, np.nan, np.float32)
+    _core.fusion_pyramid_reduce(x, cpu)
+    _core.cuda_emulated_pyramid_step(x, emu, False)
+    np.testing.assert_array_equal(_bits(emu), _bits(cpu))
+    for src_shape in (half, (half[0] + 2, half[1] + 3)):  # the CPU reads only the first half
+        src = (rng.standard_normal(src_shape) * 3).astype(np.float32)
+        cpu, emu = np.empty(shape, np.float32), np.full(shape, np.nan, np.float32)
+        _core.fusion_pyramid_expand(src, cpu)
+        _core.cuda_emulated_pyramid_step(src, emu, True)
+        np.testing.assert_array_equal(_bits(emu), _bits(cpu))
+
+
+@pytest.mark.parametrize("levels", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("shape", [(1, 1), (5, 3), (17, 29), (40, 33)], ids=str)
+def test_emulated_pyramid_blend_matches_cpu(shape, levels):
+    rng = np.random.default_rng([levels, shape[0]])
+    a, b, w = (rng.random(shape, dtype=np.float32) for _ in range(3))
+    for match, threshold in ((False, 0.0), (True, 0.6), (True, 0.95)):
+        cpu, emu = np.empty(shape, np.float32), np.full(shape, np.nan, np.float32)
+        _core.fusion_pyramid_blend(a, b, w, levels, match, threshold, cpu)
+        _core.cuda_emulated_pyramid_blend(a, b, w, levels, match, threshold, emu)
+        if not match:  # no box filter involved: the shared per-pixel code, bit for bit
+            np.testing.assert_array_equal(_bits(emu), _bits(cpu))
+        else:
+            np.testing.assert_allclose(emu, cpu, rtol=0, atol=1e-5)
+
+
+def _emulated_focus(ir, vis, *, data_range=None, clip=True, **params):
+    """The focus fusion's emulation with the very arguments the dispatcher builds."""
+    p = _check_params("focus", params)
+    out = np.full_like(vis, 7)
+    args = _cuda.focus_arguments(
+        p, ir.shape[:2], _range(ir.dtype, data_range), _range(vis.dtype, data_range), clip
+    )
+    _core.cuda_emulated_fuse_focus(ir, vis, out, *args)
+    return out
+
+
+@pytest.mark.parametrize("layout", ["gray", "gray1", "rgb"])
+@pytest.mark.parametrize("vis_dtype", [np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_emulated_focus_matches_cpu(shape, vis_dtype, layout):
+    rng = np.random.default_rng([SHAPES.index(shape), len(layout), 9])
+    vshape = {"gray": shape, "gray1": (*shape, 1), "rgb": (*shape, 3)}[layout]
+    ir_dtype = np.uint16 if vis_dtype == np.uint8 else np.uint8  # mixed dtypes
+    ir = _image(rng, shape, ir_dtype)
+    vis = _image(rng, vshape, vis_dtype)
+    _assert_close(_emulated_focus(ir, vis), jf.fuse(ir, vis, method="focus"))
+
+
+@pytest.mark.parametrize("blend", ["pyramid", "two_scale", "weighted"])
+@pytest.mark.parametrize("measure", ["sml", "eol", "tenengrad", "variance"])
+def test_emulated_focus_measures_and_blends_match_cpu(measure, blend):
+    rng = np.random.default_rng(11)
+    ir = _smooth(rng, (53, 71), np.uint8)
+    vis = _smooth(rng, (53, 71, 3), np.uint8)
+    kw = {"measure": measure, "blend": blend}
+    _assert_close(_emulated_focus(ir, vis, **kw), jf.fuse(ir, vis, method="focus", **kw))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"measure": "sml", "threshold": 0.05, "focus_radius": 2},
+        {"focus_radius": 0, "radius": 0},
+        {"radius": 5, "eps": 0.01, "subsample": 2},
+        {"radius": 9, "subsample": 3, "blend": "weighted"},
+        {"levels": 1},
+        {"levels": 3, "match_threshold": None},
+        {"levels": 12, "match_threshold": 0.9},
+        {"match_threshold": 0.0, "measure": "variance"},
+        {"blend": "two_scale", "r1": 6, "eps1": 0.1, "r2": 2, "eps2": 1e-3, "base_radius": 3},
+        {"blend": "two_scale", "r1": 0, "r2": 0, "base_radius": 0, "subsample": 2},
+    ],
+    ids=str,
+)
+def test_emulated_focus_matches_cpu_with_parameters(params):
+    rng = np.random.default_rng(12)
+    ir = _smooth(rng, (37, 45), np.float32)
+    vis = _smooth(rng, (37, 45), np.uint16)
+    _assert_close(_emulated_focus(ir, vis, **params), jf.fuse(ir, vis, method="focus", **params))
+
+
+@pytest.mark.parametrize("clip", [True, False])
+def test_emulated_focus_float_range_and_clip(clip):
+    rng = np.random.default_rng(13)
+    ir = rng.random((21, 34), dtype=np.float32) * 2
+    vis = rng.random((21, 34, 3), dtype=np.float32) * 2
+    kw = {"method": "focus", "data_range": 2.0, "clip": clip, "radius": 3}
+    cpu = jf.fuse(ir, vis, **kw)
+    _assert_close(_emulated_focus(ir, vis, data_range=2.0, clip=clip, radius=3), cpu)
+    if not clip:  # the unclipped colour inverse leaves [0, data_range] somewhere
+        assert cpu.min() < 0 or cpu.max() > 2.0
+
+
+@pytest.mark.parametrize("blend", ["pyramid", "two_scale", "weighted"])
+def test_emulated_focus_identical_sources_give_the_source(blend):
+    rng = np.random.default_rng(14)
+    img = rng.integers(0, 256, (19, 23), dtype=np.uint8)
+    np.testing.assert_array_equal(_emulated_focus(img, img, blend=blend), img)
+
+
+def test_emulated_focus_rejects_bad_arguments():
+    ir = np.zeros((8, 8), np.float32)
+    vis = np.zeros((8, 8, 3), np.float32)
+    out = np.empty_like(vis)
+    args = list(_cuda.focus_arguments(_check_params("focus", {}), (8, 8), 1.0, 1.0, True))
+    _core.cuda_emulated_fuse_focus(ir, vis, out, *args)  # the defaults are accepted
+    for index, bad, message in [
+        (3, 4, "measure code"),
+        (6, 3, "blend code"),
+        (9, 0, "levels"),
+        (8, 0.0, "eps must be"),
+        (4, -1, "radii"),
+    ]:
+        wrong = list(args)
+        wrong[index] = bad
+        with pytest.raises(ParameterError, match=message):
+            _core.cuda_emulated_fuse_focus(ir, vis, out, *wrong)
+    with pytest.raises(ParameterError, match="shape and dtype of visible"):
+        _core.cuda_emulated_fuse_focus(ir, vis, np.empty((8, 8), np.float32), *args)
+    with pytest.raises(ParameterError, match="one channel"):
+        _core.cuda_emulated_fuse_focus(vis, vis, out, *args)
+
+
 # ---- dispatch, with fake device arrays -------------------------------------------------------
 
 
@@ -184,14 +328,16 @@ def fake_device(monkeypatch):
     monkeypatch.setattr(_cuda, "_cupy", _FakeCupy)
     calls = []
     monkeypatch.setattr(_core, "cuda_fuse_guided", lambda *a: calls.append(a), raising=False)
+    monkeypatch.setattr(
+        _core, "cuda_fuse_focus", lambda *a: calls.append(("focus", *a)), raising=False
+    )
     return calls
 
 
-@pytest.mark.parametrize("method", ["focus", "cnn"])
-def test_cuda_fuse_other_methods_raise(fake_device, method):
-    a = _FakeDeviceArray((16, 16))
-    with pytest.raises(CudaError, match="only method='guided'"):
-        jf.fuse(a, a, method=method)
+def test_cuda_fuse_cnn_raises(fake_device):
+    a = _FakeDeviceArray((32, 32))
+    with pytest.raises(CudaError, match="only method='guided' and 'focus'"):
+        jf.fuse(a, a, method="cnn")
     assert not fake_device
 
 
@@ -265,6 +411,52 @@ def test_cuda_fuse_dispatch_arguments_reproduce_cpu(
     _assert_close(out, jf.fuse(ir, vis, **kwargs))
 
 
+@pytest.mark.parametrize(
+    ("vis_shape", "vis_dtype", "kwargs"),
+    [
+        ((29, 37, 3), np.uint8, {}),
+        ((29, 37), np.uint16, {"measure": "eol", "blend": "two_scale", "r1": 5, "subsample": 2}),
+        ((29, 37, 1), np.float32, {"data_range": 2.0, "clip": False, "match_threshold": None}),
+        ((29, 37), np.uint8, {"measure": "variance", "blend": "weighted", "levels": 2}),
+    ],
+)
+def test_cuda_fuse_focus_dispatch_arguments_reproduce_cpu(
+    fake_device, vis_shape, vis_dtype, kwargs
+):
+    """method="focus" goes to cuda_fuse_focus; its arguments, emulated, give the CPU result."""
+    ir_dev = _FakeDeviceArray((29, 37), np.uint8)
+    res = jf.fuse(ir_dev, _FakeDeviceArray(vis_shape, vis_dtype), method="focus", **kwargs)
+    assert isinstance(res, _FakeDeviceArray)
+    assert res.shape == vis_shape
+    assert res.dtype == np.dtype(vis_dtype)
+    (call,) = fake_device
+    tag, _, vis_d, out_d, *scalars, stream = call
+    assert tag == "focus"
+    assert stream == 77
+    assert out_d[1:5] == vis_d[1:5]
+    rng = np.random.default_rng(15)
+    ir = _smooth(rng, (29, 37), np.uint8)
+    vis = _smooth(rng, vis_shape, vis_dtype)
+    if vis_dtype == np.float32:
+        vis = vis * np.float32(kwargs.get("data_range", 1.0))
+    out = np.empty_like(vis)
+    _core.cuda_emulated_fuse_focus(ir, vis, out, *scalars)
+    _assert_close(out, jf.fuse(ir, vis, method="focus", **kwargs))
+
+
+def test_cuda_fuse_focus_unsupported_options_raise(fake_device):
+    a = _FakeDeviceArray((16, 16))
+    with pytest.raises(CudaError, match="return_weights"):
+        jf.fuse(a, a, method="focus", return_weights=True)
+    with pytest.raises(CudaError, match="enhance='detail'"):
+        jf.fuse(a, a, method="focus", enhance="detail")
+    with pytest.raises(ParameterError, match="measure must be one of"):  # as on the CPU
+        jf.fuse(a, a, method="focus", measure="laplace")
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        jf.fuse(a, a, method="focus", model="blur-cnn")
+    assert not fake_device
+
+
 # ---- on a device -------------------------------------------------------------------------------
 
 
@@ -294,3 +486,35 @@ def test_gpu_fuse_runs_on_the_current_stream():
         res = jf.fuse(cupy.asarray(ir), cupy.asarray(vis), r1=9, subsample=2)
     stream.synchronize()
     _assert_close(cupy.asnumpy(res), jf.fuse(ir, vis, r1=9, subsample=2))
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("blend", ["pyramid", "two_scale", "weighted"])
+@pytest.mark.parametrize("vis_dtype", [np.uint8, np.float32])
+def test_gpu_fuse_focus_matches_cpu(vis_dtype, blend):
+    import cupy
+
+    rng = np.random.default_rng(16)
+    ir = _smooth(rng, (97, 131), np.uint8)
+    vis = _smooth(rng, (97, 131, 3), vis_dtype)
+    kw = {"method": "focus", "blend": blend}
+    res = jf.fuse(cupy.asarray(ir), cupy.asarray(vis), **kw)
+    assert isinstance(res, cupy.ndarray)
+    _assert_close(cupy.asnumpy(res), jf.fuse(ir, vis, **kw))
+    emulated = _emulated_focus(ir, vis, blend=blend)
+    _assert_close(cupy.asnumpy(res), emulated)
+
+
+@pytest.mark.cuda
+def test_gpu_fuse_focus_runs_on_the_current_stream():
+    import cupy
+
+    rng = np.random.default_rng(17)
+    ir = _smooth(rng, (64, 80), np.float32)
+    vis = _smooth(rng, (64, 80), np.uint16)
+    kw = {"method": "focus", "measure": "tenengrad", "subsample": 2, "levels": 6}
+    stream = cupy.cuda.Stream(non_blocking=True)
+    with stream:
+        res = jf.fuse(cupy.asarray(ir), cupy.asarray(vis), **kw)
+    stream.synchronize()
+    _assert_close(cupy.asnumpy(res), jf.fuse(ir, vis, **kw))

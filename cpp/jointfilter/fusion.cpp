@@ -788,7 +788,7 @@ void focus_measure(const ImageView& src, FocusMeasure measure, int64_t radius, d
         for_pixels(h, [&](int64_t y) {
             const float *pm = m.row(y), *pe = e2.row(y);
             float* o = dst.row<float>(y);
-            for (int64_t x = 0; x < w; ++x) o[x] = std::fmax(pe[x] - pm[x] * pm[x], 0.0f);
+            for (int64_t x = 0; x < w; ++x) o[x] = variance_px(pe[x], pm[x]);
         });
         return;
     }
@@ -800,21 +800,10 @@ void focus_measure(const ImageView& src, FocusMeasure measure, int64_t radius, d
         const float* u = crow<float>(src, y > 0 ? y - 1 : 0);
         const float* d = crow<float>(src, y + 1 < h ? y + 1 : h - 1);
         float* o = e.row(y);
+        const int code = static_cast<int>(measure);
         for (int64_t x = 0; x < w; ++x) {
             const float l = c[x > 0 ? x - 1 : 0], r = c[x + 1 < w ? x + 1 : w - 1];
-            const float v = c[x], up = u[x], dn = d[x];
-            float val;
-            if (measure == FocusMeasure::sml) {
-                val = std::fabs(2.0f * v - l - r) + std::fabs(2.0f * v - up - dn);
-                if (thresh && !(val >= t)) val = 0.0f;
-            } else if (measure == FocusMeasure::eol) {
-                const float lap = l + r + up + dn - 4.0f * v;
-                val = lap * lap;
-            } else {
-                const float gx = r - l, gy = dn - up;
-                val = 0.25f * (gx * gx + gy * gy);
-            }
-            o[x] = val;
+            o[x] = focus_energy_px(code, c[x], l, r, u[x], d[x], thresh, t);
         }
     });
     box_filter(e.view(), dst, radius, Border::edge);

@@ -34,20 +34,9 @@ namespace fusion {
 // ---- per-pixel formulas -----------------------------------------------------------------------
 
 // rgb_to_ycbcr_px, ycbcr_to_rgb_px, scale_round_clip, to_f32, laplacian_abs_px, clip01,
-// normalise2_px, select_first_px and two_scale_px are in cuda/fusion_sweeps.hpp, as host+device
-// code: the CUDA fusion computes the same formulas.
-
-/// Per-pixel weighted mean w a + (1 - w) b.
-inline float weighted_px(float w, float a, float b) { return w * a + (1.0f - w) * b; }
-
-/// Liu et al.'s rule at one pixel of a pyramid level: the weighted mean where the match
-/// M = 2 S_ab / max(S_a + S_b, 1e-30) >= threshold, else the coefficient of larger energy.
-inline float match_select_px(float w, float ca, float cb, float sa, float sb, float sab, float threshold) {
-    const float avg = weighted_px(w, ca, cb);
-    const float m = 2.0f * sab / std::fmax(sa + sb, static_cast<float>(1e-30));
-    const float sel = sa >= sb ? ca : cb;
-    return m >= threshold ? avg : sel;
-}
+// normalise2_px, select_first_px, two_scale_px, weighted_px, match_select_px, focus_energy_px
+// and variance_px are in cuda/fusion_sweeps.hpp, as host+device code: the CUDA fusion
+// computes the same formulas.
 
 // ---- entry points -----------------------------------------------------------------------------
 

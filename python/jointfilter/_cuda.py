@@ -298,12 +298,13 @@ def fuse_cuda(
     clip: bool,
     return_weights: bool,
 ) -> Any:
-    """``jf.fuse`` with CUDA arrays: GFF (``method="guided"``) on the current CuPy stream.
+    """``jf.fuse`` with CUDA arrays: ``method="guided"`` or ``"focus"`` on the current CuPy stream.
 
     `params` are the method's checked parameters (defaults filled in). Supported on the GPU:
-    gray infrared (H, W) or (H, W, 1), gray or RGB visible, uint8/uint16/float32, any GFF
-    parameters; not ``enhance``, ``return_weights`` or the other methods (CudaError). NaN and
-    Inf are not detected on the GPU. Returns a CuPy array of the visible's dtype and shape.
+    gray infrared (H, W) or (H, W, 1), gray or RGB visible, uint8/uint16/float32, any GFF or
+    focus parameters (every measure and blend); not ``enhance``, ``return_weights`` or
+    ``method="cnn"`` (CudaError). NaN and Inf are not detected on the GPU. Returns a CuPy array
+    of the visible's dtype and shape.
     """
     first = "infrared" if is_cuda_array(infrared) else "visible"
     require_cuda_build(first)
@@ -313,10 +314,10 @@ def fuse_cuda(
             f"{first} is a CUDA array but {other} is not; pass both on the same device "
             "(cupy.asarray(...)) or both on the host."
         )
-    if method != "guided":
+    if method not in ("guided", "focus"):
         raise CudaError(
-            f"method={method!r} does not run on the GPU: only method='guided' (GFF) does. "
-            "Copy the arrays to the host (cupy.asnumpy) for 'focus' and 'cnn'."
+            f"method={method!r} does not run on the GPU: only method='guided' and 'focus' do. "
+            "Copy the arrays to the host (cupy.asnumpy) for 'cnn'."
         )
     if return_weights:
         raise CudaError(
@@ -356,11 +357,21 @@ def fuse_cuda(
             return float(np.iinfo(dtype).max)
         return 1.0 if data_range is None else float(data_range)
 
-    from .fusion._gff import _kernel  # lazy: jointfilter.fusion imports this module's users
-
     cp = _cupy()
     result = cp.empty(viss, dtype=_dtype(vis))
     p = params
+    if method == "focus":
+        _core.cuda_fuse_focus(
+            ir_d,
+            vis_d,
+            _describe(result, "out"),
+            *focus_arguments(p, viss[:2], value_range(_dtype(ir)), value_range(_dtype(vis)), clip),
+            cp.cuda.get_current_stream().ptr,
+        )
+        return result
+
+    from .fusion._gff import _kernel  # lazy: jointfilter.fusion imports this module's users
+
     _core.cuda_fuse_guided(
         ir_d,
         vis_d,
@@ -378,3 +389,38 @@ def fuse_cuda(
         cp.cuda.get_current_stream().ptr,
     )
     return result
+
+
+def focus_arguments(
+    p: dict[str, Any], shape: tuple[int, ...], ir_range: float, vis_range: float, clip: bool
+) -> tuple[Any, ...]:
+    """The scalar arguments of ``_core.cuda_fuse_focus`` (and its emulation) after the images.
+
+    `p` are fuse(method="focus")'s checked parameters; ``levels=None`` becomes the CPU's default
+    depth for `shape`, ``match_threshold=None`` the plain weighted pyramid.
+    """
+    from .fusion._blend import default_levels  # lazy, as above
+    from .fusion._focus import BLEND_MODES, FOCUS_MEASURES
+
+    levels = default_levels(shape) if p["levels"] is None else p["levels"]
+    match = p["match_threshold"] is not None
+    return (
+        ir_range,
+        vis_range,
+        bool(clip),
+        FOCUS_MEASURES.index(p["measure"]),
+        p["focus_radius"],
+        float(p["threshold"]),
+        BLEND_MODES.index(p["blend"]),
+        p["radius"],
+        float(p["eps"]),
+        int(levels),
+        match,
+        float(p["match_threshold"]) if match else 0.0,
+        p["r1"],
+        float(p["eps1"]),
+        p["r2"],
+        float(p["eps2"]),
+        p["base_radius"],
+        p["subsample"],
+    )

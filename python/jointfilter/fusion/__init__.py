@@ -237,11 +237,12 @@ def fuse(
     to the box and guided filters), multi-threaded (:func:`jointfilter.set_num_threads`) and
     bit-identical to the NumPy reference implementations kept in ``jointfilter.fusion``.
 
-    CUDA arrays (CuPy, ``__cuda_array_interface__`` or DLPack on a CUDA device) run GFF
-    (``method="guided"``) on the GPU on the current CuPy stream and return a CuPy array: gray
-    infrared, gray or RGB visible, uint8/uint16/float32, any GFF parameters. Other methods,
-    ``enhance``, ``return_weights``, a 3-channel infrared image or mixed host/device inputs
-    raise :class:`~jointfilter.errors.CudaError`; NaN is not detected there (docs/cuda.md).
+    CUDA arrays (CuPy, ``__cuda_array_interface__`` or DLPack on a CUDA device) run
+    ``method="guided"`` and ``method="focus"`` (every measure and blend) on the GPU on the
+    current CuPy stream and return a CuPy array: gray infrared, gray or RGB visible,
+    uint8/uint16/float32, any method parameters. ``method="cnn"``, ``enhance``,
+    ``return_weights``, a 3-channel infrared image or mixed host/device inputs raise
+    :class:`~jointfilter.errors.CudaError`; NaN is not detected there (docs/cuda.md).
 
     References
     ----------
@@ -253,7 +254,7 @@ def fuse(
     p = _check_params(method, params)
     if not isinstance(clip, bool) or not isinstance(return_weights, bool):
         raise ParameterError("clip and return_weights must be bools.")
-    if _cuda.is_cuda_array(infrared) or _cuda.is_cuda_array(visible):  # GFF on the GPU
+    if _cuda.is_cuda_array(infrared) or _cuda.is_cuda_array(visible):  # GFF / focus on the GPU
         return _cuda.fuse_cuda(
             infrared, visible, method=method, params=p, data_range=data_range, clip=clip,
             return_weights=return_weights,
