@@ -22,6 +22,7 @@ from ._edge_aware import gradient_domain_guided_filter, weighted_guided_filter
 from ._filters import GuidedFilter, box_filter, guided_filter
 from ._info import build_info, get_num_threads, set_num_threads
 from ._morphology import max_filter, min_filter
+from ._mutual_api import mutual_structure_filter
 
 __version__: str = build_info()["version"]
 
@@ -37,6 +38,7 @@ __all__ = [
     "guided_filter",
     "max_filter",
     "min_filter",
+    "mutual_structure_filter",
     "restore",
     "set_num_threads",
     "weighted_guided_filter",
