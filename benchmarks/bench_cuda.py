@@ -13,7 +13,8 @@ Timed with CUDA events on the current stream (median of `repeat` runs after one 
 - min and max filters (uint8 and float32, 1 and 3 channels, radius 7: the dark channel's 15x15);
 - box filter;
 - GFF fusion, ``jf.fuse(ir, vis, method="guided")`` (gray infrared + RGB uint8 visible, default
-  parameters, and the fast variant ``subsample=4``) at 768x576 and 1080p, with the CPU's time.
+  parameters, and the fast variant ``subsample=4``) and focus fusion (``method="focus"`` with the
+  pyramid, two-scale and weighted blends) at 768x576 and 1080p, with the CPU's time.
 """
 
 from __future__ import annotations
@@ -111,10 +112,14 @@ def run(cupy: Any, repeat: int) -> list[dict[str, Any]]:
         ir_host = (rng.random((h, w)) * 255).astype(np.uint8)
         vis_host = (rng.random((h, w, 3)) * 255).astype(np.uint8)
         ir, vis = cupy.asarray(ir_host), cupy.asarray(vis_host)
-        for params in ({}, {"subsample": 4}):
-            gpu_ms = _time(cupy, partial(jf.fuse, ir, vis, method="guided", **params), repeat)
-            cpu_ms = _cpu_time(partial(jf.fuse, ir_host, vis_host, method="guided", **params))
-            label = "fuse guided gray+RGB u8" + (" s=4" if params else "")
+        cases = [("guided", {}), ("guided", {"subsample": 4})]
+        cases += [("focus", {"blend": b}) for b in ("pyramid", "two_scale", "weighted")]
+        for method, params in cases:
+            run_gpu = partial(jf.fuse, ir, vis, method=method, **params)
+            gpu_ms = _time(cupy, run_gpu, repeat)
+            cpu_ms = _cpu_time(partial(jf.fuse, ir_host, vis_host, method=method, **params))
+            extra = " ".join(f"{k}={v}" for k, v in params.items())
+            label = f"fuse {method} gray+RGB u8" + (f" {extra}" if extra else "")
             record(label, size, gpu_ms, cpu_ms=round(cpu_ms, 2), cpu_over_gpu=cpu_ms / gpu_ms)
     return rows
 
