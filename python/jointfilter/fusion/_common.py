@@ -32,6 +32,7 @@ __all__ = [
     "normalise_weights",
     "numpy_reference",
     "prepare_inputs",
+    "refine_precision",
     "scratch",
     "to_unit",
     "use_core",
@@ -45,6 +46,16 @@ _NUMPY_REFERENCE = False
 #: the compiled core has the fusion steps (False only for a stale build of ``_core``; the NumPy
 #: path then runs, and tests/test_fusion_core.py fails on purpose)
 HAS_CORE_STEPS = hasattr(_core, "fusion_empty")
+
+
+def refine_precision(eps: float) -> str:
+    """Precision of a weight-map refinement by the guided filter with regulariser `eps`.
+
+    Float32 sums (``"single"``, ~1.4x faster) where eps >= 1e-2: the single pipeline's error is
+    then <= 1e-6 (docs/core.md), far below what a blend weight can show; the small eps of GFF's
+    detail weights (1e-6) keeps float64.
+    """
+    return "single" if eps >= 1e-2 else "double"
 
 
 def use_core() -> bool:

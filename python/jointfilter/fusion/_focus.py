@@ -22,7 +22,13 @@ from .. import _validate as v
 from .._filters import box_filter, guided_filter
 from ..errors import ParameterError
 from ._blend import pyramid_blend, two_scale_blend
-from ._common import normalise_complement, normalise_weights, scratch, use_core
+from ._common import (
+    normalise_complement,
+    normalise_weights,
+    refine_precision,
+    scratch,
+    use_core,
+)
 from ._gff import gff_weights
 
 __all__ = ["BLEND_MODES", "FOCUS_MEASURES", "blend_with_decision", "focus_measure", "refine"]
@@ -100,6 +106,7 @@ def refine(
         eps=eps,
         subsample=subsample,
         data_range=1.0,
+        precision=refine_precision(eps),
     )
     return np.clip(w, 0.0, 1.0)
 
@@ -171,7 +178,8 @@ def blend_with_decision(
         np.add(ir, vis, out=guide)
         np.multiply(guide, np.float32(0.5), out=guide)
         w = guided_filter(p, guide, radius=radius, eps=eps, subsample=subsample,
-                          data_range=1.0, out=scratch(p.shape))  # fmt: skip
+                          data_range=1.0, out=scratch(p.shape),
+                          precision=refine_precision(eps))  # fmt: skip
         stack = normalise_complement(w)
     else:
         w = refine(p, 0.5 * (ir + vis), radius=radius, eps=eps, subsample=subsample)

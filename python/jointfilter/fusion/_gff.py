@@ -25,6 +25,7 @@ from ._common import (
     _numpy_laplacian_abs,
     gaussian_kernel,
     normalise_weights,
+    refine_precision,
     scratch,
     use_core,
 )
@@ -101,8 +102,10 @@ def gff_weights(
     base = scratch((n, *shape))
     detail = scratch((n, *shape))
     for i, (p, g) in enumerate(zip(maps, guides, strict=True)):
-        guided_filter(p, g, radius=r1, eps=eps1, subsample=subsample, data_range=1.0, out=base[i])
-        guided_filter(p, g, radius=r2, eps=eps2, data_range=1.0, out=detail[i])
+        guided_filter(p, g, radius=r1, eps=eps1, subsample=subsample, data_range=1.0,
+                      out=base[i], precision=refine_precision(eps1))  # fmt: skip
+        guided_filter(p, g, radius=r2, eps=eps2, data_range=1.0, out=detail[i],
+                      precision=refine_precision(eps2))  # fmt: skip
     if n == 2 and use_core() and base.size:
         for w in (base, detail):
             _core.fusion_normalise_weights(w[0], w[1], w[0], w[1])
