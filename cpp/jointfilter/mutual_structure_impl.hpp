@@ -100,15 +100,16 @@ inline v4d load4(const double* p) {
 }
 
 /// Prefix sums of four values in a vector: [a, a + b, (b + c) + a, (c + d) + (a + b)], plus
-/// the running total `carry` (all lanes equal), which becomes the new total. The carry chain
-/// is a single add per step (the broadcast is off the chain). The same vector code in both
-/// builds (SSE2 splits it into halves), so the bits do not depend on the build.
+/// the running total `carry` (all lanes equal), which becomes the new total (the last lane
+/// broadcast: one add fewer than adding the vector's total to the carry, and the same bits).
+/// The same vector code in both builds (SSE2 splits it into halves), so the bits do not
+/// depend on the build.
 inline v4d scan4(v4d v, v4d& carry) {
     const v4d z = {0.0, 0.0, 0.0, 0.0};
     v += __builtin_shuffle(z, v, v4i{0, 4, 5, 6});
     v += __builtin_shuffle(z, v, v4i{0, 1, 4, 5});
     const v4d out = v + carry;
-    carry += __builtin_shuffle(v, v4i{3, 3, 3, 3});  // == out[3]: the same single rounding
+    carry = v4d{out[3], out[3], out[3], out[3]};  // (a generic shuffle goes through memory in SSE2)
     return out;
 }
 
