@@ -629,8 +629,21 @@ struct GuidedBand {
             const bool skip = j >= m || (j == 0 && first_is_set);
             planes(skip ? -1 : job.rows.enter[rows[j]], x0, n, 2 * j);
             planes(skip ? -1 : job.rows.leave[rows[j]], x0, n, 2 * j + 1);
+            // the rows the next group will enter, at these columns: a whole group of lead
+            const int64_t e = j < m ? job.rows.enter[rows[j]] + L : -1;
+            if (e >= 0 && e < job.guide.height) {
+                prefetch_span(job.guide, e, x0, n);
+                prefetch_span(job.target, e, x0, n);
+            }
         }
         vertical_moments(x0, n, std::make_integer_sequence<int, K1>{});
+    }
+
+    static void prefetch_span(const ImageView& img, int64_t t, int64_t x0, int64_t n) {
+        const int64_t elem = img.dtype == DType::u8 ? 1 : (img.dtype == DType::u16 ? 2 : 4);
+        const char* p = static_cast<const char*>(img.data) + (t * img.row_stride + x0 * img.channels) * elem;
+        const int64_t bytes = n * img.channels * elem;
+        for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b);
     }
 
     /// Horizontal window sums of block columns [x0, x1) into hw; `state` carries the running
