@@ -238,16 +238,7 @@ sweep::HostFusePlan make_fuse_plan(int64_t height, int64_t width, const sweep::F
 
 namespace {
 
-ImageView plane_view(const sweep::FuseParams& p, float* data) {
-    ImageView v;
-    v.data = data;
-    v.dtype = DType::f32;
-    v.height = p.h;
-    v.width = p.w;
-    v.channels = 1;
-    v.row_stride = p.w;
-    return v;
-}
+ImageView plane_view(const sweep::FuseParams& p, float* data) { return float_plane(data, p.h, p.w, p.w); }
 
 }  // namespace
 

@@ -60,14 +60,7 @@ void add_pyramid_levels(sweep::HostFocusPlan& plan, int64_t height, int64_t widt
 namespace {
 
 ImageView view_of(const sweep::Image& img) {
-    ImageView v;
-    v.data = img.data;
-    v.dtype = DType::f32;
-    v.height = img.height;
-    v.width = img.width;
-    v.channels = 1;
-    v.row_stride = img.row_stride;
-    return v;
+    return float_plane(static_cast<float*>(img.data), img.height, img.width, img.row_stride);
 }
 
 /// cuda/fusion_focus.cu's launches on the CPU: a step is a loop over its grid, the filters are

@@ -65,16 +65,7 @@ class Plane {
     ~Plane() {
         if (data_) scratch_give(data_, cap_);
     }
-    ImageView view() const {
-        ImageView v;
-        v.data = data_;
-        v.dtype = DType::f32;
-        v.height = h;
-        v.width = w;
-        v.channels = 1;
-        v.row_stride = w;
-        return v;
-    }
+    ImageView view() const { return float_plane(data_, h, w, w); }
     float* data() const { return data_; }
     float* row(int64_t y) const { return data_ + y * w; }
 

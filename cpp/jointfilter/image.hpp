@@ -27,6 +27,18 @@ struct ImageView {
     }
 };
 
+/// A one-channel float32 view of `data` (h x w, rows `row_stride` floats apart).
+inline ImageView float_plane(float* data, int64_t h, int64_t w, int64_t row_stride) {
+    ImageView v;
+    v.data = data;
+    v.dtype = DType::f32;
+    v.height = h;
+    v.width = w;
+    v.channels = 1;
+    v.row_stride = row_stride;
+    return v;
+}
+
 /// Thrown for violated preconditions; the bindings turn it into Python's ValueError.
 /// The Python layer validates first, so reaching this means a binding-level misuse.
 class invalid_argument : public std::invalid_argument {

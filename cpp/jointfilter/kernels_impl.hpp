@@ -639,6 +639,7 @@ struct GuidedBand {
         vertical_moments(x0, n, std::make_integer_sequence<int, K1>{});
     }
 
+    /// Prefetch hint for columns [x0, x0 + n) of row t (no fault if it is never read).
     static void prefetch_span(const ImageView& img, int64_t t, int64_t x0, int64_t n) {
         const int64_t elem = img.dtype == DType::u8 ? 1 : (img.dtype == DType::u16 ? 2 : 4);
         const char* p = static_cast<const char*>(img.data) + (t * img.row_stride + x0 * img.channels) * elem;

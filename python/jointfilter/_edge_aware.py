@@ -50,7 +50,6 @@ __all__ = [
 F32 = NDArray[np.float32]
 #: eps_w = (0.001 L)**2 with L = 1 (weights are computed on the guide scaled to [0, 1])
 EPS_W = 1e-6
-_MAX_CORE_CHANNELS = 4
 
 
 def local_variance(g: F32, radius: int) -> F32:
@@ -138,27 +137,18 @@ def edge_aware_filter(
 ) -> np.ndarray:
     """Kernel call with per-window ``eps_map`` (absolute, guide units squared) and prior.
 
-    `target` (``(H, W)`` or ``(H, W, C)``, any C: groups of four channels per kernel call),
-    `guide` ``(H, W)`` and `out` are core-ready arrays (core dtypes, contiguous pixels).
+    `target` (``(H, W)`` or ``(H, W, C)``, C <= 4), `guide` ``(H, W)`` and `out` are
+    core-ready arrays (core dtypes, contiguous pixels).
     """
     maps = {"eps_map": np.ascontiguousarray(eps_map, np.float32)}
     if gamma_map is not None:
         maps["gamma_map"] = np.ascontiguousarray(gamma_map, np.float32)
-    channels = target.shape[2] if target.ndim == 3 else 1
-    if channels <= _MAX_CORE_CHANNELS:
-        _core.guided_filter(target, guide, out, radius, 1.0, border_code, 1, single=single, **maps)
-        return out
-    for c0 in range(0, channels, _MAX_CORE_CHANNELS):
-        sl = slice(c0, min(channels, c0 + _MAX_CORE_CHANNELS))
-        part = np.empty(out[:, :, sl].shape, out.dtype)
-        t_part = np.ascontiguousarray(target[:, :, sl])
-        _core.guided_filter(t_part, guide, part, radius, 1.0, border_code, 1, single=single, **maps)
-        out[:, :, sl] = part
+    _core.guided_filter(target, guide, out, radius, 1.0, border_code, 1, single=single, **maps)
     return out
 
 
 def _edge_aware_public(
-    kind: str,
+    gradient_domain: bool,
     target: Any,
     guide: Any,
     radius: Any,
@@ -171,6 +161,7 @@ def _edge_aware_public(
 ) -> NDArray[Any]:
     from ._filters import _cast_into, _check_precision, _nonfinite, _prepare_guided
 
+    kind = "gradient-domain guided filter" if gradient_domain else "weighted guided filter"
     lam = v.check_positive_float(lam, "lam")
     t, g, eps_abs = _prepare_guided(target, guide, lam, data_range)
     if g.ndim == 3 and g.shape[2] != 1:
@@ -192,9 +183,9 @@ def _edge_aware_public(
     g_core = v.core_ready(g)
     if g_core.dtype == np.float32 and not np.isfinite(g_core).all():
         raise _nonfinite((("guide", g),), ValueError())
-    g_range = float(np.sqrt(eps_abs / lam))  # the guide's data range
+    g_range = v.check_data_range(data_range, g.dtype)
     g01 = (g_core * np.float32(1.0 / g_range)).astype(np.float32, copy=False)
-    if kind == "weighted guided filter":
+    if not gradient_domain:
         eps_map, gamma_map = np.float32(eps_abs) / wgif_weights(g01), None
     else:
         gamma_hat, gamma_map = gdgif_weights(g01, radius)
@@ -269,7 +260,7 @@ def weighted_guided_filter(
     precision: str = "double",
 ) -> NDArray[Any]:
     return _edge_aware_public(
-        "weighted guided filter",
+        False,
         target,
         guide,
         radius,
@@ -295,7 +286,7 @@ def gradient_domain_guided_filter(
     precision: str = "double",
 ) -> NDArray[Any]:
     return _edge_aware_public(
-        "gradient-domain guided filter",
+        True,
         target,
         guide,
         radius,

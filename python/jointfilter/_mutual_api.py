@@ -13,21 +13,6 @@ from .errors import ParameterError, ShapeError
 __all__ = ["mutual_structure_filter"]
 
 
-def _unit(arr: np.ndarray, data_range: float) -> NDArray[np.float32]:
-    """`arr` / `data_range` as float32 (a new array; the input is never written)."""
-    with np.errstate(over="ignore"):  # float64 beyond float32 becomes inf: NonFiniteError
-        return np.multiply(arr, np.float32(1.0 / data_range), dtype=np.float32)
-
-
-def _from_unit(x: NDArray[np.float32], dtype: np.dtype, data_range: float) -> NDArray[Any]:
-    """[0, 1] float32 back to `dtype` (integers: round half to even, saturate)."""
-    scaled = x * np.float32(data_range)
-    if dtype.kind in "ui":
-        info = np.iinfo(dtype)
-        return np.clip(np.rint(scaled), info.min, info.max).astype(dtype)
-    return scaled.astype(dtype, copy=False)
-
-
 def mutual_structure_filter(
     target: NDArray[Any],
     guide: NDArray[Any],
@@ -111,6 +96,7 @@ def mutual_structure_filter(
     >>> jf.mutual_structure_filter((g * 255).astype(np.uint8), g, iterations=2).dtype
     dtype('uint8')
     """
+    from .restoration._fast import from_unit, to_unit
     from .restoration._mutual import mutual_structure_channels
     from .restoration._mutual import mutual_structure_filter as planes_filter
 
@@ -147,10 +133,11 @@ def mutual_structure_filter(
         "lam_g": lam_g,
         "iterations": iterations,
     }
-    t01, g01 = _unit(t, t_range), _unit(g, g_range)
+    with np.errstate(over="ignore"):  # float64 beyond float32 becomes inf: NonFiniteError
+        t01, g01 = to_unit(t, t_range), to_unit(g, g_range)
     if not return_guide:
         out = mutual_structure_channels(t01, g01, **params)
-        return _from_unit(out, out_dtype, t_range)
+        return from_unit(out, out_dtype, t_range)
     planes = [t01] if t.ndim == 2 else [t01[:, :, c] for c in range(channels)]
     pairs = [planes_filter(p, g01, **params) for p in planes]
     if t.ndim == 2:
@@ -158,4 +145,4 @@ def mutual_structure_filter(
     else:
         out = np.stack([p[0] for p in pairs], axis=2)
         gout = np.stack([p[1] for p in pairs], axis=2)
-    return _from_unit(out, out_dtype, t_range), gout * np.float32(g_range)
+    return from_unit(out, out_dtype, t_range), gout * np.float32(g_range)

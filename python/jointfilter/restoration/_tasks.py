@@ -41,15 +41,6 @@ def _gf(x: F32, g: F32, radius: int, eps: float, subsample: int = 1, out: F32 | 
     return guided_filter(x, g, radius=radius, eps=eps, subsample=subsample, data_range=1.0, out=out)
 
 
-def _gf_apply(x: F32, g: F32, radius: int, eps: float, apply_guide: F32) -> F32:
-    """Guided filter fitted on `g`, applied to `apply_guide` (any channel count of `x`)."""
-    if x.ndim == 3 and x.shape[2] > 4:
-        return np.stack(
-            [_gf_apply(x[:, :, c], g, radius, eps, apply_guide) for c in range(x.shape[2])], 2
-        )
-    return guided_filter(x, g, radius=radius, eps=eps, data_range=1.0, apply_guide=apply_guide)
-
-
 def _luma(g: F32, luma: F32 | None) -> F32:
     """The guide's luma, contiguous: `luma` when the caller computed it already."""
     return np.ascontiguousarray(luminance(g) if luma is None else luma)
@@ -104,7 +95,7 @@ def flash_deblur(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> 
     p["blur_radius_used"] = int(br)
     gb = _blur3(gy, int(br)) if br > 0 else gy
     # the coefficients fitted on the blurred flash, applied to the sharp flash
-    return _gf_apply(t, gb, p["radius"], p["eps"], gy)
+    return guided_filter(t, gb, radius=p["radius"], eps=p["eps"], data_range=1.0, apply_guide=gy)
 
 
 def _estimate_blur_radius(t: F32, gy: F32, radius: int, eps: float, max_r: int) -> int:
