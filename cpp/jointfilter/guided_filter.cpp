@@ -152,7 +152,7 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
     job.band_rows = band_rows_for(h, radius);
     job.n_bands = (h + job.band_rows - 1) / job.band_rows;
     job.single = single;
-    job.ring_rows = std::min<int64_t>(h, 2 * radius + 9);  // a window plus a group of <= 8 ahead
+    job.ring_rows = std::min<int64_t>(h, 2 * radius + 17);  // 2r + 1 rows plus two groups of <= 8
 
     std::vector<int64_t> first(job.n_bands), starts(job.n_bands);
     for (int64_t b = 0; b < job.n_bands; ++b) {
@@ -168,7 +168,7 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
 
     job.workers = workers_for(job.n_bands);
     const size_t per_worker =
-        static_cast<size_t>(arch_base::guided_scratch_doubles(cg, ct, w, job.ring_rows, single));
+        static_cast<size_t>(arch_base::guided_scratch_doubles(cg, ct, w, radius, job.ring_rows, single));
     run_job(job, lease, per_worker, &arch_base::run_guided, &arch_avx2::run_guided,
             "jointfilter: target or guide contains NaN or Inf");
 }

@@ -62,7 +62,7 @@ struct GuidedJob {
     const InitList* pass2_init;  // [n_bands]: window (over a/b rows) of the band's first row
     int64_t n_bands = 0;
     int64_t band_rows = 0;
-    int64_t ring_rows = 0;  // capacity of the a/b row ring (a window plus one group ahead)
+    int64_t ring_rows = 0;  // capacity of the a/b row ring (a window plus two groups)
     Scratch* scratch = nullptr;
     int workers = 1;
     int* nonfinite = nullptr;  // set to 1 if any running sum became NaN/Inf
@@ -96,7 +96,7 @@ int64_t coef_count(int64_t guide_channels, int64_t target_channels);
     void run_guided(const GuidedJob& job);                                                         \
     void run_upsample(const UpsampleJob& job);                                                     \
     int64_t guided_scratch_doubles(int64_t guide_channels, int64_t target_channels, int64_t width, \
-                                   int64_t ring_rows, bool single);                                \
+                                   int64_t radius, int64_t ring_rows, bool single);                \
     }
 JF_DECLARE_KERNELS(arch_base)
 JF_DECLARE_KERNELS(arch_avx2)

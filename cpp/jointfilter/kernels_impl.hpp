@@ -7,10 +7,13 @@
 // thread count, so every thread count gives bit-identical results):
 //   pass 1, per a/b row t:  moments of the entering/leaving source rows -> vertical running
 //           column sums -> horizontal running sums -> per-pixel regularised solve -> a/b row
-//           into a ring of 2r+9 rows (L rows at a time, L = vector lanes: 4 double, 8 float);
+//           into a ring of 2r+17 rows;
 //   pass 2, per output row y: vertical running sums over the a/b ring -> horizontal running
 //           sums -> q = mean(a) . I + mean(b), converted to the output type.
-// Scratch is O(width x radius) per worker; no full-size intermediate image exists.
+// Both passes handle L rows at a time (L = vector lanes: 4 double, 8 float) and run the
+// horizontal sums with those rows in the lanes of a vector, one chain per row, so every sum
+// is the same sequence of additions as a row-by-row loop. Scratch is O(width x radius) per
+// worker; no full-size intermediate image exists.
 //
 // Numerics: the guided filter runs in double (the default) or float (GuidedJob::single, see
 // GuidedBand); the box filter always in double. In double, sums of uint8/uint16 input are
@@ -25,6 +28,10 @@
 #include <cstring>
 #include <type_traits>
 #include <utility>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "guided_math.hpp"
 #include "kernel_job.hpp"
@@ -66,11 +73,47 @@ inline void store4(R* dst, v4f v) {
     }
 }
 
-/// RGB float32 pixels to three planes, four pixels per step: three loads, six shuffles.
+#if defined(__AVX2__)
+template <typename R>
+inline void store8(R* dst, __m256 v) {
+    if constexpr (std::is_same<R, float>::value) {
+        _mm256_storeu_ps(dst, v);
+    } else {
+        _mm256_storeu_pd(dst, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        _mm256_storeu_pd(dst + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    }
+}
+#endif
+
+/// RGB float32 pixels to three planes: with AVX2 eight pixels per step (three loads, two
+/// blends and one permutation per channel), else four (three loads, six shuffles).
 template <typename R>
 inline void deinterleave_rgb_f32(const float* src, int64_t n, R* planes, int64_t ld, const R* off) {
     int64_t x = 0;
-#if !defined(__clang__)
+#if defined(__AVX2__)
+    {
+        // blend lane i from a, b or c (x = 3 * pixel + channel), then move lanes into pixel order
+        const __m256 o0 = _mm256_set1_ps(float(off[0])), o1 = _mm256_set1_ps(float(off[1]));
+        const __m256 o2 = _mm256_set1_ps(float(off[2]));
+        const __m256i pr = _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5);
+        const __m256i pg = _mm256_setr_epi32(1, 4, 7, 2, 5, 0, 3, 6);
+        const __m256i pb = _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7);
+        for (; x + 8 <= n; x += 8) {
+            const __m256 a = _mm256_loadu_ps(src + 3 * x);
+            const __m256 b = _mm256_loadu_ps(src + 3 * x + 8);
+            const __m256 c = _mm256_loadu_ps(src + 3 * x + 16);
+            const __m256 r =
+                _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b, 0x92), c, 0x24), pr);
+            const __m256 g =
+                _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b, 0x24), c, 0x49), pg);
+            const __m256 bl =
+                _mm256_permutevar8x32_ps(_mm256_blend_ps(_mm256_blend_ps(a, b, 0x49), c, 0x92), pb);
+            store8(planes + x, _mm256_sub_ps(r, o0));
+            store8(planes + ld + x, _mm256_sub_ps(g, o1));
+            store8(planes + 2 * ld + x, _mm256_sub_ps(bl, o2));
+        }
+    }
+#elif !defined(__clang__)
     const v4f o0 = {float(off[0]), float(off[0]), float(off[0]), float(off[0])};
     const v4f o1 = {float(off[1]), float(off[1]), float(off[1]), float(off[1])};
     const v4f o2 = {float(off[2]), float(off[2]), float(off[2]), float(off[2])};
@@ -151,33 +194,44 @@ inline uint16_t saturate<uint16_t>(double v) {
 }
 
 template <typename T, typename R>
-void store_typed(const R* planes, int64_t width, int64_t channels, T* dst) {
+void store_typed(const R* planes, int64_t n, int64_t ld, int64_t channels, T* dst) {
     for (int64_t c = 0; c < channels; ++c) {
-        const R* plane = planes + c * width;
+        const R* plane = planes + c * ld;
         if constexpr (std::is_same<T, R>::value) {  // float planes into a float image
             if (channels == 1) {
-                std::memcpy(dst, plane, sizeof(T) * width);
+                std::memcpy(dst, plane, sizeof(T) * n);
                 continue;
             }
         }
-        for (int64_t x = 0; x < width; ++x) dst[x * channels + c] = saturate<T>(plane[x]);
+        if (channels == 1) {  // contiguous: the conversion vectorises
+            for (int64_t x = 0; x < n; ++x) dst[x] = saturate<T>(plane[x]);
+            continue;
+        }
+        for (int64_t x = 0; x < n; ++x) dst[x * channels + c] = saturate<T>(plane[x]);
+    }
+}
+
+/// Write planes (channel c at planes[c * ld + i]) into columns [x0, x0 + n) of row y.
+template <typename R>
+void store_planes(const ImageView& img, int64_t y, int64_t x0, int64_t n, const R* planes, int64_t ld) {
+    const int64_t at = x0 * img.channels;
+    switch (img.dtype) {
+        case DType::u8:
+            store_typed(planes, n, ld, img.channels, img.row<uint8_t>(y) + at);
+            break;
+        case DType::u16:
+            store_typed(planes, n, ld, img.channels, img.row<uint16_t>(y) + at);
+            break;
+        case DType::f32:
+            store_typed(planes, n, ld, img.channels, img.row<float>(y) + at);
+            break;
     }
 }
 
 /// Write planes [channels][width] into row y of the output image.
 template <typename R>
 void store_planes(const ImageView& img, int64_t y, const R* planes) {
-    switch (img.dtype) {
-        case DType::u8:
-            store_typed(planes, img.width, img.channels, img.row<uint8_t>(y));
-            break;
-        case DType::u16:
-            store_typed(planes, img.width, img.channels, img.row<uint16_t>(y));
-            break;
-        case DType::f32:
-            store_typed(planes, img.width, img.channels, img.row<float>(y));
-            break;
-    }
+    store_planes(img, y, 0, img.width, planes, img.width);
 }
 
 /// Zero offsets for the pipelines that do not centre their data.
@@ -469,19 +523,30 @@ struct GuidedBand {
     // gained nothing from K1 = 8 up and lost 2-20% for the colour guide (K1 >= 13).
     static constexpr int64_t kBlock = K1 <= 4 ? 256 : 64;
     static constexpr int64_t kAlign = 32 / sizeof(R);
+    static constexpr int64_t kSub = 16;  // columns per horizontal + solve step (divides kBlock)
 
     const GuidedJob& job;
     int64_t w;
-    int64_t ldr;     // stride of a channel in a ring row
-    R* u;            // 2L x NU x kBlock: planes of the L entering and L leaving rows of a block
-    R* col;          // K1 x (w + 1): running column sums of the last produced row (SoA)
-    V* snap;         // K1 x (w + 1): column sums of the L rows of the group (lanes = rows)
-    V* hw;           // kBlock x K1: window sums of a block (lanes = rows)
+    int64_t ldr;  // stride of a channel in a ring row
+    R* u;         // 2L x NU x kBlock: planes of the L entering and L leaving rows of a block
+    R* col;       // K1 x (w + 1): running column sums of the last produced row (SoA)
+    // Column sums with the rows in lanes are only read within 2r + 2 kBlock columns of where
+    // they were written, so they live in a ring of `cols` column slots (a power of two) plus
+    // one zero slot, instead of one slot per image column: 107 KB instead of 800 KB for a
+    // colour guide at 1080p, r = 8, which keeps them in L2. Narrow images use one slot per
+    // column (mask = -1, the zero slot at w).
+    int64_t cols;    // column slots
+    int64_t mask;    // slot of column x: x & mask
+    int64_t zero;    // the zero slot
+    V* snap;         // (cols + 1) x K1: column sums of the L rows of the group (lanes = rows)
+    V* hw;           // kSub x K1: window sums of a sub-block (lanes = rows)
     V* abw;          // kBlock x KAB: coefficients of a block (lanes = rows)
     R* ring;         // ring_rows x KAB x ldr: planar a/b rows
-    R* win2;         // KAB x w
-    R* outp;         // C x w
-    R* gplane;       // CG x w: guide row of pass 2
+    V* snap2;        // (cols + 1) x KAB: pass 2 column sums of the L output rows (lanes = rows)
+    V* hw2;          // kBlock x KAB: pass 2 window sums of a block (lanes = rows)
+    R* win2;         // L x KAB x kBlock: the same, planar, one block per output row
+    R* outp;         // C x kBlock
+    R* gplane;       // CG x kBlock: guide of pass 2
     R* ones;         // kBlock ones: second factor of a plain (non-product) moment
     R off[NU] = {};  // centring offsets: guide channels, then target channels
     ColumnSums<KAB, R> sums2;
@@ -496,26 +561,40 @@ struct GuidedBand {
             p += round_up(n);  // keep every array 32-byte aligned (base is)
             return q;
         };
-        snap = reinterpret_cast<V*>(take(L * K1 * (w + 1)));
-        hw = reinterpret_cast<V*>(take(L * K1 * kBlock));
+        cols = column_slots(w, job.cols.radius);
+        mask = cols == w ? -1 : cols - 1;
+        zero = cols;
+        snap = reinterpret_cast<V*>(take(L * K1 * (cols + 1)));
+        hw = reinterpret_cast<V*>(take(L * K1 * kSub));
         abw = reinterpret_cast<V*>(take(L * KAB * kBlock));
         u = take(2 * L * NU * kBlock);
         col = take(K1 * (w + 1));
         ring = take(job.ring_rows * KAB * ldr);
-        win2 = take(KAB * w);
+        snap2 = reinterpret_cast<V*>(take(L * KAB * (cols + 1)));
+        hw2 = reinterpret_cast<V*>(take(L * KAB * kBlock));
+        win2 = take(L * KAB * kBlock);
         sums2.col = take(KAB * (w + 1));
-        outp = take(C * w);
-        gplane = take(CG * w);
+        outp = take(C * kBlock);
+        gplane = take(CG * kBlock);
         ones = take(kBlock);
         for (int64_t i = 0; i < kBlock; ++i) ones[i] = 1;
     }
 
+    /// Column slots of snap/snap2: a ring when it is smaller than the row.
+    static int64_t column_slots(int64_t w, int64_t r) {
+        int64_t n = kBlock;
+        while (n < 2 * kBlock + 2 * r + 2) n *= 2;
+        return n < w ? n : w;
+    }
+
     /// Scratch (in doubles) a worker needs; kept next to the layout above.
-    static int64_t scratch_doubles(int64_t w, int64_t ring_rows) {
-        const int64_t n = round_up(L * K1 * (w + 1)) + round_up(L * K1 * kBlock) +
-                          round_up(L * KAB * kBlock) + round_up(2 * L * NU * kBlock) +
-                          round_up(K1 * (w + 1)) + round_up(ring_rows * KAB * (w + L)) + round_up(KAB * w) +
-                          round_up(KAB * (w + 1)) + round_up(C * w) + round_up(CG * w) + kBlock;
+    static int64_t scratch_doubles(int64_t w, int64_t r, int64_t ring_rows) {
+        const int64_t cs = column_slots(w, r) + 1;
+        const int64_t n = round_up(L * K1 * cs) + round_up(L * K1 * kSub) + round_up(L * KAB * kBlock) +
+                          round_up(2 * L * NU * kBlock) + round_up(K1 * (w + 1)) +
+                          round_up(ring_rows * KAB * (w + L)) + round_up(L * KAB * cs) +
+                          round_up(L * KAB * kBlock) + round_up(L * KAB * kBlock) + round_up(KAB * (w + 1)) +
+                          round_up(C * kBlock) + round_up(CG * kBlock) + kBlock;
         return (n * static_cast<int64_t>(sizeof(R)) + 7) / 8;
     }
 
@@ -591,7 +670,7 @@ struct GuidedBand {
     template <int K>
     void vertical_moment(int64_t x0, int64_t n) {
         R* c = col + K * (w + 1) + x0;
-        V* sn = snap + K * (w + 1) + x0;
+        V* sn = snap + (x0 & mask) * K1 + K;  // column x0 + x at sn[x * K1] (a block never wraps)
         const int64_t nv = n & ~int64_t(L - 1);
         constexpr int64_t slot = NU * kBlock;
         for (int64_t x = 0; x < nv; x += L) {
@@ -603,7 +682,7 @@ struct GuidedBand {
             }
             storeu(c + x, acc);
             transpose(r);
-            for (int i = 0; i < L; ++i) sn[x + i] = r[i];
+            for (int i = 0; i < L; ++i) sn[(x + i) * K1] = r[i];
         }
         for (int64_t x = nv; x < n; ++x) {
             R acc = c[x];
@@ -613,7 +692,7 @@ struct GuidedBand {
                 v[j] = acc;
             }
             c[x] = acc;
-            sn[x] = v;
+            sn[x * K1] = v;
         }
     }
 
@@ -647,20 +726,19 @@ struct GuidedBand {
         for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b);
     }
 
-    /// Horizontal window sums of block columns [x0, x1) into hw; `state` carries the running
-    /// sums between blocks. Four channels run side by side so their chains overlap.
-    void horizontal(int64_t x0, int64_t x1, V* state) {
+    /// Horizontal window sums of block columns [x0, x1) of the K-channel column sums `c`
+    /// ([x][K], lanes = rows) into `o` ([x - x0][K]); `state` carries the running sums between
+    /// blocks. Four channels run side by side so their chains overlap.
+    template <int K>
+    void horizontal(const V* c, V* o, int64_t x0, int64_t x1, V* state) const {
         int k = 0;
-        for (; k + 4 <= K1; k += 4) horizontal_group<4>(k, x0, x1, state + k);
-        constexpr int rest = K1 % 4;  // the remaining 1-3 moments side by side as well
-        if constexpr (rest > 0) horizontal_group<rest>(k, x0, x1, state + k);
+        for (; k + 4 <= K; k += 4) horizontal_group<K, 4>(c + k, o + k, x0, x1, state + k);
+        constexpr int rest = K % 4;  // the remaining 1-3 channels side by side as well
+        if constexpr (rest > 0) horizontal_group<K, rest>(c + k, o + k, x0, x1, state + k);
     }
 
-    template <int G>
-    void horizontal_group(int k0, int64_t x0, int64_t x1, V* state) {
-        const int64_t ld = w + 1;
-        const V* c = snap + k0 * ld;
-        V* o = hw + k0;  // hw is [x][K1]: the solve reads one pixel's sums contiguously
+    template <int K, int G>
+    void horizontal_group(const V* c, V* o, int64_t x0, int64_t x1, V* state) const {
         V s[G];
         int64_t x = x0;
         if (x0 == 0) {
@@ -668,29 +746,50 @@ struct GuidedBand {
             for (int g = 0; g < G; ++g) s[g] = V{};
             for (int64_t i = 0; i < init.size; ++i)
                 for (int g = 0; g < G; ++g)
-                    s[g] += static_cast<R>(init.weight[i]) * c[g * ld + init.index[i]];
+                    s[g] += static_cast<R>(init.weight[i]) * c[(init.index[i] & mask) * K + g];
             for (int g = 0; g < G; ++g) o[g] = s[g];
             x = 1;
         } else {
             for (int g = 0; g < G; ++g) s[g] = state[g];
         }
-        const int64_t none = w;  // the zero column
-        for (; x < x1; ++x) {
-            const int64_t e = job.cols.enter[x] < 0 ? none : job.cols.enter[x];
-            const int64_t l = job.cols.leave[x] < 0 ? none : job.cols.leave[x];
-            for (int g = 0; g < G; ++g) {
-                s[g] += c[g * ld + e] - c[g * ld + l];
-                o[(x - x0) * K1 + g] = s[g];
+        // Inside [r + 1, w - r) every border enters column x + r and drops x - r - 1: plain
+        // pointer steps there instead of two index loads per column (the same additions).
+        const int64_t r = job.cols.radius, lo = r + 1, hi = w - r;
+        while (x < x1) {
+            if (x >= lo && x < hi) {
+                // a run of columns whose entering and leaving slots are both consecutive
+                const int64_t ie = (x + r) & mask, il = (x - r - 1) & mask;
+                int64_t end = x1 < hi ? x1 : hi;
+                if (mask != -1) {
+                    end = end < x + cols - ie ? end : x + cols - ie;
+                    end = end < x + cols - il ? end : x + cols - il;
+                }
+                const V* ce = c + (ie - x) * K;  // column x enters from ce[x * K]
+                const V* cl = c + (il - x) * K;
+                for (; x < end; ++x) {
+                    for (int g = 0; g < G; ++g) {
+                        s[g] += ce[x * K + g] - cl[x * K + g];
+                        o[(x - x0) * K + g] = s[g];
+                    }
+                }
+                continue;
             }
+            const int64_t e = job.cols.enter[x] < 0 ? zero : (job.cols.enter[x] & mask);
+            const int64_t l = job.cols.leave[x] < 0 ? zero : (job.cols.leave[x] & mask);
+            for (int g = 0; g < G; ++g) {
+                s[g] += c[e * K + g] - c[l * K + g];
+                o[(x - x0) * K + g] = s[g];
+            }
+            ++x;
         }
         for (int g = 0; g < G; ++g) state[g] = s[g];
     }
 
     /// Regularised least-squares fit of every window of block columns [x0, x0 + n), L rows at
     /// once: hw -> abw.
-    void solve(int64_t x0, int64_t n, V ry, const int64_t* rows, int m) const {
+    void solve(int64_t x0, int64_t n, V ry, const int64_t* rows, int m, V* ab) const {
         if constexpr (CG == 1) {
-            if (job.eps_map.data || job.gamma_map.data) return solve_edge_aware(x0, n, ry, rows, m);
+            if (job.eps_map.data || job.gamma_map.data) return solve_edge_aware(x0, n, ry, rows, m, ab);
         }
         const V eps = splat<V>(static_cast<R>(job.eps)), zero = V{}, one = splat<V>(R(1));
         const double* cnt = job.cols.count + x0;
@@ -699,7 +798,7 @@ struct GuidedBand {
             const V inv_n = one / (ry * static_cast<R>(cnt[x]));
             V mean[K1];
             for (int k = 0; k < K1; ++k) mean[k] = h[k] * inv_n;
-            V* o = abw + x * KAB;
+            V* o = ab + x * KAB;
             if (CG == 1) {
                 for (int c = 0; c < C; ++c)
                     math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], eps, zero, one,
@@ -718,7 +817,7 @@ struct GuidedBand {
     }
 
     /// solve() of the gray guide with per-window eps and prior of a (lanes = the group's rows).
-    void solve_edge_aware(int64_t x0, int64_t n, V ry, const int64_t* rows, int m) const {
+    void solve_edge_aware(int64_t x0, int64_t n, V ry, const int64_t* rows, int m, V* ab) const {
         const V zero = V{}, one = splat<V>(R(1));
         const R eps = static_cast<R>(job.eps);
         const double* cnt = job.cols.count + x0;
@@ -729,7 +828,7 @@ struct GuidedBand {
             const V gam = job.gamma_map.data ? map_lanes(job.gamma_map, rows, m, x0 + x, R(0)) : zero;
             V mean[K1];
             for (int k = 0; k < K1; ++k) mean[k] = h[k] * inv_n;
-            V* o = abw + x * KAB;
+            V* o = ab + x * KAB;
             for (int c = 0; c < C; ++c)
                 math::gray_coefficients_prior(mean[0], mean[1], mean[2 + c], mean[2 + C + c], e, gam, zero,
                                               one, o[2 * c], o[2 * c + 1]);
@@ -783,15 +882,152 @@ struct GuidedBand {
                 vertical(done, (done + kBlock < w ? done + kBlock : w) - done, rows, m, first);
         };
         // the zero column of snap (clipped border) and of col stay zero
-        for (int k = 0; k < K1; ++k) snap[k * (w + 1) + w] = V{};
+        for (int k = 0; k < K1; ++k) snap[zero * K1 + k] = V{};
         V state[K1];
         for (int k = 0; k < K1; ++k) state[k] = V{};
-        for (int64_t s0 = 0; s0 < w; s0 += kBlock) {  // hw holds kBlock columns
+        for (int64_t s0 = 0; s0 < w; s0 += kBlock) {
             const int64_t s1 = s0 + kBlock < w ? s0 + kBlock : w;
             vertical_until(r >= w ? w : (s1 + r < w ? s1 + r : w));
-            horizontal(s0, s1, state);
-            solve(s0, s1 - s0, ry, rows, m);
+            // window sums and solve a sub-block at a time, so that hw stays in L1
+            for (int64_t t0 = s0; t0 < s1; t0 += kSub) {
+                const int64_t t1 = t0 + kSub < s1 ? t0 + kSub : s1;
+                horizontal<K1>(snap, hw, t0, t1, state);
+                solve(t0, t1 - t0, ry, rows, m, abw + (t0 - s0) * KAB);
+            }
             scatter(s0, s1 - s0, rows, m);
+        }
+    }
+
+    /// Pass 2, vertical update over block columns [x0, x0 + n) for output rows y .. y + m - 1:
+    /// the a/b rows entering and leaving each output row slide the running sums (sums2.col, as
+    /// ColumnSums::slide does it), and snap2 receives every row's sums (lanes = rows). With
+    /// `first` the group's first row is the band's first, whose sums are already set.
+    void vertical2(int64_t x0, int64_t n, int64_t y, int m, bool first) {
+        const R* in[L];
+        const R* out[L];
+        bool full = true;  // every lane enters and leaves a row (no clipped edge, no idle lane)
+        for (int j = 0; j < L; ++j) {
+            const bool active = j < m && !(j == 0 && first);
+            const int64_t e = active ? job.rows.enter[y + j] : -1, l = active ? job.rows.leave[y + j] : -1;
+            in[j] = e < 0 ? nullptr : ring_row(e) + x0;
+            out[j] = l < 0 ? nullptr : ring_row(l) + x0;
+            full = full && in[j] && out[j];
+        }
+        const int64_t nv = n & ~int64_t(L - 1);
+        for (int k = 0; k < KAB; ++k) {
+            R* c = sums2.col + k * (w + 1) + x0;
+            V* sn = snap2 + (x0 & mask) * KAB + k;  // column x0 + x at sn[x * KAB]
+            const int64_t at = k * ldr;
+            for (int64_t x = 0; x < nv; x += L) {
+                V r[L];
+                V acc = loadu<V>(c + x);
+                if (full) {
+                    for (int j = 0; j < L; ++j) {
+                        acc += loadu<V>(in[j] + at + x) - loadu<V>(out[j] + at + x);
+                        r[j] = acc;
+                    }
+                } else {
+                    for (int j = 0; j < L; ++j) {
+                        if (in[j] && out[j]) {
+                            acc += loadu<V>(in[j] + at + x) - loadu<V>(out[j] + at + x);
+                        } else if (in[j]) {
+                            acc += loadu<V>(in[j] + at + x);
+                        } else if (out[j]) {
+                            acc -= loadu<V>(out[j] + at + x);
+                        }
+                        r[j] = acc;
+                    }
+                }
+                storeu(c + x, acc);
+                transpose(r);
+                for (int i = 0; i < L; ++i) sn[(x + i) * KAB] = r[i];
+            }
+            for (int64_t x = nv; x < n; ++x) {
+                R acc = c[x];
+                V v = {};
+                for (int j = 0; j < L; ++j) {
+                    if (in[j] && out[j]) {
+                        acc += in[j][at + x] - out[j][at + x];
+                    } else if (in[j]) {
+                        acc += in[j][at + x];
+                    } else if (out[j]) {
+                        acc -= out[j][at + x];
+                    }
+                    v[j] = acc;
+                }
+                c[x] = acc;
+                sn[x * KAB] = v;
+            }
+        }
+    }
+
+    /// hw2 (lanes = rows) -> one planar block of window sums per output row, win2[j][k][x].
+    void unpack2(int64_t n, int m) const {
+        const int64_t nv = n & ~int64_t(L - 1);
+        for (int k = 0; k < KAB; ++k) {
+            const V* a = hw2 + k;  // hw2 is [x][KAB]
+            for (int64_t x = 0; x < nv; x += L) {
+                V r[L];
+                for (int i = 0; i < L; ++i) r[i] = a[(x + i) * KAB];
+                transpose(r);
+                for (int j = 0; j < m; ++j) storeu(win2 + (j * KAB + k) * kBlock + x, r[j]);
+            }
+            for (int64_t x = nv; x < n; ++x)
+                for (int j = 0; j < m; ++j) win2[(j * KAB + k) * kBlock + x] = a[x * KAB][j];
+        }
+    }
+
+    /// Final step of output row y over columns [x0, x0 + n): q = (sum b + sum a . I) / count,
+    /// or (fast guided filter) the mean coefficients themselves. `ab`: planar block sums.
+    void output_block(int64_t y, int64_t x0, int64_t n, const R* ab) {
+        const double ry = job.rows.count[y];
+        const double* cnt = job.cols.count + x0;
+        if (job.coef) {  // fast guided filter: keep the mean coefficients, [y][x][KAB]
+            double* dst = job.coef + (y * w + x0) * KAB;
+            for (int64_t x = 0; x < n; ++x) {
+                const double inv_n = 1.0 / (ry * cnt[x]);
+                for (int k = 0; k < KAB; ++k)
+                    dst[x * KAB + k] = static_cast<double>(ab[k * kBlock + x]) * inv_n;
+                for (int c = 0; c < C; ++c) {  // undo the centring: b = b' + off_p - a . off_I
+                    double* abx = dst + x * KAB + c * (CG + 1);
+                    abx[CG] += static_cast<double>(off[CG + c]);
+                    for (int g = 0; g < CG; ++g) abx[CG] -= abx[g] * static_cast<double>(off[g]);
+                }
+            }
+            return;
+        }
+        load_planes(job.apply_guide, y, x0, n, gplane, kBlock, off);
+        for (int c = 0; c < C; ++c) {
+            const R* abc = ab + c * (CG + 1) * kBlock;
+            const R shift = off[CG + c];
+            R* q = outp + c * kBlock;
+            for (int64_t x = 0; x < n; ++x) {
+                R acc = abc[CG * kBlock + x];
+                for (int g = 0; g < CG; ++g) acc += abc[g * kBlock + x] * gplane[g * kBlock + x];
+                q[x] = acc / static_cast<R>(ry * cnt[x]) + shift;
+            }
+        }
+        store_planes(job.dst, y, x0, n, outp, kBlock);
+    }
+
+    /// Pass 2 for output rows y .. y + m - 1, block by block with the vertical update r columns
+    /// ahead (as in produce_group): the horizontal sums run with the rows in lanes, like pass 1.
+    void finish_group(int64_t y, int m, bool first) {
+        const int64_t r = job.cols.radius;
+        int64_t done = 0;
+        auto vertical_until = [&](int64_t x1) {
+            for (; done < x1; done += kBlock)
+                vertical2(done, (done + kBlock < w ? done + kBlock : w) - done, y, m, first);
+        };
+        for (int k = 0; k < KAB; ++k) snap2[zero * KAB + k] = V{};  // the zero slot
+        V state[KAB];
+        for (int k = 0; k < KAB; ++k) state[k] = V{};
+        for (int64_t s0 = 0; s0 < w; s0 += kBlock) {
+            const int64_t s1 = s0 + kBlock < w ? s0 + kBlock : w;
+            vertical_until(r >= w ? w : (s1 + r < w ? s1 + r : w));
+            horizontal<KAB>(snap2, hw2, s0, s1, state);
+            unpack2(s1 - s0, m);
+            for (int j = 0; j < m; ++j) output_block(y + j, s0, s1 - s0, win2 + j * KAB * kBlock);
         }
     }
 
@@ -824,46 +1060,17 @@ struct GuidedBand {
             return (r >= h || y + r >= h) ? h - 1 : y + r;
         };
 
-        for (int64_t y = y0; y < y1; ++y) {
-            produce_until(last_needed(y));
+        // pass 2: output rows in groups of L, as pass 1
+        for (int64_t y = y0; y < y1; y += L) {
+            const int m = static_cast<int>(y1 - y < L ? y1 - y : L);
+            produce_until(last_needed(y + m - 1));
             if (y == y0) {
                 sums2.reset();
                 const InitList& init = job.pass2_init[band];
                 for (int64_t i = 0; i < init.size; ++i)
                     sums2.add(ring_row(init.index[i]), init.weight[i], ldr);
-            } else {
-                const int64_t e = job.rows.enter[y], l = job.rows.leave[y];
-                sums2.slide(e < 0 ? nullptr : ring_row(e), l < 0 ? nullptr : ring_row(l), ldr);
             }
-            sums2.horizontal(job.cols, job.col_init, win2);
-            const double ry = job.rows.count[y];
-            const double* cnt = job.cols.count;
-            if (job.coef) {  // fast guided filter: keep the mean coefficients, [y][x][KAB]
-                double* dst = job.coef + y * w * KAB;
-                for (int64_t x = 0; x < w; ++x) {
-                    const double inv_n = 1.0 / (ry * cnt[x]);
-                    for (int k = 0; k < KAB; ++k)
-                        dst[x * KAB + k] = static_cast<double>(win2[k * w + x]) * inv_n;
-                    for (int c = 0; c < C; ++c) {  // undo the centring: b = b' + off_p - a . off_I
-                        double* ab = dst + x * KAB + c * (CG + 1);
-                        ab[CG] += static_cast<double>(off[CG + c]);
-                        for (int g = 0; g < CG; ++g) ab[CG] -= ab[g] * static_cast<double>(off[g]);
-                    }
-                }
-                continue;
-            }
-            load_planes(job.apply_guide, y, gplane, off);
-            for (int c = 0; c < C; ++c) {
-                const R* ab = win2 + c * (CG + 1) * w;
-                const R shift = off[CG + c];
-                R* q = outp + c * w;
-                for (int64_t x = 0; x < w; ++x) {
-                    R acc = ab[CG * w + x];
-                    for (int g = 0; g < CG; ++g) acc += ab[g * w + x] * gplane[g * w + x];
-                    q[x] = acc / static_cast<R>(ry * cnt[x]) + shift;
-                }
-            }
-            store_planes(job.dst, y, outp);
+            finish_group(y, m, y == y0);
         }
         if (!columns_finite() || !sums2.finite()) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
     }
@@ -877,8 +1084,8 @@ void guided_task(void* ctx, int64_t band, int worker) {
 }
 
 template <int CG, int C, typename R>
-int64_t guided_scratch(int64_t w, int64_t ring_rows) {
-    return GuidedBand<CG, C, R>::scratch_doubles(w, ring_rows);
+int64_t guided_scratch(int64_t w, int64_t r, int64_t ring_rows) {
+    return GuidedBand<CG, C, R>::scratch_doubles(w, r, ring_rows);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -961,13 +1168,13 @@ TaskFn guided_task_for(int64_t cg, int64_t c) {
 }
 
 template <typename R>
-int64_t guided_scratch_for(int64_t cg, int64_t c, int64_t width, int64_t ring_rows) {
-    using Fn = int64_t (*)(int64_t, int64_t);
+int64_t guided_scratch_for(int64_t cg, int64_t c, int64_t width, int64_t radius, int64_t ring_rows) {
+    using Fn = int64_t (*)(int64_t, int64_t, int64_t);
     static const Fn table[2][4] = {{&guided_scratch<1, 1, R>, &guided_scratch<1, 2, R>,
                                     &guided_scratch<1, 3, R>, &guided_scratch<1, 4, R>},
                                    {&guided_scratch<3, 1, R>, &guided_scratch<3, 2, R>,
                                     &guided_scratch<3, 3, R>, &guided_scratch<3, 4, R>}};
-    return table[cg == 3][c - 1](width, ring_rows);
+    return table[cg == 3][c - 1](width, radius, ring_rows);
 }
 
 }  // namespace
@@ -991,10 +1198,10 @@ void run_box(const BoxJob& job) {
     parallel_for(job.n_bands, job.workers, fn, const_cast<BoxJob*>(&job));
 }
 
-int64_t guided_scratch_doubles(int64_t guide_channels, int64_t target_channels, int64_t width,
+int64_t guided_scratch_doubles(int64_t guide_channels, int64_t target_channels, int64_t width, int64_t radius,
                                int64_t ring_rows, bool single) {
-    return single ? guided_scratch_for<float>(guide_channels, target_channels, width, ring_rows)
-                  : guided_scratch_for<double>(guide_channels, target_channels, width, ring_rows);
+    return single ? guided_scratch_for<float>(guide_channels, target_channels, width, radius, ring_rows)
+                  : guided_scratch_for<double>(guide_channels, target_channels, width, radius, ring_rows);
 }
 
 void run_guided(const GuidedJob& job) {
