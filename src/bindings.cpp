@@ -29,7 +29,8 @@ void bind_fusion(py::module_& m);  // src/bind_fusion.cpp
 void bind_cuda_object(py::module_& m);  // bind_cuda_object.cpp
 void bind_cuda_fusion(py::module_& m);  // src/bind_cuda_fusion.cpp
 
-void bind_mutual(py::module_& m);  // src/bind_mutual.cpp
+void bind_mutual(py::module_& m);   // src/bind_mutual.cpp
+void bind_restore(py::module_& m);  // src/bind_restore.cpp
 
 using jf::dtype_of;
 using jf::view_of;
@@ -178,6 +179,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
 
     bind_fusion(m);
     bind_mutual(m);
+    bind_restore(m);
     m.def("set_num_threads", &jf::set_num_threads, py::arg("n"));
     m.def("get_num_threads", &jf::get_num_threads);
     m.def("band_rows_for", &jf::band_rows_for, py::arg("height"), py::arg("radius"));

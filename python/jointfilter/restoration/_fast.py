@@ -194,19 +194,36 @@ class Finish:
             self.lo, self.hi = np.float32(info.min), np.float32(info.max)
         #: float32 output in [0, 1] units: the float result is the output, nothing to do
         self.identity = self.dtype == np.float32 and float(data_range) == 1.0
+        #: the conversion runs in the C++ core (one pass, the same float32 arithmetic)
+        self.core = self.dtype in CORE_DTYPES
 
     def empty(self, like: np.ndarray) -> np.ndarray:
         """`like` itself when :attr:`identity`, else a new output array of its shape."""
         return like if self.identity else np.empty(like.shape, self.dtype)
 
     def store(self, y: F32, out: np.ndarray, *, scaled: bool = False) -> None:
-        """Write float32 block `y` (modified in place) to `out` in the output dtype.
+        """Write float32 block `y` to `out` in the output dtype (`y` may be overwritten).
 
         ``scaled=True``: `y` is already multiplied by the data range.
         """
         if self.identity:
             if not np.may_share_memory(out, y):  # else `out` is `y` (the result in place)
                 np.copyto(out, y)
+            return
+        if (
+            self.core
+            and y.dtype == np.float32
+            and y.ndim >= 2
+            and y.size
+            and y.shape == out.shape
+            and y.flags.c_contiguous
+            and out.flags.c_contiguous
+        ):
+            # one C++ pass on this thread (the caller splits the rows between threads): the
+            # float32 product, NaN -> 0, clip and rint below, bit for bit
+            rows = y.shape[0]
+            scale = 1.0 if scaled else float(self.scale)
+            _core.restore_from_unit(y.reshape(rows, -1), out.reshape(rows, -1), scale, False)
             return
         if self.scale != 1.0 and not scaled:
             np.multiply(y, self.scale, out=y)
@@ -233,6 +250,17 @@ def from_unit(x: F32, dtype: np.dtype, data_range: float) -> NDArray[Any]:
         x = x.reshape(1, -1) if x.ndim == 1 else x.reshape(1, 1)
     o = out.reshape(x.shape)
     finish = Finish(dtype, data_range)
+    if (
+        finish.core
+        and not finish.identity
+        and x.dtype == np.float32
+        and x.flags.c_contiguous
+        and x.size
+    ):
+        # one C++ pass on all threads, the arithmetic of Finish.store
+        rows = x.shape[0]
+        _core.restore_from_unit(x.reshape(rows, -1), o.reshape(rows, -1), float(finish.scale))
+        return out
 
     def step(sl: slice) -> None:
         if finish.identity or finish.scale == 1.0:
@@ -252,6 +280,19 @@ def channel_min(x: F32, scale: NDArray[np.float32] | None = None) -> F32:
     """
     h, w, c = x.shape
     out = np.empty((h, w), np.float32 if x.dtype.kind == "f" else x.dtype)
+    sc = None if scale is None else np.asarray(scale)
+    if (
+        x.dtype == np.float32
+        and (sc is None or (sc.dtype == np.float32 and sc.shape == (c,)))
+        and x.size
+        and x.strides[2] == 4
+        and x.strides[1] == 4 * c
+        and x.strides[0] > 0
+        and x.strides[0] % 4 == 0
+    ):
+        # one C++ pass on all threads: the divisions and np.minimum below, bit for bit
+        _core.restore_channel_min(x, None if sc is None else np.ascontiguousarray(sc), out)
+        return out
 
     def step(sl: slice) -> None:
         o = out[sl]

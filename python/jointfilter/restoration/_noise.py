@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .. import _core
 from .. import _validate as v
 from ..errors import NonFiniteError, ShapeError
 from ._fast import parallel_rows
@@ -19,9 +20,21 @@ def _lap_abs_sum(x: np.ndarray) -> float:
 
     ``M = [1, -2, 1]^T [1, -2, 1]`` is separable: a second difference along the columns, then
     along the rows, computed on row blocks (two halo rows) in parallel. Integer images are
-    differenced in int16 (uint8) / int32 (uint16), exactly; floats in float32.
+    summed exactly by the C++ core (``restore_steps.hpp``; the NumPy form below, differenced
+    in int16 (uint8) / int32 (uint16), is its fallback for layouts the core does not take);
+    floats in float32.
     """
     h, w, c = x.shape
+    item = x.itemsize
+    if (
+        x.dtype in (np.uint8, np.uint16)
+        and x.strides[2] == item
+        and x.strides[1] == c * item
+        and x.strides[0] > 0
+        and x.strides[0] % item == 0
+    ):
+        # the C++ core (all threads, one pass): the same integer sum, exact
+        return float(_core.restore_laplacian_abs_sum(x))
     if x.dtype == np.uint8:
         work, acc = np.int16, np.int64
     elif x.dtype == np.uint16:

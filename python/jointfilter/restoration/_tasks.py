@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import guided_filter
+from .. import _core, guided_filter
 from .._morphology import max_filter, min_filter
 from ._common import bilinear_resize, box_mean, from_unit, luminance
 from ._edge_aware import gdgif, wgif
 from ._fast import (
+    BLOCK_VALUES,
     Finish,
     as_rows,
     blocked,
@@ -56,6 +57,15 @@ def _as3(x: F32) -> F32:
 
 def _match(x: F32, like: F32) -> F32:
     return x[:, :, 0] if like.ndim == 2 and x.ndim == 3 else x
+
+
+def _fused_scale(finish: Finish | None) -> float | None:
+    """The ``scale`` of a C++ fused last step (``restore_steps.hpp``: the task's float32
+    formula and :meth:`Finish.store`, bit for bit), or None when the output dtype needs the
+    NumPy path (float64)."""
+    if finish is None or finish.identity:
+        return 1.0  # the float32 result itself
+    return float(finish.scale) if finish.core else None
 
 
 # ----------------------------------------------------------------------------- flash / no-flash
@@ -215,17 +225,26 @@ def nir_dehaze(
     fuse = finish is not None and not detail  # convert each block to the output dtype
     out = np.empty(rgb.shape, finish.dtype if fuse else np.float32)
     t0, c = p["t0"], rgb.shape[2]
-    rgb2, out2, air_row = as_rows(rgb), as_rows(out), tile_row(air, rgb.shape[1])
+    scale = _fused_scale(finish if fuse else None)
+    if scale is not None:  # one C++ pass, J = (I - A) / max(t, t0) + A and the conversion
+        air32 = np.ascontiguousarray(air, np.float32)
+        _core.restore_dehaze_recover(rgb, trans, air32, float(t0), scale, out)
+    else:
+        rgb2, out2, air_row = as_rows(rgb), as_rows(out), tile_row(air, rgb.shape[1])
 
-    def recover(sl: slice) -> None:  # J = (I - A) / max(t, t0) + A
-        tr = expand(clip_below(trans[sl], t0), c)
-        o = np.subtract(rgb2[sl], air_row) if fuse else np.subtract(rgb2[sl], air_row, out=out2[sl])
-        np.divide(o, tr, out=o)
-        np.add(o, air_row, out=o)
-        if fuse:
-            finish.store(o, out2[sl])
+        def recover(sl: slice) -> None:  # J = (I - A) / max(t, t0) + A
+            tr = expand(clip_below(trans[sl], t0), c)
+            o = (
+                np.subtract(rgb2[sl], air_row)
+                if fuse
+                else np.subtract(rgb2[sl], air_row, out=out2[sl])
+            )
+            np.divide(o, tr, out=o)
+            np.add(o, air_row, out=o)
+            if fuse:
+                finish.store(o, out2[sl])
 
-    blocked(recover, rgb.shape[0], rgb.shape[1] * c)
+        blocked(recover, rgb.shape[0], rgb.shape[1] * c)
     if detail:
         r = p["detail_radius"]
         nir_d = nir - box_mean(nir, r)
@@ -248,8 +267,12 @@ def day_night(
     base = _gf(t, gy, r, eps, s)
     smooth_g = _gf(gd, gy, r, eps, s)
     c = t.shape[2] if t.ndim == 3 and gd.ndim == 2 else 1  # luma ratio for every channel
-    b2, gd2, sg2 = as_rows(base), as_rows(gd), as_rows(smooth_g)
     out = base if finish is None else finish.empty(base)
+    scale = _fused_scale(finish)
+    if k == 1.0 and scale is not None:  # one C++ pass, the formula below and the conversion
+        _core.restore_ratio_detail(base, gd, smooth_g, float(delta), scale, out)
+        return out
+    b2, gd2, sg2 = as_rows(base), as_rows(gd), as_rows(smooth_g)
     o2 = as_rows(out)
 
     def combine(sl: slice) -> None:
@@ -274,9 +297,10 @@ def structure_transfer(
 ) -> np.ndarray:
     """Additive base/detail transfer ``S(T) + strength * gain * (G - S(G))``."""
     gy = _luma(g, luma)
-    r, eps = p["radius"], p["eps"]
-    smooth_g = _gf(gy, gy, r, eps, p["subsample"])
-    base = _gf(t, gy, r, eps, p["subsample"]) if p["guided_base"] else box_mean(t, r)
+    r, eps, s = p["radius"], p["eps"], p["subsample"]
+    c = t.shape[2] if t.ndim == 3 else 1
+    smooth_g = _gf(gy, gy, r, eps, s)
+    base = _gf(t, gy, r, eps, s) if p["guided_base"] else box_mean(t, r)
     gain = p["gain"]
     if gain == "auto":
         gain_v = _global_gain(t, smooth_g)
@@ -284,11 +308,14 @@ def structure_transfer(
     else:
         gain_v = np.float32(gain)
     kg = p["strength"] * gain_v  # float32, per channel or scalar
-    c = t.shape[2] if t.ndim == 3 else 1
+    out = base if finish is None else finish.empty(base)
+    scale = _fused_scale(finish)
+    if scale is not None:  # one C++ pass, the formula below and the conversion
+        kg_c = np.ascontiguousarray(np.broadcast_to(kg, (c,)), np.float32)
+        _core.restore_add_detail(base, gy, smooth_g, kg_c, scale, out)
+        return out
     b2 = as_rows(base)
     kg_row = tile_row(np.broadcast_to(kg, (c,)), t.shape[1])
-
-    out = base if finish is None else finish.empty(base)
     o2 = as_rows(out)
 
     def add_detail(sl: slice) -> None:
@@ -317,26 +344,37 @@ def _global_gain(t: F32, sg: F32) -> np.ndarray | np.float32:
     mx = t3[::8, ::8].reshape(-1, c).mean(axis=0, dtype=np.float64).astype(np.float32)
     ms = np.float32(sg[::8, ::8].mean(dtype=np.float64))
     t2, mx_row = as_rows(t3), tile_row(mx, w)
-    parts: list[np.ndarray] = []
+    parts: list[tuple[int, np.ndarray]] = []
+
+    # the C++ core runs each thread's rows in one pass, with the blocks and float32 / float64
+    # sums of the NumPy loop below (bit for bit); that loop remains for other layouts
+    core = t3.flags.c_contiguous and sg.flags.c_contiguous
+    block_rows = max(1, BLOCK_VALUES // max(1, w * c))
 
     def moments(r0: int, r1: int) -> None:
         acc = np.zeros((3, w * c))  # sum x, sum x^2, sum x s (per row position)
         acc_s = np.zeros((2, w))  # sum s, sum s^2
-        for sl in row_blocks(r0, r1, w * c):
-            x = np.subtract(t2[sl], mx_row)
-            sv = np.subtract(sg[sl], ms)
-            acc_s[0] += sv.sum(axis=0)
-            acc[0] += x.sum(axis=0)
-            acc[2] += np.multiply(expand(sv, c), x).sum(axis=0)
-            np.square(sv, out=sv)
-            acc_s[1] += sv.sum(axis=0)
-            np.square(x, out=x)
-            acc[1] += x.sum(axis=0)
+        if core:
+            _core.restore_gain_moments(t3, sg, mx_row, float(ms), r0, r1, block_rows, acc, acc_s)
+        else:
+            for sl in row_blocks(r0, r1, w * c):
+                x = np.subtract(t2[sl], mx_row)
+                sv = np.subtract(sg[sl], ms)
+                acc_s[0] += sv.sum(axis=0)
+                acc[0] += x.sum(axis=0)
+                acc[2] += np.multiply(expand(sv, c), x).sum(axis=0)
+                np.square(sv, out=sv)
+                acc_s[1] += sv.sum(axis=0)
+                np.square(x, out=x)
+                acc[1] += x.sum(axis=0)
         s_sums = np.repeat(acc_s.sum(axis=1)[:, None], c, axis=1)
-        parts.append(np.concatenate([acc.reshape(3, w, c).sum(axis=1), s_sums]))
+        parts.append((r0, np.concatenate([acc.reshape(3, w, c).sum(axis=1), s_sums])))
 
     parallel_rows(moments, h, w * c)
-    tot = np.sum(parts, axis=0) / float(h * w)  # means: x, x^2, x s, s, s^2 (rows, per channel)
+    # summed in row order, not in the order the threads finished (same bits for any timing);
+    # means: x, x^2, x s, s, s^2 (rows, per channel)
+    ordered = [part for _, part in sorted(parts, key=lambda rp: rp[0])]
+    tot = np.sum(ordered, axis=0) / float(h * w)
     ex, exx, exs, es, ess = tot
     vs = float(ess[0] - es[0] * es[0]) + 1e-12
     gains = []
