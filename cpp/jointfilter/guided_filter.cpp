@@ -174,7 +174,8 @@ void guided_core(const ImageView& target, const ImageView& guide, const ImageVie
 }
 
 /// Nearest-neighbour decimation (He's fastguidedfilter.m: imresize 'nearest'): low-res pixel d
-/// takes source floor((d + 0.5) * s), clamped.
+/// takes source floor((d + 0.5) * s), clamped. Rows in parallel bands, source offsets computed
+/// once per call.
 template <typename T>
 void decimate(const ImageView& src, int64_t s, ImageView& low, T* out) {
     low.data = out;
@@ -183,15 +184,31 @@ void decimate(const ImageView& src, int64_t s, ImageView& low, T* out) {
     low.width = (src.width + s - 1) / s;
     low.channels = src.channels;
     low.row_stride = low.width * low.channels;
-    for (int64_t y = 0; y < low.height; ++y) {
-        const int64_t sy = std::min<int64_t>(src.height - 1, y * s + s / 2);
-        const T* in = src.row<const T>(sy);
-        T* o = out + y * low.row_stride;
-        for (int64_t x = 0; x < low.width; ++x) {
-            const int64_t sx = std::min<int64_t>(src.width - 1, x * s + s / 2);
-            for (int64_t c = 0; c < src.channels; ++c) o[x * src.channels + c] = in[sx * src.channels + c];
-        }
-    }
+    const int64_t c = src.channels, n = low.width * c;
+    std::vector<int64_t> at(static_cast<size_t>(n));  // source offset in a row of each output value
+    for (int64_t x = 0; x < low.width; ++x)
+        for (int64_t k = 0; k < c; ++k)
+            at[x * c + k] = std::min<int64_t>(src.width - 1, x * s + s / 2) * c + k;
+    struct Ctx {
+        const ImageView* src;
+        const ImageView* low;
+        const int64_t* at;
+        int64_t s, n, band;
+    } ctx{&src, &low, at.data(), s, n, 64};
+    const int64_t bands = (low.height + ctx.band - 1) / ctx.band;
+    parallel_for(
+        bands, get_num_threads(),
+        [](void* p, int64_t b, int) {
+            const Ctx& q = *static_cast<const Ctx*>(p);
+            const int64_t y1 = std::min(q.low->height, (b + 1) * q.band);
+            for (int64_t y = b * q.band; y < y1; ++y) {
+                const T* in =
+                    q.src->template row<const T>(std::min<int64_t>(q.src->height - 1, y * q.s + q.s / 2));
+                T* o = static_cast<T*>(q.low->data) + y * q.low->row_stride;
+                for (int64_t i = 0; i < q.n; ++i) o[i] = in[q.at[i]];
+            }
+        },
+        &ctx);
 }
 
 ImageView decimate_any(const ImageView& src, int64_t s, double* storage) {
@@ -380,8 +397,9 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     job.band_rows = band_rows_for(h, 0);
     job.n_bands = (h + job.band_rows - 1) / job.band_rows;
     job.workers = workers_for(job.n_bands);
-    // guide planes, this row's coefficients, the output planes, two cached low-res rows
-    const size_t per_worker = static_cast<size_t>((guide.channels + 3 * kab + target.channels) * w);
+    // guide planes, the output planes, two cached low-res rows, one low-res row as planes
+    const size_t per_worker =
+        static_cast<size_t>((guide.channels + 2 * kab + target.channels) * w + kab * lw);
     // the coefficients are finite (checked above), so a non-finite output came from the guide
     run_job(job, lease, per_worker, &arch_base::run_upsample, &arch_avx2::run_upsample,
             "jointfilter: guide contains NaN or Inf");

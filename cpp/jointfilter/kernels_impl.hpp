@@ -193,8 +193,19 @@ inline uint16_t saturate<uint16_t>(double v) {
     return v >= 65535.0 ? 65535 : (v > 0.0 ? static_cast<uint16_t>(v) : 0);
 }
 
+/// Planes into interleaved pixels, the channel count known at compile time (one pass over x,
+/// contiguous writes, instead of one strided pass per channel).
+template <int CH, typename T, typename R>
+void store_fixed(const R* planes, int64_t n, int64_t ld, T* dst) {
+    for (int64_t x = 0; x < n; ++x)
+        for (int c = 0; c < CH; ++c) dst[x * CH + c] = saturate<T>(planes[c * ld + x]);
+}
+
 template <typename T, typename R>
 void store_typed(const R* planes, int64_t n, int64_t ld, int64_t channels, T* dst) {
+    if (channels == 2) return store_fixed<2>(planes, n, ld, dst);
+    if (channels == 3) return store_fixed<3>(planes, n, ld, dst);
+    if (channels == 4) return store_fixed<4>(planes, n, ld, dst);
     for (int64_t c = 0; c < channels; ++c) {
         const R* plane = planes + c * ld;
         if constexpr (std::is_same<T, R>::value) {  // float planes into a float image
@@ -1092,17 +1103,21 @@ int64_t guided_scratch(int64_t w, int64_t r, int64_t ring_rows) {
 // fast guided filter: bilinear upsampling of the mean coefficients, applied to the full guide
 
 /// Horizontal pass of the bilinear upsampling for one low-resolution row of coefficients
-/// (interleaved [low_w][kab]) into kab planes of W values: dst[k * w + x].
-void upsample_row(const UpsampleJob& job, int64_t kab, int64_t sy, double* dst) {
-    const int64_t w = job.guide.width;
-    const double* r = job.coef + sy * job.low_w * kab;
-    for (int64_t x = 0; x < w; ++x) {
-        const int64_t sx0 = job.x0[x];
-        const int64_t sx1 = sx0 + 1 < job.low_w ? sx0 + 1 : job.low_w - 1;
-        const double fx = job.fx[x];
-        const double* a = r + sx0 * kab;
-        const double* b = r + sx1 * kab;
-        for (int64_t k = 0; k < kab; ++k) dst[k * w + x] = a[k] + fx * (b[k] - a[k]);
+/// (interleaved [low_w][kab]) into kab planes of W values: dst[k * w + x]. The row is split into
+/// planes first (`planes`: kab x low_w), so each output plane is one loop over x.
+void upsample_row(const UpsampleJob& job, int64_t kab, int64_t sy, double* planes, double* dst) {
+    const int64_t w = job.guide.width, lw = job.low_w;
+    const double* r = job.coef + sy * lw * kab;
+    for (int64_t sx = 0; sx < lw; ++sx)
+        for (int64_t k = 0; k < kab; ++k) planes[k * lw + sx] = r[sx * kab + k];
+    for (int64_t k = 0; k < kab; ++k) {
+        const double* p = planes + k * lw;
+        double* d = dst + k * w;
+        for (int64_t x = 0; x < w; ++x) {
+            const int64_t sx0 = job.x0[x];
+            const int64_t sx1 = sx0 + 1 < lw ? sx0 + 1 : lw - 1;
+            d[x] = p[sx0] + job.fx[x] * (p[sx1] - p[sx0]);
+        }
     }
 }
 
@@ -1112,12 +1127,12 @@ void upsample_task(void* ctx, int64_t band, int worker) {
     const int64_t cg = job.guide.channels, ct = job.target_channels;
     const int64_t kab = ct * (cg + 1);
     double* gplanes = job.scratch[worker].base;  // cg x W
-    double* rowc = gplanes + cg * w;             // kab x W: this row's coefficients, planar
-    double* outp = rowc + kab * w;               // ct x W
+    double* outp = gplanes + cg * w;             // ct x W
     // the two low-resolution rows in use, interpolated along x once and reused by the s output
     // rows between them (the per-pixel arithmetic and its order are unchanged)
     double* top = outp + ct * w;
     double* bot = top + kab * w;
+    double* low_planes = bot + kab * w;  // kab x low_w
     int64_t top_row = -1, bot_row = -1;
     const int64_t y0 = band * job.band_rows;
     const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
@@ -1130,23 +1145,29 @@ void upsample_task(void* ctx, int64_t band, int worker) {
             std::swap(top_row, bot_row);
         }
         if (top_row != sy0) {
-            upsample_row(job, kab, sy0, top);
+            upsample_row(job, kab, sy0, low_planes, top);
             top_row = sy0;
         }
         if (bot_row != sy1 && sy1 != sy0) {
-            upsample_row(job, kab, sy1, bot);
+            upsample_row(job, kab, sy1, low_planes, bot);
             bot_row = sy1;
         }
         const double* lower = sy1 == sy0 ? top : bot;
-        // rows first, then columns: the order of OpenCV's separable INTER_LINEAR
-        for (int64_t i = 0; i < kab * w; ++i) rowc[i] = top[i] + fy * (lower[i] - top[i]);
         load_planes(job.guide, y, gplanes, kNoOffset);
+        // this row's coefficient v = t + fy (l - t) between the two x-interpolated rows (the
+        // order of OpenCV's separable INTER_LINEAR), used as soon as it is formed
         for (int64_t c = 0; c < ct; ++c) {
-            const double* ab = rowc + c * (cg + 1) * w;  // a_0 .. a_{cg-1}, b: planes of W
+            const double* t = top + c * (cg + 1) * w;  // a_0 .. a_{cg-1}, b: planes of W
+            const double* l = lower + c * (cg + 1) * w;
             double* o = outp + c * w;
-            for (int64_t x = 0; x < w; ++x) o[x] = ab[cg * w + x];
-            for (int64_t g = 0; g < cg; ++g)
-                for (int64_t x = 0; x < w; ++x) o[x] += ab[g * w + x] * gplanes[g * w + x];
+            const int64_t b = cg * w;
+            for (int64_t x = 0; x < w; ++x) o[x] = t[b + x] + fy * (l[b + x] - t[b + x]);
+            for (int64_t g = 0; g < cg; ++g) {
+                const double* tg = t + g * w;
+                const double* lg = l + g * w;
+                const double* ig = gplanes + g * w;
+                for (int64_t x = 0; x < w; ++x) o[x] += (tg[x] + fy * (lg[x] - tg[x])) * ig[x];
+            }
         }
         // the coefficients are known to be finite, so a NaN/Inf here came from the guide
         // (x * 0 is 0 for finite x and NaN otherwise; an integer count vectorises, a double sum
