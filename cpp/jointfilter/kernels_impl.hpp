@@ -1105,20 +1105,46 @@ int64_t guided_scratch(int64_t w, int64_t r, int64_t ring_rows) {
 /// Horizontal pass of the bilinear upsampling for one low-resolution row of coefficients
 /// (interleaved [low_w][kab]) into kab planes of W values: dst[k * w + x]. The row is split into
 /// planes first (`planes`: kab x low_w), so each output plane is one loop over x.
-void upsample_row(const UpsampleJob& job, int64_t kab, int64_t sy, double* planes, double* dst) {
+void upsample_row(const UpsampleJob& job, int64_t kab, int64_t sy, bool halving, double* planes,
+                  double* dst) {
     const int64_t w = job.guide.width, lw = job.low_w;
     const double* r = job.coef + sy * lw * kab;
     for (int64_t sx = 0; sx < lw; ++sx)
         for (int64_t k = 0; k < kab; ++k) planes[k * lw + sx] = r[sx * kab + k];
+    const v4d f = {0.75, 0.25, 0.75, 0.25};
     for (int64_t k = 0; k < kab; ++k) {
         const double* p = planes + k * lw;
         double* d = dst + k * w;
-        for (int64_t x = 0; x < w; ++x) {
+        auto scalar = [&](int64_t x) {
             const int64_t sx0 = job.x0[x];
             const int64_t sx1 = sx0 + 1 < lw ? sx0 + 1 : lw - 1;
             d[x] = p[sx0] + job.fx[x] * (p[sx1] - p[sx0]);
+        };
+        int64_t x = 0;
+        if (halving) {
+            // outputs 2m .. 2m + 3 read p[m - 1 .. m + 2]: one load, two permutations, and the
+            // scalar formula lane by lane
+            for (; x < 2; ++x) scalar(x);
+            for (; x + 3 < w && x / 2 + 2 <= lw - 1; x += 4) {
+                const v4d a = loadu<v4d>(p + x / 2 - 1);
+                const v4d p0 = JF_SHUFFLE4(a, a, 0, 1, 1, 2), p1 = JF_SHUFFLE4(a, a, 1, 2, 2, 3);
+                storeu(d + x, p0 + f * (p1 - p0));
+            }
         }
+        for (; x < w; ++x) scalar(x);
     }
+}
+
+/// True when the x taps are exactly those of halving an even width (s = 2): output 2m reads
+/// low columns m - 1, m with weight 3/4, output 2m + 1 reads m, m + 1 with weight 1/4.
+bool halving_taps(const UpsampleJob& job) {
+    const int64_t w = job.guide.width, lw = job.low_w;
+    if (w != 2 * lw || lw < 4) return false;
+    for (int64_t x = 2; x < w - 1; ++x) {
+        const bool odd = (x & 1) != 0;
+        if (job.x0[x] != (odd ? x / 2 : x / 2 - 1) || job.fx[x] != (odd ? 0.25 : 0.75)) return false;
+    }
+    return true;
 }
 
 void upsample_task(void* ctx, int64_t band, int worker) {
@@ -1134,6 +1160,7 @@ void upsample_task(void* ctx, int64_t band, int worker) {
     double* bot = top + kab * w;
     double* low_planes = bot + kab * w;  // kab x low_w
     int64_t top_row = -1, bot_row = -1;
+    const bool halving = halving_taps(job);
     const int64_t y0 = band * job.band_rows;
     const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
     for (int64_t y = y0; y < y1; ++y) {
@@ -1145,11 +1172,11 @@ void upsample_task(void* ctx, int64_t band, int worker) {
             std::swap(top_row, bot_row);
         }
         if (top_row != sy0) {
-            upsample_row(job, kab, sy0, low_planes, top);
+            upsample_row(job, kab, sy0, halving, low_planes, top);
             top_row = sy0;
         }
         if (bot_row != sy1 && sy1 != sy0) {
-            upsample_row(job, kab, sy1, low_planes, bot);
+            upsample_row(job, kab, sy1, halving, low_planes, bot);
             bot_row = sy1;
         }
         const double* lower = sy1 == sy0 ? top : bot;
