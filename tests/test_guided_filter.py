@@ -68,6 +68,20 @@ def test_subsample_matches_reference(rng, helpers, guide_channels, border, shape
 
 
 @pytest.mark.parametrize("target_channels", [1, 2, 3, 4])
+@pytest.mark.parametrize("shape", [(9, 6), (9, 8), (10, 10), (13, 64)], ids=str)
+@pytest.mark.parametrize("guide_channels", [1, 3], ids=["gray", "colour"])
+def test_subsample_two_even_widths(rng, helpers, guide_channels, shape, target_channels):
+    # s = 2 on an even width takes the upsampler's vectorised halving path (low width >= 4);
+    # width 6 (low width 3) and odd low widths take the general one
+    target = helpers.random_image(rng, shape, target_channels)
+    guide = helpers.random_image(rng, shape, guide_channels)
+    for radius in (1, 4):
+        out = jf.guided_filter(target, guide, radius=radius, eps=1e-2, subsample=2)
+        expected = ref.guided_filter(target, guide, radius, 1e-2, subsample=2)
+        _compare(helpers, out, target, expected, f"{shape} r={radius} c={target_channels}")
+
+
+@pytest.mark.parametrize("target_channels", [1, 2, 3, 4])
 @pytest.mark.parametrize("guide_shape", ["HW", "HW1", "HW3"])
 def test_target_channels_matches_reference(rng, helpers, target_channels, guide_shape):
     shape = (33, 29)
