@@ -17,19 +17,10 @@ namespace {
 
 constexpr int64_t kBandRows = 32;  // output rows per task (fixed: results never depend on it)
 
-/// Run f(task) for every task in [0, n) on the pool.
-template <class F>
-void for_tasks(int64_t n, F&& f) {
-    if (n <= 0) return;
-    using Fn = std::remove_reference_t<F>;
-    parallel_for(n, get_num_threads(), [](void* c, int64_t t, int) { (*static_cast<Fn*>(c))(t); }, &f);
-}
-
 /// Run f(y0, y1) over bands of kBandRows rows of an image of `height` rows, on the pool.
 template <class F>
 void for_bands(int64_t height, F&& f) {
-    for_tasks((height + kBandRows - 1) / kBandRows,
-              [&](int64_t t) { f(t * kBandRows, std::min(height, (t + 1) * kBandRows)); });
+    jointfilter::for_bands(height, kBandRows, f);
 }
 
 void check_plane(const ImageView& v, const char* name, int64_t h, int64_t w) {
@@ -129,11 +120,6 @@ class ScratchPool {
 ScratchPool& scratch_pool() {
     static ScratchPool* pool = new ScratchPool;  // never destroyed: arrays may outlive static teardown
     return *pool;
-}
-
-template <typename T>
-const T* crow(const ImageView& v, int64_t y) {
-    return static_cast<const T*>(v.data) + y * v.row_stride;
 }
 
 // ---- separable correlation -------------------------------------------------------------------

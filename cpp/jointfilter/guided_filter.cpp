@@ -189,26 +189,13 @@ void decimate(const ImageView& src, int64_t s, ImageView& low, T* out) {
     for (int64_t x = 0; x < low.width; ++x)
         for (int64_t k = 0; k < c; ++k)
             at[x * c + k] = std::min<int64_t>(src.width - 1, x * s + s / 2) * c + k;
-    struct Ctx {
-        const ImageView* src;
-        const ImageView* low;
-        const int64_t* at;
-        int64_t s, n, band;
-    } ctx{&src, &low, at.data(), s, n, 64};
-    const int64_t bands = (low.height + ctx.band - 1) / ctx.band;
-    parallel_for(
-        bands, get_num_threads(),
-        [](void* p, int64_t b, int) {
-            const Ctx& q = *static_cast<const Ctx*>(p);
-            const int64_t y1 = std::min(q.low->height, (b + 1) * q.band);
-            for (int64_t y = b * q.band; y < y1; ++y) {
-                const T* in =
-                    q.src->template row<const T>(std::min<int64_t>(q.src->height - 1, y * q.s + q.s / 2));
-                T* o = static_cast<T*>(q.low->data) + y * q.low->row_stride;
-                for (int64_t i = 0; i < q.n; ++i) o[i] = in[q.at[i]];
-            }
-        },
-        &ctx);
+    for_bands(low.height, 64, [&](int64_t y0, int64_t y1) {
+        for (int64_t y = y0; y < y1; ++y) {
+            const T* in = crow<T>(src, std::min<int64_t>(src.height - 1, y * s + s / 2));
+            T* o = low.row<T>(y);
+            for (int64_t i = 0; i < n; ++i) o[i] = in[at[i]];
+        }
+    });
 }
 
 ImageView decimate_any(const ImageView& src, int64_t s, double* storage) {

@@ -27,6 +27,12 @@ struct ImageView {
     }
 };
 
+/// Row y of `v` as read-only T elements.
+template <typename T>
+const T* crow(const ImageView& v, int64_t y) {
+    return v.row<const T>(y);
+}
+
 /// A one-channel float32 view of `data` (h x w, rows `row_stride` floats apart).
 inline ImageView float_plane(float* data, int64_t h, int64_t w, int64_t row_stride) {
     ImageView v;

@@ -24,16 +24,7 @@ constexpr int64_t kBandRows = 32;  // rows per task (fixed: results never depend
 /// Run f(y0, y1) over bands of kBandRows rows of [0, height), on the pool.
 template <class F>
 void for_bands(int64_t height, F&& f) {
-    const int64_t n = (height + kBandRows - 1) / kBandRows;
-    if (n <= 0) return;
-    auto task = [&](int64_t t) { f(t * kBandRows, std::min(height, (t + 1) * kBandRows)); };
-    using Fn = decltype(task);
-    parallel_for(n, get_num_threads(), [](void* c, int64_t t, int) { (*static_cast<Fn*>(c))(t); }, &task);
-}
-
-template <typename T>
-const T* crow(const ImageView& v, int64_t y) {
-    return static_cast<const T*>(v.data) + y * v.row_stride;
+    jointfilter::for_bands(height, kBandRows, f);
 }
 
 /// 2^23: (v + 2^23) - 2^23 is v rounded half to even for 0 <= v < 2^23 (NumPy's rint there).
