@@ -100,6 +100,10 @@ TASK_CASES = [
     ("structure_transfer", T, G, {}, (17, 23)),  # per-channel gain from image moments
     ("structure_transfer", T[:, :, 1], G, {"guided_base": False}, (17, 23)),
     ("structure_transfer", T, G, {"gain": 0.7}, (17, 23)),
+    # 8-bit targets: precision="auto" runs the guided filters in single precision
+    ("flash_denoise", _as(T, np.uint8), G, {}, (17, 23)),
+    ("nir_dehaze", _as(T, np.uint8), G[:, :, 0], {}, (17, 23)),
+    ("structure_transfer", _as(T, np.uint8), G, {}, (17, 23)),
 ]
 
 

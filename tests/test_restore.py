@@ -235,6 +235,61 @@ def test_uint16_matches_float(clean):
     np.testing.assert_allclose(a, b, atol=2e-4)
 
 
+@pytest.mark.parametrize("task", TASKS)
+def test_precision_auto_single_for_8bit_only(task, clean):
+    s = P.make_sample(task, clean, seed=5)
+    t8 = np.rint(np.clip(s.target, 0, 1) * 255).astype(np.uint8)
+    g8 = np.rint(s.guide * 255).astype(np.uint8)
+    t16 = t8.astype(np.uint16) * 257
+    auto, p8 = restore(t8, g8, task, return_params=True, **s.overrides)
+    assert p8["precision"] == "single"
+    assert restore(t16, g8, task, return_params=True, **s.overrides)[1]["precision"] == "double"
+    assert (
+        restore(s.target, s.guide, task, return_params=True, **s.overrides)[1]["precision"]
+        == "double"
+    )
+    # single-precision sums are invisible in 8-bit results: at most one level, rarely
+    double = restore(t8, g8, task, precision="double", **s.overrides)
+    diff = np.abs(auto.astype(int) - double.astype(int))
+    assert diff.max() <= 1
+    assert np.mean(diff) < 1e-3
+    assert np.array_equal(restore(t8, g8, task, precision="single", **s.overrides), auto)
+
+
+def test_precision_rule_and_errors(clean, monkeypatch):
+    import jointfilter.restoration._iterative as it
+    import jointfilter.restoration._tasks as tk
+    from jointfilter.restoration._common import SINGLE_MIN_EPS
+
+    seen: list[tuple[float, str]] = []
+
+    def spy(module):
+        real = module.guided_filter
+
+        def record(*args, **kw):
+            seen.append((kw["eps"], kw["precision"]))
+            return real(*args, **kw)
+
+        monkeypatch.setattr(module, "guided_filter", record)
+
+    spy(tk)
+    spy(it)
+    s = P.make_sample("flash_denoise", clean, seed=6)
+    t8 = np.rint(np.clip(s.target, 0, 1) * 255).astype(np.uint8)
+    g8 = np.rint(s.guide * 255).astype(np.uint8)
+    for eps in (SINGLE_MIN_EPS / 10, SINGLE_MIN_EPS, 1e-2):
+        seen.clear()
+        restore(t8, g8, "flash_denoise", eps=eps)
+        # below SINGLE_MIN_EPS float32 sums lose too much: double whatever `precision` says
+        want = "single" if eps >= SINGLE_MIN_EPS else "double"
+        assert seen
+        assert all(p == want for _, p in seen), (eps, seen)
+    with pytest.raises(ParameterError, match="precision must be one of"):
+        restore(t8, g8, "flash_denoise", precision="half")
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        restore(t8, g8, None, precision="single")  # the generic task's SURE search: double
+
+
 def test_return_params_and_scaling(clean):
     s = P.make_sample("flash_denoise", clean, seed=4)
     _, small = restore(s.target, s.guide, "flash_denoise", return_params=True)

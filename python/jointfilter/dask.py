@@ -1317,7 +1317,9 @@ def _restore_exact(
     if "noise" in got:
         sigma = float(got["noise"][0] / got["noise"][1])
     g = g_used
-    params = _api._resolve(task, _Shape(t.shape), _Shape(g.shape), sigma, factor, overrides)
+    params = _api._resolve(
+        task, _Shape(t.shape), _Shape(g.shape), sigma, factor, overrides, dtype=t.dtype
+    )
     if task == "depth_upsample":
         g = g[: factor * t_hw[0], : factor * t_hw[1]]
         params["factor"] = factor

@@ -230,7 +230,7 @@ def deblur_partial(t: F32, g: F32, p: dict[str, Any], keep: tuple[slice, slice])
     out = np.zeros(p["max_blur_radius"] + 1, np.float64)
     for r in range(p["max_blur_radius"] + 1):
         gb = _blur3(gy, r) if r > 0 else gy
-        fit = _gf(ty, gb, p["radius"], p["eps"])
+        fit = _gf(ty, gb, p["radius"], p["eps"], precision=p["precision"])
         out[r] = np.square(fit - ty)[keep].sum(dtype=np.float64)
     return out
 
@@ -255,7 +255,7 @@ def gain_partial(t: F32, g: F32, p: dict[str, Any], keep: tuple[slice, slice]) -
     smoothed guide) and ``x = T - 0.5`` per channel, in float64.
     """
     gy = np.ascontiguousarray(luminance(g))
-    sg = _gf(gy, gy, p["radius"], p["eps"], p["subsample"])
+    sg = _gf(gy, gy, p["radius"], p["eps"], p["subsample"], precision=p["precision"])
     s = sg[keep].astype(np.float64).ravel() - _SHIFT
     t3 = _as3(t)[keep].astype(np.float64)
     x = t3.reshape(-1, t3.shape[2]) - _SHIFT

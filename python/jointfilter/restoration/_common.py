@@ -13,6 +13,7 @@ from . import _fast
 
 __all__ = [
     "REFERENCE_SIZE",
+    "SINGLE_MIN_EPS",
     "auto_subsample",
     "bilinear_resize",
     "box_mean",
@@ -26,6 +27,11 @@ F32 = NDArray[np.float32]
 
 #: short side (pixels) at which the presets' base radii apply; radii scale linearly with it
 REFERENCE_SIZE = 512
+
+#: Smallest eps ([0, 1]**2 units) at which a task runs a guided filter in single precision
+#: when its ``precision`` is "single": the kernel's error against float64 stays below ~3e-4
+#: there (under a tenth of an 8-bit level; docs/core.md) and grows fast below it.
+SINGLE_MIN_EPS = 1e-4
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 

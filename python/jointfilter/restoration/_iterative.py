@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import box_filter, guided_filter
-from ._common import box_mean
+from ._common import SINGLE_MIN_EPS, box_mean
 from ._fast import Finish, blocked, from_unit
 
 __all__ = ["iterative_guided_filter", "relit_guide"]
@@ -28,9 +28,24 @@ __all__ = ["iterative_guided_filter", "relit_guide"]
 F32 = NDArray[np.float32]
 
 
-def _w(x: F32, guide: F32, radius: int, eps: float, subsample: int, out: F32 | None = None) -> F32:
+def _w(
+    x: F32,
+    guide: F32,
+    radius: int,
+    eps: float,
+    subsample: int,
+    precision: str,
+    out: F32 | None = None,
+) -> F32:
     return guided_filter(
-        x, guide, radius=radius, eps=eps, subsample=subsample, data_range=1.0, out=out
+        x,
+        guide,
+        radius=radius,
+        eps=eps,
+        subsample=subsample,
+        data_range=1.0,
+        out=out,
+        precision=precision,
     )
 
 
@@ -72,6 +87,7 @@ def iterative_guided_filter(
     relight_radius: int = 32,
     blend_radius: int = 2,
     subsample: int = 1,
+    precision: str = "double",
     return_parts: bool = True,
     finish: Finish | None = None,
 ) -> tuple[np.ndarray, dict[str, F32]]:
@@ -95,6 +111,8 @@ def iterative_guided_filter(
         Radius of the local disagreement energy ``B[(z - x)^2]``.
     subsample : int
         Fast guided filter factor for every ``W_F``.
+    precision : {"double", "single"}
+        Precision of every ``W_F`` (``"single"`` is used only when ``eps >= 1e-3``).
     return_parts : bool
         Fill the ``parts`` dict (``False`` skips materialising the blend weight).
     finish : Finish, optional
@@ -108,9 +126,10 @@ def iterative_guided_filter(
         ``{"diffusion": x_n, "residual": z_n, "weight": w}`` (empty with
         ``return_parts=False``).
     """
+    prec = "single" if precision == "single" and eps >= SINGLE_MIN_EPS else "double"
     x = ambient
     for _ in range(max(1, n_diffusion)):
-        x = _w(x, flash, radius, eps, subsample)
+        x = _w(x, flash, radius, eps, subsample, prec)
     if n_residual <= 0:
         parts = {"diffusion": x} if return_parts else {}
         return (x if finish is None else from_unit(x, finish.dtype, float(finish.scale))), parts
@@ -135,7 +154,7 @@ def iterative_guided_filter(
 
     blocked(residual, rows, row_values)
     for i in range(n_residual):
-        _w(buf, flash, radius, eps, subsample, out=wz)
+        _w(buf, flash, radius, eps, subsample, prec, out=wz)
         blocked(update_last if i == n_residual - 1 else update, rows, row_values)
     d2 = box_filter(buf, blend_radius, out=wz)
     s2 = np.float32(max(noise_var, 1e-8))

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from .. import _core, guided_filter
 from .._morphology import max_filter, min_filter
-from ._common import bilinear_resize, box_mean, from_unit, luminance
+from ._common import SINGLE_MIN_EPS, bilinear_resize, box_mean, from_unit, luminance
 from ._edge_aware import gdgif, wgif
 from ._fast import (
     BLOCK_VALUES,
@@ -38,8 +38,19 @@ __all__ = ["FINISHING", "TASK_FUNCTIONS"]
 F32 = NDArray[np.float32]
 
 
-def _gf(x: F32, g: F32, radius: int, eps: float, subsample: int = 1, out: F32 | None = None) -> F32:
-    return guided_filter(x, g, radius=radius, eps=eps, subsample=subsample, data_range=1.0, out=out)
+def _gf(
+    x: F32,
+    g: F32,
+    radius: int,
+    eps: float,
+    subsample: int = 1,
+    out: F32 | None = None,
+    precision: str = "double",
+) -> F32:
+    prec = "single" if precision == "single" and eps >= SINGLE_MIN_EPS else "double"
+    return guided_filter(
+        x, g, radius=radius, eps=eps, subsample=subsample, data_range=1.0, out=out, precision=prec
+    )
 
 
 def _luma(g: F32, luma: F32 | None) -> F32:
@@ -84,6 +95,7 @@ def flash_denoise(
         relight_radius=p["relight_radius"],
         blend_radius=p["blend_radius"],
         subsample=p["subsample"],
+        precision=p["precision"],
         return_parts=False,
         finish=finish,
     )
@@ -101,21 +113,28 @@ def flash_deblur(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> 
     gy = _luma(g, luma)
     br = p["blur_radius"]
     if br == "auto":
-        br = _estimate_blur_radius(t, gy, p["radius"], p["eps"], p["max_blur_radius"])
+        br = _estimate_blur_radius(
+            t, gy, p["radius"], p["eps"], p["max_blur_radius"], p["precision"]
+        )
     p["blur_radius_used"] = int(br)
     gb = _blur3(gy, int(br)) if br > 0 else gy
     # the coefficients fitted on the blurred flash, applied to the sharp flash
-    return guided_filter(t, gb, radius=p["radius"], eps=p["eps"], data_range=1.0, apply_guide=gy)
+    prec = "single" if p["precision"] == "single" and p["eps"] >= SINGLE_MIN_EPS else "double"
+    return guided_filter(
+        t, gb, radius=p["radius"], eps=p["eps"], data_range=1.0, apply_guide=gy, precision=prec
+    )
 
 
-def _estimate_blur_radius(t: F32, gy: F32, radius: int, eps: float, max_r: int) -> int:
+def _estimate_blur_radius(
+    t: F32, gy: F32, radius: int, eps: float, max_r: int, precision: str = "double"
+) -> int:
     """Blur of the target relative to the guide: the 3-box radius whose blurred guide best
     explains the target by a local linear fit (smallest mean residual)."""
     ty = luminance(t) if t.ndim == 3 else t
     best, best_err = 0, np.inf
     for r in range(0, max_r + 1):
         gb = _blur3(gy, r) if r > 0 else gy
-        err = float(np.mean(np.square(_gf(ty, gb, radius, eps) - ty)))
+        err = float(np.mean(np.square(_gf(ty, gb, radius, eps, precision=precision) - ty)))
         if err < best_err * 0.995:
             best, best_err = r, err
     return best
@@ -220,7 +239,7 @@ def nir_dehaze(
             iterations=5,
         )
     else:
-        trans = _gf(raw_t, nir, p["radius"], p["eps"], p["subsample"])
+        trans = _gf(raw_t, nir, p["radius"], p["eps"], p["subsample"], precision=p["precision"])
     detail = p["nir_detail"] > 0
     fuse = finish is not None and not detail  # convert each block to the output dtype
     out = np.empty(rgb.shape, finish.dtype if fuse else np.float32)
@@ -264,8 +283,8 @@ def day_night(
     rgb_detail = p["detail"] == "rgb" and g.ndim == 3 and t.ndim == 3 and g.shape[2] == t.shape[2]
     # luma detail: the ratio of the luma serves every channel (filtered once, broadcast)
     gd = g if rgb_detail else gy
-    base = _gf(t, gy, r, eps, s)
-    smooth_g = _gf(gd, gy, r, eps, s)
+    base = _gf(t, gy, r, eps, s, precision=p["precision"])
+    smooth_g = _gf(gd, gy, r, eps, s, precision=p["precision"])
     c = t.shape[2] if t.ndim == 3 and gd.ndim == 2 else 1  # luma ratio for every channel
     out = base if finish is None else finish.empty(base)
     scale = _fused_scale(finish)
@@ -299,8 +318,8 @@ def structure_transfer(
     gy = _luma(g, luma)
     r, eps, s = p["radius"], p["eps"], p["subsample"]
     c = t.shape[2] if t.ndim == 3 else 1
-    smooth_g = _gf(gy, gy, r, eps, s)
-    base = _gf(t, gy, r, eps, s) if p["guided_base"] else box_mean(t, r)
+    smooth_g = _gf(gy, gy, r, eps, s, precision=p["precision"])
+    base = _gf(t, gy, r, eps, s, precision=p["precision"]) if p["guided_base"] else box_mean(t, r)
     gain = p["gain"]
     if gain == "auto":
         gain_v = _global_gain(t, smooth_g)
@@ -411,17 +430,17 @@ def depth_upsample(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -
     guide = np.ascontiguousarray(guide)
     if p["denoise_radius"] > 0:
         low_guide = _block_mean(guide, h // t.shape[0]) if t.shape[:2] != (h, w) else guide
-        t = _gf(t, low_guide, p["denoise_radius"], p["denoise_eps"], 1)
+        t = _gf(t, low_guide, p["denoise_radius"], p["denoise_eps"], 1, precision=p["precision"])
     up = bilinear_resize(t, (h, w)) if t.shape[:2] != (h, w) else t.copy()
     out = up
     for _ in range(p["iterations"]):
-        out = _gf(out, guide, p["radius"], p["eps"], 1)
+        out = _gf(out, guide, p["radius"], p["eps"], 1, precision=p["precision"])
     if p["snap_radius"] > 0:
         lo = min_filter(out, p["snap_radius"])
         hi = max_filter(out, p["snap_radius"])
         snap = np.where(np.abs(out - lo) < np.abs(out - hi), lo, hi)
         out = np.where(hi - lo > p["snap_threshold"], snap, out).astype(np.float32)
-        out = _gf(out, guide, max(1, p["radius"] // 2), p["eps"], 1)
+        out = _gf(out, guide, max(1, p["radius"] // 2), p["eps"], 1, precision=p["precision"])
     return out.astype(np.float32)
 
 
