@@ -274,7 +274,7 @@ void box_pass(const ImageView& src, const ImageView& dst, int64_t radius, Border
     job.band_init = inits.lists.data();
     job.workers = workers_for(job.n_bands);
     const int64_t k = variance ? 2 : src.channels;  // planes per row
-    const size_t per_worker = static_cast<size_t>(4 * k * src.width + k);
+    const size_t per_worker = static_cast<size_t>(arch_base::box_scratch_doubles(k, src.width, radius));
     run_job(job, lease, per_worker, &arch_base::run_box, &arch_avx2::run_box,
             "jointfilter: image contains NaN or Inf");
 }

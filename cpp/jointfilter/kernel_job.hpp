@@ -95,6 +95,7 @@ int64_t coef_count(int64_t guide_channels, int64_t target_channels);
     void run_box(const BoxJob& job);                                                               \
     void run_guided(const GuidedJob& job);                                                         \
     void run_upsample(const UpsampleJob& job);                                                     \
+    int64_t box_scratch_doubles(int64_t planes, int64_t width, int64_t radius);                    \
     int64_t guided_scratch_doubles(int64_t guide_channels, int64_t target_channels, int64_t width, \
                                    int64_t radius, int64_t ring_rows, bool single);                \
     }

@@ -245,6 +245,27 @@ void store_planes(const ImageView& img, int64_t y, const R* planes) {
     store_planes(img, y, 0, img.width, planes, img.width);
 }
 
+/// Write n interleaved values into row y of img from value index i0 on (i0 = x0 * channels).
+inline void store_values(const ImageView& img, int64_t y, int64_t i0, int64_t n, const double* v) {
+    switch (img.dtype) {
+        case DType::u8: {
+            uint8_t* d = img.row<uint8_t>(y) + i0;
+            for (int64_t i = 0; i < n; ++i) d[i] = saturate<uint8_t>(v[i]);
+            break;
+        }
+        case DType::u16: {
+            uint16_t* d = img.row<uint16_t>(y) + i0;
+            for (int64_t i = 0; i < n; ++i) d[i] = saturate<uint16_t>(v[i]);
+            break;
+        }
+        case DType::f32: {
+            float* d = img.row<float>(y) + i0;
+            for (int64_t i = 0; i < n; ++i) d[i] = static_cast<float>(v[i]);
+            break;
+        }
+    }
+}
+
 /// Zero offsets for the pipelines that do not centre their data.
 constexpr double kNoOffset[4] = {0.0, 0.0, 0.0, 0.0};
 
@@ -282,114 +303,7 @@ struct ColumnSums {
             for (int64_t x = 0; x < width; ++x) c[x] += wt * r[x];
         }
     }
-
-    /// col += in - out; either may be absent (clipped border). Rows as in add().
-    void slide(const R* in, const R* out, int64_t ld = 0) {
-        if (ld == 0) ld = width;
-        for (int k = 0; k < K; ++k) {
-            R* c = col + k * stride();
-            const R* a = in ? in + k * ld : nullptr;
-            const R* b = out ? out + k * ld : nullptr;
-            if (a && b) {
-                for (int64_t x = 0; x < width; ++x) c[x] += a[x] - b[x];
-            } else if (a) {
-                for (int64_t x = 0; x < width; ++x) c[x] += a[x];
-            } else if (b) {
-                for (int64_t x = 0; x < width; ++x) c[x] -= b[x];
-            }
-        }
-    }
-
-    /// Horizontal window sums of the column sums, SoA [K][width]. Four channels run side by
-    /// side so that their dependency chains overlap.
-    void horizontal(const AxisSpec& cols, const InitList& init, R* win) const {
-        int k = 0;
-        for (; k + 4 <= K; k += 4) horizontal_group<4>(k, cols, init, win + k * width);
-        // the remaining 1-3 channels side by side as well (a lone chain is latency-bound)
-        constexpr int rest = K % 4;
-        if constexpr (rest > 0) horizontal_group<rest>(k, cols, init, win + k * width);
-    }
-
-    template <int G>
-    void horizontal_group(int k0, const AxisSpec& cols, const InitList& init, R* o) const {
-        const int64_t cs = stride(), ld = width;
-        const R* c = col + k0 * cs;
-        R s[G];
-        for (int g = 0; g < G; ++g) s[g] = 0;
-        for (int64_t i = 0; i < init.size; ++i)
-            for (int g = 0; g < G; ++g) s[g] += static_cast<R>(init.weight[i]) * c[g * cs + init.index[i]];
-        for (int g = 0; g < G; ++g) o[g * ld] = s[g];
-        const int64_t none = width;  // the zero entry
-        for (int64_t x = 1; x < width; ++x) {
-            const int64_t e = cols.enter[x] < 0 ? none : cols.enter[x];
-            const int64_t l = cols.leave[x] < 0 ? none : cols.leave[x];
-            for (int g = 0; g < G; ++g) {
-                s[g] += c[g * cs + e] - c[g * cs + l];
-                o[g * ld + x] = s[g];
-            }
-        }
-    }
 };
-
-// ---------------------------------------------------------------------------------------------
-// box filter
-
-template <int K>
-struct BoxBand {
-    const BoxJob& job;
-    double* in;   // K x W source row
-    double* out;  // K x W leaving row
-    double* win;  // K x W
-    ColumnSums<K> sums;
-
-    BoxBand(const BoxJob& j, double* base) : job(j), sums{nullptr, j.src.width} {
-        const int64_t w = j.src.width;
-        in = base;
-        out = in + K * w;
-        win = out + K * w;
-        sums.col = win + K * w;
-    }
-
-    const double* row(int64_t y, double* buf) {
-        if (y < 0) return nullptr;
-        load_planes(job.src, y, buf, kNoOffset);
-        if (job.variance) {  // planes x, x^2 (exact in double for float32 x)
-            for (int64_t x = 0; x < job.src.width; ++x) buf[job.src.width + x] = buf[x] * buf[x];
-        }
-        return buf;
-    }
-
-    void run(int64_t band) {
-        const int64_t h = job.src.height, w = job.src.width;
-        const int64_t y0 = band * job.band_rows;
-        const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
-        sums.reset();
-        const InitList& init = job.band_init[band];
-        for (int64_t i = 0; i < init.size; ++i) sums.add(row(init.index[i], in), init.weight[i]);
-        for (int64_t y = y0; y < y1; ++y) {
-            if (y > y0) sums.slide(row(job.rows.enter[y], in), row(job.rows.leave[y], out));
-            sums.horizontal(job.cols, job.col_init, win);
-            const double ry = job.rows.count[y];
-            for (int k = 0; k < K; ++k)
-                for (int64_t x = 0; x < w; ++x) win[k * w + x] /= ry * job.cols.count[x];
-            if (job.variance) {  // the difference in double, rounded once (local variance)
-                for (int64_t x = 0; x < w; ++x) {
-                    const double v = win[w + x] - win[x] * win[x];
-                    win[x] = v > 0.0 ? v : 0.0;
-                }
-            }
-            store_planes(job.dst, y, win);
-        }
-        if (!sums.finite()) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
-    }
-};
-
-template <int K>
-void box_task(void* ctx, int64_t band, int worker) {
-    const BoxJob& job = *static_cast<const BoxJob*>(ctx);
-    BoxBand<K> b(job, job.scratch[worker].base);
-    b.run(band);
-}
 
 // ---------------------------------------------------------------------------------------------
 // guided filter
@@ -476,6 +390,107 @@ inline void transpose(v8f (&r)[8]) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// window sums with L rows in the lanes of a vector (both guided-filter passes, the box filter)
+
+/// Slots of the transposed column sums of a group of rows: column x lives in slot x & mask of
+/// a ring of `cols` slots, and slot `zero` stays zero ("outside the image", clipped border).
+/// Sums are only read within 2r + 2 blocks of columns of where they were written, so the ring
+/// is the next power of two above that; narrow images use one slot per column (mask = -1).
+struct ColumnSlots {
+    int64_t cols, mask, zero;
+
+    ColumnSlots(int64_t w, int64_t r, int64_t block) {
+        int64_t n = block;
+        while (n < 2 * block + 2 * r + 2) n *= 2;
+        cols = n < w ? n : w;
+        mask = cols == w ? -1 : cols - 1;
+        zero = cols;
+    }
+};
+
+/// Horizontal window sums of columns [x0, x1) of the K-channel column sums `c` ([slot][K],
+/// lanes = rows) into `o` ([x - x0][K]); `state` carries the running sums between calls. G
+/// channels run side by side so that their dependency chains overlap.
+template <int K, int G, typename V>
+void lane_horizontal_group(const V* c, V* o, int64_t x0, int64_t x1, V* state, const AxisSpec& ax,
+                           const InitList& init, int64_t w, const ColumnSlots& sl) {
+    using R = decltype(V{}[0] + 0);
+    const int64_t mask = sl.mask;
+    V s[G];
+    int64_t x = x0;
+    if (x0 == 0) {
+        for (int g = 0; g < G; ++g) s[g] = V{};
+        for (int64_t i = 0; i < init.size; ++i)
+            for (int g = 0; g < G; ++g)
+                s[g] += static_cast<R>(init.weight[i]) * c[(init.index[i] & mask) * K + g];
+        for (int g = 0; g < G; ++g) o[g] = s[g];
+        x = 1;
+    } else {
+        for (int g = 0; g < G; ++g) s[g] = state[g];
+    }
+    // Inside [r + 1, w - r) every border enters column x + r and drops x - r - 1: plain
+    // pointer steps there instead of two index loads per column (the same additions).
+    const int64_t r = ax.radius, lo = r + 1, hi = w - r;
+    while (x < x1) {
+        if (x >= lo && x < hi) {
+            // a run of columns whose entering and leaving slots are both consecutive
+            const int64_t ie = (x + r) & mask, il = (x - r - 1) & mask;
+            int64_t end = x1 < hi ? x1 : hi;
+            if (mask != -1) {
+                end = end < x + sl.cols - ie ? end : x + sl.cols - ie;
+                end = end < x + sl.cols - il ? end : x + sl.cols - il;
+            }
+            const V* ce = c + (ie - x) * K;  // column x enters from ce[x * K]
+            const V* cl = c + (il - x) * K;
+            for (; x < end; ++x) {
+                for (int g = 0; g < G; ++g) {
+                    s[g] += ce[x * K + g] - cl[x * K + g];
+                    o[(x - x0) * K + g] = s[g];
+                }
+            }
+            continue;
+        }
+        const int64_t e = ax.enter[x] < 0 ? sl.zero : (ax.enter[x] & mask);
+        const int64_t l = ax.leave[x] < 0 ? sl.zero : (ax.leave[x] & mask);
+        for (int g = 0; g < G; ++g) {
+            s[g] += c[e * K + g] - c[l * K + g];
+            o[(x - x0) * K + g] = s[g];
+        }
+        ++x;
+    }
+    for (int g = 0; g < G; ++g) state[g] = s[g];
+}
+
+/// lane_horizontal_group over all K channels, four at a time (the rest, 1-3, side by side too).
+template <int K, typename V>
+void lane_horizontal(const V* c, V* o, int64_t x0, int64_t x1, V* state, const AxisSpec& ax,
+                     const InitList& init, int64_t w, const ColumnSlots& sl) {
+    int k = 0;
+    for (; k + 4 <= K; k += 4) lane_horizontal_group<K, 4>(c + k, o + k, x0, x1, state + k, ax, init, w, sl);
+    constexpr int rest = K % 4;
+    if constexpr (rest > 0) lane_horizontal_group<K, rest>(c + k, o + k, x0, x1, state + k, ax, init, w, sl);
+}
+
+/// Window sums with the rows in lanes (`hw`, [x][K], n columns) -> one planar block per row,
+/// win[(j * K + k) * block + x], for the first m rows.
+template <int K, typename V, typename R>
+void lane_unpack(const V* hw, int64_t n, int m, int64_t block, R* win) {
+    constexpr int L = static_cast<int>(sizeof(V) / sizeof(R));
+    const int64_t nv = n & ~int64_t(L - 1);
+    for (int k = 0; k < K; ++k) {
+        const V* a = hw + k;
+        for (int64_t x = 0; x < nv; x += L) {
+            V r[L];
+            for (int i = 0; i < L; ++i) r[i] = a[(x + i) * K];
+            transpose(r);
+            for (int j = 0; j < m; ++j) storeu(win + (j * K + k) * block + x, r[j]);
+        }
+        for (int64_t x = nv; x < n; ++x)
+            for (int j = 0; j < m; ++j) win[(j * K + k) * block + x] = a[x * K][j];
+    }
+}
+
 /// Mean of each channel of row y, in double.
 template <typename T>
 void row_means(const T* row, int64_t width, int64_t channels, double* mean) {
@@ -541,14 +556,10 @@ struct GuidedBand {
     int64_t ldr;  // stride of a channel in a ring row
     R* u;         // 2L x NU x kBlock: planes of the L entering and L leaving rows of a block
     R* col;       // K1 x (w + 1): running column sums of the last produced row (SoA)
-    // Column sums with the rows in lanes are only read within 2r + 2 kBlock columns of where
-    // they were written, so they live in a ring of `cols` column slots (a power of two) plus
-    // one zero slot, instead of one slot per image column: 107 KB instead of 800 KB for a
-    // colour guide at 1080p, r = 8, which keeps them in L2. Narrow images use one slot per
-    // column (mask = -1, the zero slot at w).
-    int64_t cols;    // column slots
-    int64_t mask;    // slot of column x: x & mask
-    int64_t zero;    // the zero slot
+    // Column sums with the rows in lanes live in a ring of column slots (ColumnSlots) instead
+    // of one slot per image column: 107 KB instead of 800 KB for a colour guide at 1080p,
+    // r = 8, which keeps them in L2.
+    ColumnSlots slots;
     V* snap;         // (cols + 1) x K1: column sums of the L rows of the group (lanes = rows)
     V* hw;           // kSub x K1: window sums of a sub-block (lanes = rows)
     V* abw;          // kBlock x KAB: coefficients of a block (lanes = rows)
@@ -564,7 +575,8 @@ struct GuidedBand {
 
     static int64_t round_up(int64_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
 
-    GuidedBand(const GuidedJob& j, double* base) : job(j), w(j.guide.width), sums2{nullptr, w} {
+    GuidedBand(const GuidedJob& j, double* base)
+        : job(j), w(j.guide.width), slots(j.guide.width, j.cols.radius, kBlock), sums2{nullptr, w} {
         ldr = w + L;
         R* p = reinterpret_cast<R*>(base);
         auto take = [&p](int64_t n) {
@@ -572,16 +584,13 @@ struct GuidedBand {
             p += round_up(n);  // keep every array 32-byte aligned (base is)
             return q;
         };
-        cols = column_slots(w, job.cols.radius);
-        mask = cols == w ? -1 : cols - 1;
-        zero = cols;
-        snap = reinterpret_cast<V*>(take(L * K1 * (cols + 1)));
+        snap = reinterpret_cast<V*>(take(L * K1 * (slots.cols + 1)));
         hw = reinterpret_cast<V*>(take(L * K1 * kSub));
         abw = reinterpret_cast<V*>(take(L * KAB * kBlock));
         u = take(2 * L * NU * kBlock);
         col = take(K1 * (w + 1));
         ring = take(job.ring_rows * KAB * ldr);
-        snap2 = reinterpret_cast<V*>(take(L * KAB * (cols + 1)));
+        snap2 = reinterpret_cast<V*>(take(L * KAB * (slots.cols + 1)));
         hw2 = reinterpret_cast<V*>(take(L * KAB * kBlock));
         win2 = take(L * KAB * kBlock);
         sums2.col = take(KAB * (w + 1));
@@ -591,16 +600,9 @@ struct GuidedBand {
         for (int64_t i = 0; i < kBlock; ++i) ones[i] = 1;
     }
 
-    /// Column slots of snap/snap2: a ring when it is smaller than the row.
-    static int64_t column_slots(int64_t w, int64_t r) {
-        int64_t n = kBlock;
-        while (n < 2 * kBlock + 2 * r + 2) n *= 2;
-        return n < w ? n : w;
-    }
-
     /// Scratch (in doubles) a worker needs; kept next to the layout above.
     static int64_t scratch_doubles(int64_t w, int64_t r, int64_t ring_rows) {
-        const int64_t cs = column_slots(w, r) + 1;
+        const int64_t cs = ColumnSlots(w, r, kBlock).cols + 1;
         const int64_t n = round_up(L * K1 * cs) + round_up(L * K1 * kSub) + round_up(L * KAB * kBlock) +
                           round_up(2 * L * NU * kBlock) + round_up(K1 * (w + 1)) +
                           round_up(ring_rows * KAB * (w + L)) + round_up(L * KAB * cs) +
@@ -681,7 +683,7 @@ struct GuidedBand {
     template <int K>
     void vertical_moment(int64_t x0, int64_t n) {
         R* c = col + K * (w + 1) + x0;
-        V* sn = snap + (x0 & mask) * K1 + K;  // column x0 + x at sn[x * K1] (a block never wraps)
+        V* sn = snap + (x0 & slots.mask) * K1 + K;  // column x0 + x at sn[x * K1] (a block never wraps)
         const int64_t nv = n & ~int64_t(L - 1);
         constexpr int64_t slot = NU * kBlock;
         for (int64_t x = 0; x < nv; x += L) {
@@ -737,63 +739,10 @@ struct GuidedBand {
         for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b);
     }
 
-    /// Horizontal window sums of block columns [x0, x1) of the K-channel column sums `c`
-    /// ([x][K], lanes = rows) into `o` ([x - x0][K]); `state` carries the running sums between
-    /// blocks. Four channels run side by side so their chains overlap.
+    /// Horizontal window sums of block columns [x0, x1) (see lane_horizontal).
     template <int K>
     void horizontal(const V* c, V* o, int64_t x0, int64_t x1, V* state) const {
-        int k = 0;
-        for (; k + 4 <= K; k += 4) horizontal_group<K, 4>(c + k, o + k, x0, x1, state + k);
-        constexpr int rest = K % 4;  // the remaining 1-3 channels side by side as well
-        if constexpr (rest > 0) horizontal_group<K, rest>(c + k, o + k, x0, x1, state + k);
-    }
-
-    template <int K, int G>
-    void horizontal_group(const V* c, V* o, int64_t x0, int64_t x1, V* state) const {
-        V s[G];
-        int64_t x = x0;
-        if (x0 == 0) {
-            const InitList& init = job.col_init;
-            for (int g = 0; g < G; ++g) s[g] = V{};
-            for (int64_t i = 0; i < init.size; ++i)
-                for (int g = 0; g < G; ++g)
-                    s[g] += static_cast<R>(init.weight[i]) * c[(init.index[i] & mask) * K + g];
-            for (int g = 0; g < G; ++g) o[g] = s[g];
-            x = 1;
-        } else {
-            for (int g = 0; g < G; ++g) s[g] = state[g];
-        }
-        // Inside [r + 1, w - r) every border enters column x + r and drops x - r - 1: plain
-        // pointer steps there instead of two index loads per column (the same additions).
-        const int64_t r = job.cols.radius, lo = r + 1, hi = w - r;
-        while (x < x1) {
-            if (x >= lo && x < hi) {
-                // a run of columns whose entering and leaving slots are both consecutive
-                const int64_t ie = (x + r) & mask, il = (x - r - 1) & mask;
-                int64_t end = x1 < hi ? x1 : hi;
-                if (mask != -1) {
-                    end = end < x + cols - ie ? end : x + cols - ie;
-                    end = end < x + cols - il ? end : x + cols - il;
-                }
-                const V* ce = c + (ie - x) * K;  // column x enters from ce[x * K]
-                const V* cl = c + (il - x) * K;
-                for (; x < end; ++x) {
-                    for (int g = 0; g < G; ++g) {
-                        s[g] += ce[x * K + g] - cl[x * K + g];
-                        o[(x - x0) * K + g] = s[g];
-                    }
-                }
-                continue;
-            }
-            const int64_t e = job.cols.enter[x] < 0 ? zero : (job.cols.enter[x] & mask);
-            const int64_t l = job.cols.leave[x] < 0 ? zero : (job.cols.leave[x] & mask);
-            for (int g = 0; g < G; ++g) {
-                s[g] += c[e * K + g] - c[l * K + g];
-                o[(x - x0) * K + g] = s[g];
-            }
-            ++x;
-        }
-        for (int g = 0; g < G; ++g) state[g] = s[g];
+        lane_horizontal<K>(c, o, x0, x1, state, job.cols, job.col_init, w, slots);
     }
 
     /// Regularised least-squares fit of every window of block columns [x0, x0 + n), L rows at
@@ -893,7 +842,7 @@ struct GuidedBand {
                 vertical(done, (done + kBlock < w ? done + kBlock : w) - done, rows, m, first);
         };
         // the zero column of snap (clipped border) and of col stay zero
-        for (int k = 0; k < K1; ++k) snap[zero * K1 + k] = V{};
+        for (int k = 0; k < K1; ++k) snap[slots.zero * K1 + k] = V{};
         V state[K1];
         for (int k = 0; k < K1; ++k) state[k] = V{};
         for (int64_t s0 = 0; s0 < w; s0 += kBlock) {
@@ -927,7 +876,7 @@ struct GuidedBand {
         const int64_t nv = n & ~int64_t(L - 1);
         for (int k = 0; k < KAB; ++k) {
             R* c = sums2.col + k * (w + 1) + x0;
-            V* sn = snap2 + (x0 & mask) * KAB + k;  // column x0 + x at sn[x * KAB]
+            V* sn = snap2 + (x0 & slots.mask) * KAB + k;  // column x0 + x at sn[x * KAB]
             const int64_t at = k * ldr;
             for (int64_t x = 0; x < nv; x += L) {
                 V r[L];
@@ -969,22 +918,6 @@ struct GuidedBand {
                 c[x] = acc;
                 sn[x * KAB] = v;
             }
-        }
-    }
-
-    /// hw2 (lanes = rows) -> one planar block of window sums per output row, win2[j][k][x].
-    void unpack2(int64_t n, int m) const {
-        const int64_t nv = n & ~int64_t(L - 1);
-        for (int k = 0; k < KAB; ++k) {
-            const V* a = hw2 + k;  // hw2 is [x][KAB]
-            for (int64_t x = 0; x < nv; x += L) {
-                V r[L];
-                for (int i = 0; i < L; ++i) r[i] = a[(x + i) * KAB];
-                transpose(r);
-                for (int j = 0; j < m; ++j) storeu(win2 + (j * KAB + k) * kBlock + x, r[j]);
-            }
-            for (int64_t x = nv; x < n; ++x)
-                for (int j = 0; j < m; ++j) win2[(j * KAB + k) * kBlock + x] = a[x * KAB][j];
         }
     }
 
@@ -1030,14 +963,14 @@ struct GuidedBand {
             for (; done < x1; done += kBlock)
                 vertical2(done, (done + kBlock < w ? done + kBlock : w) - done, y, m, first);
         };
-        for (int k = 0; k < KAB; ++k) snap2[zero * KAB + k] = V{};  // the zero slot
+        for (int k = 0; k < KAB; ++k) snap2[slots.zero * KAB + k] = V{};  // the zero slot
         V state[KAB];
         for (int k = 0; k < KAB; ++k) state[k] = V{};
         for (int64_t s0 = 0; s0 < w; s0 += kBlock) {
             const int64_t s1 = s0 + kBlock < w ? s0 + kBlock : w;
             vertical_until(r >= w ? w : (s1 + r < w ? s1 + r : w));
             horizontal<KAB>(snap2, hw2, s0, s1, state);
-            unpack2(s1 - s0, m);
+            lane_unpack<KAB>(hw2, s1 - s0, m, kBlock, win2);
             for (int j = 0; j < m; ++j) output_block(y + j, s0, s1 - s0, win2 + j * KAB * kBlock);
         }
     }
@@ -1086,6 +1019,229 @@ struct GuidedBand {
         if (!columns_finite() || !sums2.finite()) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
     }
 };
+
+// ---------------------------------------------------------------------------------------------
+// box filter
+
+/// Values of a source row as the box filter sums them: the interleaved channels as stored,
+/// or (variance of a 1-channel image) the pairs x, x^2 (exact in double for float32 x).
+template <typename T, bool kSquares>
+struct RowValues {
+    static double at(const T* row, int64_t i) {
+        if constexpr (kSquares) {
+            const double v = static_cast<double>(row[i >> 1]);
+            return (i & 1) ? v * v : v;
+        } else {
+            return static_cast<double>(row[i]);
+        }
+    }
+    /// Values i .. i + 3.
+    static v4d four(const T* row, int64_t i) {
+        if constexpr (kSquares) {
+            const double a = static_cast<double>(row[i >> 1]), b = static_cast<double>(row[(i >> 1) + 1]);
+            return v4d{a, a * a, b, b * b};
+        } else {
+            return v4d{static_cast<double>(row[i]), static_cast<double>(row[i + 1]),
+                       static_cast<double>(row[i + 2]), static_cast<double>(row[i + 3])};
+        }
+    }
+};
+
+/// Box filter of one band of rows, K values per pixel (the channels, or x and x^2), source
+/// type T. Output rows go four at a time (double lanes), as in the guided filter's passes:
+/// the vertical update of the running column sums works on the interleaved values of the
+/// source rows as they are stored (converted in registers, no deinterleaving) and ends with a
+/// 4x4 transpose, which leaves the four rows' sums of value i in one vector: that is the
+/// [column][K] layout the horizontal running sums take (lane_horizontal), one chain per row
+/// in one lane. The window sums are transposed back, divided by the sample count and stored.
+/// Block by block (kBlock columns), so the working set stays in L1/L2. Every sum is the same
+/// sequence of double additions as a row-by-row loop, so sums of integer data stay exact.
+template <int K, typename T, bool kSquares>
+struct BoxBand {
+    using V = v4d;
+    using Src = RowValues<T, kSquares>;
+    static constexpr int L = 4;
+    static constexpr int64_t kBlock = 256;
+    static constexpr int64_t kAlign = 4;
+
+    const BoxJob& job;
+    int64_t w;
+    ColumnSlots slots;
+    double* col;    // K x w (+ K): running column sums of the group's last row, interleaved
+    V* snap;        // (slots.cols + 1) x K: column sums of the group's rows (lanes = rows)
+    V* hw;          // kBlock x K: window sums of a block (lanes = rows)
+    double* win;    // L x K x kBlock: the same, one interleaved block per row
+    double* count;  // K x kBlock: samples per column of the block, repeated per value
+
+    static int64_t round_up(int64_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
+
+    BoxBand(const BoxJob& j, double* base)
+        : job(j), w(j.src.width), slots(j.src.width, j.cols.radius, kBlock) {
+        double* p = base;
+        auto take = [&p](int64_t n) {
+            double* q = p;
+            p += round_up(n);  // keep every array 32-byte aligned (base is)
+            return q;
+        };
+        snap = reinterpret_cast<V*>(take(L * K * (slots.cols + 1)));
+        hw = reinterpret_cast<V*>(take(L * K * kBlock));
+        win = take(L * K * kBlock);
+        count = take(K * kBlock);
+        col = take(K * (w + 1));
+    }
+
+    /// Scratch (in doubles) a worker needs; kept next to the layout above.
+    static int64_t scratch_doubles(int64_t w, int64_t r) {
+        return round_up(L * K * (ColumnSlots(w, r, kBlock).cols + 1)) + 2 * round_up(L * K * kBlock) +
+               round_up(K * kBlock) + round_up(K * (w + 1));
+    }
+
+    const T* src_row(int64_t t) const { return job.src.template row<const T>(t); }
+
+    /// Column sums of the band's first row: the weighted rows of its window.
+    void init_columns(int64_t band) {
+        std::memset(col, 0, sizeof(double) * K * (w + 1));
+        const InitList& init = job.band_init[band];
+        for (int64_t i = 0; i < init.size; ++i) {
+            const T* row = src_row(init.index[i]);
+            const double wt = init.weight[i];
+            for (int64_t v = 0; v < K * w; ++v) col[v] += wt * Src::at(row, v);
+        }
+    }
+
+    /// Vertical update over block columns [x0, x0 + n) for rows y .. y + m - 1 (`first`: row y
+    /// is the band's first, whose sums are set): col advances to the group's last row and snap
+    /// receives every row's sums (lanes = rows). Absent rows (clipped border, lanes past the
+    /// group) are skipped, as the three cases of a row-by-row loop do.
+    void vertical(int64_t x0, int64_t n, int64_t y, int m, bool first) {
+        const T* in[L];
+        const T* out[L];
+        bool full = true;  // every lane enters and leaves a row
+        for (int j = 0; j < L; ++j) {
+            const bool active = j < m && !(j == 0 && first);
+            const int64_t e = active ? job.rows.enter[y + j] : -1, l = active ? job.rows.leave[y + j] : -1;
+            in[j] = e < 0 ? nullptr : src_row(e);
+            out[j] = l < 0 ? nullptr : src_row(l);
+            full = full && in[j] && out[j];
+        }
+        const int64_t i0 = x0 * K, i1 = (x0 + n) * K, iv = i0 + ((i1 - i0) & ~int64_t(L - 1));
+        V* sn = snap + (x0 & slots.mask) * K - i0;  // value i at sn[i] (a block never wraps)
+        for (int64_t i = i0; i < iv; i += L) {
+            V r[L];
+            V acc = loadu<V>(col + i);
+            if (full) {
+                for (int j = 0; j < L; ++j) {
+                    acc += Src::four(in[j], i) - Src::four(out[j], i);
+                    r[j] = acc;
+                }
+            } else {
+                for (int j = 0; j < L; ++j) {
+                    if (in[j] && out[j]) {
+                        acc += Src::four(in[j], i) - Src::four(out[j], i);
+                    } else if (in[j]) {
+                        acc += Src::four(in[j], i);
+                    } else if (out[j]) {
+                        acc -= Src::four(out[j], i);
+                    }
+                    r[j] = acc;
+                }
+            }
+            storeu(col + i, acc);
+            transpose(r);
+            for (int q = 0; q < L; ++q) sn[i + q] = r[q];
+        }
+        for (int64_t i = iv; i < i1; ++i) {
+            double acc = col[i];
+            V v = {};
+            for (int j = 0; j < L; ++j) {
+                if (in[j] && out[j]) {
+                    acc += Src::at(in[j], i) - Src::at(out[j], i);
+                } else if (in[j]) {
+                    acc += Src::at(in[j], i);
+                } else if (out[j]) {
+                    acc -= Src::at(out[j], i);
+                }
+                v[j] = acc;
+            }
+            col[i] = acc;
+            sn[i] = v;
+        }
+    }
+
+    /// Rows y .. y + m - 1, columns [x0, x0 + n): window sums / sample count, stored.
+    void output(int64_t y, int m, int64_t x0, int64_t n) {
+        const int64_t nv = n * K;
+        lane_unpack<1>(hw, nv, m, K * kBlock, win);  // [x][K] is one run of values
+        for (int64_t x = 0; x < n; ++x)
+            for (int k = 0; k < K; ++k) count[x * K + k] = job.cols.count[x0 + x];
+        for (int j = 0; j < m; ++j) {
+            double* ws = win + j * K * kBlock;
+            const double ry = job.rows.count[y + j];
+            for (int64_t i = 0; i < nv; ++i) ws[i] /= ry * count[i];
+            if constexpr (kSquares) {  // the difference in double, rounded once (local variance)
+                for (int64_t x = 0; x < n; ++x) {
+                    const double v = ws[2 * x + 1] - ws[2 * x] * ws[2 * x];
+                    ws[x] = v > 0.0 ? v : 0.0;
+                }
+                store_planes(job.dst, y + j, x0, n, ws, n);
+            } else {
+                store_values(job.dst, y + j, x0 * K, nv, ws);
+            }
+        }
+    }
+
+    void run(int64_t band) {
+        const int64_t h = job.src.height, r = job.cols.radius;
+        const int64_t y0 = band * job.band_rows;
+        const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
+        init_columns(band);
+        for (int k = 0; k < K; ++k) snap[slots.zero * K + k] = V{};
+        for (int64_t y = y0; y < y1; y += L) {
+            const int m = static_cast<int>(y1 - y < L ? y1 - y : L);
+            // block by block, the vertical update r columns ahead: a window reaches r columns
+            // to the right (and over the whole row when the border maps it there: r >= w)
+            int64_t done = 0;
+            auto vertical_until = [&](int64_t x1) {
+                for (; done < x1; done += kBlock)
+                    vertical(done, (done + kBlock < w ? done + kBlock : w) - done, y, m, y == y0);
+            };
+            V state[K];
+            for (int k = 0; k < K; ++k) state[k] = V{};
+            for (int64_t s0 = 0; s0 < w; s0 += kBlock) {
+                const int64_t s1 = s0 + kBlock < w ? s0 + kBlock : w;
+                vertical_until(r >= w ? w : (s1 + r < w ? s1 + r : w));
+                lane_horizontal<K>(snap, hw, s0, s1, state, job.cols, job.col_init, w, slots);
+                output(y, m, s0, s1 - s0);
+            }
+        }
+        double acc = 0.0;  // a NaN or Inf that entered a running sum never leaves it
+        for (int64_t i = 0; i < K * w; ++i) acc += col[i] * 0.0;
+        if (acc != 0.0) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
+    }
+};
+
+template <int K, typename T, bool kSquares>
+void box_task(void* ctx, int64_t band, int worker) {
+    const BoxJob& job = *static_cast<const BoxJob*>(ctx);
+    BoxBand<K, T, kSquares> b(job, job.scratch[worker].base);
+    b.run(band);
+}
+
+/// The (values per pixel, source type) instance for a job.
+template <typename T>
+TaskFn box_task_for(const BoxJob& job) {
+    if (job.variance) return &box_task<2, T, true>;
+    switch (job.src.channels) {
+        case 1:
+            return &box_task<1, T, false>;
+        case 2:
+            return &box_task<2, T, false>;
+        case 3:
+            return &box_task<3, T, false>;
+        default:
+            return &box_task<4, T, false>;
+    }
+}
 
 template <int CG, int C, typename R>
 void guided_task(void* ctx, int64_t band, int worker) {
@@ -1229,21 +1385,32 @@ int64_t guided_scratch_for(int64_t cg, int64_t c, int64_t width, int64_t radius,
 
 void run_box(const BoxJob& job) {
     TaskFn fn = nullptr;
-    switch (job.variance ? 2 : job.src.channels) {
-        case 1:
-            fn = &box_task<1>;
+    switch (job.src.dtype) {
+        case DType::u8:
+            fn = box_task_for<uint8_t>(job);
             break;
-        case 2:
-            fn = &box_task<2>;
+        case DType::u16:
+            fn = box_task_for<uint16_t>(job);
             break;
-        case 3:
-            fn = &box_task<3>;
-            break;
-        default:
-            fn = &box_task<4>;
+        case DType::f32:
+            fn = box_task_for<float>(job);
             break;
     }
     parallel_for(job.n_bands, job.workers, fn, const_cast<BoxJob*>(&job));
+}
+
+int64_t box_scratch_doubles(int64_t planes, int64_t width, int64_t radius) {
+    // the layout does not depend on the source type
+    switch (planes) {
+        case 1:
+            return BoxBand<1, float, false>::scratch_doubles(width, radius);
+        case 2:
+            return BoxBand<2, float, false>::scratch_doubles(width, radius);
+        case 3:
+            return BoxBand<3, float, false>::scratch_doubles(width, radius);
+        default:
+            return BoxBand<4, float, false>::scratch_doubles(width, radius);
+    }
 }
 
 int64_t guided_scratch_doubles(int64_t guide_channels, int64_t target_channels, int64_t width, int64_t radius,
