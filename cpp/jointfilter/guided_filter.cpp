@@ -377,6 +377,7 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     job.low_h = lh;
     job.low_w = lw;
     job.target_channels = target.channels;
+    job.single = p.single;
     job.y0 = y0.data();
     job.fy = fy.data();
     job.x0 = x0.data();

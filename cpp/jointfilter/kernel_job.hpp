@@ -75,7 +75,8 @@ struct UpsampleJob {
     const double* coef;  // [h][w][Kab] low-resolution mean coefficients
     int64_t low_h = 0, low_w = 0;
     int64_t target_channels = 1;
-    const int64_t* y0;  // [H] lower source row, y1 = y0 + 1 clamped, weight fy
+    bool single = false;  // interpolate and apply in float (precision="single"), else double
+    const int64_t* y0;    // [H] lower source row, y1 = y0 + 1 clamped, weight fy
     const double* fy;
     const int64_t* x0;  // [W]
     const double* fx;

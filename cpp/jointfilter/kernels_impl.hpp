@@ -1260,31 +1260,43 @@ int64_t guided_scratch(int64_t w, int64_t r, int64_t ring_rows) {
 
 /// Horizontal pass of the bilinear upsampling for one low-resolution row of coefficients
 /// (interleaved [low_w][kab]) into kab planes of W values: dst[k * w + x]. The row is split into
-/// planes first (`planes`: kab x low_w), so each output plane is one loop over x.
-void upsample_row(const UpsampleJob& job, int64_t kab, int64_t sy, bool halving, double* planes,
-                  double* dst) {
+/// planes first (`planes`: kab x low_w), so each output plane is one loop over x. In precision
+/// R: double (the default), or float for precision="single" (the coefficients are rounded to
+/// float once, and interpolated and applied in float).
+template <typename R>
+void upsample_row(const UpsampleJob& job, int64_t kab, int64_t sy, bool halving, R* planes, R* dst) {
     const int64_t w = job.guide.width, lw = job.low_w;
     const double* r = job.coef + sy * lw * kab;
     for (int64_t sx = 0; sx < lw; ++sx)
-        for (int64_t k = 0; k < kab; ++k) planes[k * lw + sx] = r[sx * kab + k];
-    const v4d f = {0.75, 0.25, 0.75, 0.25};
+        for (int64_t k = 0; k < kab; ++k) planes[k * lw + sx] = static_cast<R>(r[sx * kab + k]);
     for (int64_t k = 0; k < kab; ++k) {
-        const double* p = planes + k * lw;
-        double* d = dst + k * w;
+        const R* p = planes + k * lw;
+        R* d = dst + k * w;
         auto scalar = [&](int64_t x) {
             const int64_t sx0 = job.x0[x];
             const int64_t sx1 = sx0 + 1 < lw ? sx0 + 1 : lw - 1;
-            d[x] = p[sx0] + job.fx[x] * (p[sx1] - p[sx0]);
+            d[x] = p[sx0] + static_cast<R>(job.fx[x]) * (p[sx1] - p[sx0]);
         };
         int64_t x = 0;
         if (halving) {
-            // outputs 2m .. 2m + 3 read p[m - 1 .. m + 2]: one load, two permutations, and the
-            // scalar formula lane by lane
+            // outputs 2m .. 2m + L - 1 read p[m - 1 .. m + L / 2]: one load, two permutations,
+            // and the scalar formula lane by lane
             for (; x < 2; ++x) scalar(x);
-            for (; x + 3 < w && x / 2 + 2 <= lw - 1; x += 4) {
-                const v4d a = loadu<v4d>(p + x / 2 - 1);
-                const v4d p0 = JF_SHUFFLE4(a, a, 0, 1, 1, 2), p1 = JF_SHUFFLE4(a, a, 1, 2, 2, 3);
-                storeu(d + x, p0 + f * (p1 - p0));
+            if constexpr (std::is_same<R, double>::value) {
+                const v4d f = {0.75, 0.25, 0.75, 0.25};
+                for (; x + 3 < w && x / 2 + 2 <= lw - 1; x += 4) {
+                    const v4d a = loadu<v4d>(p + x / 2 - 1);
+                    const v4d p0 = JF_SHUFFLE4(a, a, 0, 1, 1, 2), p1 = JF_SHUFFLE4(a, a, 1, 2, 2, 3);
+                    storeu(d + x, p0 + f * (p1 - p0));
+                }
+            } else {
+                const v8f f = {0.75f, 0.25f, 0.75f, 0.25f, 0.75f, 0.25f, 0.75f, 0.25f};
+                for (; x + 7 < w && x / 2 + 6 <= lw - 1; x += 8) {
+                    const v8f a = loadu<v8f>(p + x / 2 - 1);
+                    const v8f p0 = JF_SHUFFLE8(a, a, 0, 1, 1, 2, 2, 3, 3, 4);
+                    const v8f p1 = JF_SHUFFLE8(a, a, 1, 2, 2, 3, 3, 4, 4, 5);
+                    storeu(d + x, p0 + f * (p1 - p0));
+                }
             }
         }
         for (; x < w; ++x) scalar(x);
@@ -1303,18 +1315,20 @@ bool halving_taps(const UpsampleJob& job) {
     return true;
 }
 
+template <typename R>
 void upsample_task(void* ctx, int64_t band, int worker) {
     const UpsampleJob& job = *static_cast<const UpsampleJob*>(ctx);
     const int64_t h = job.guide.height, w = job.guide.width;
     const int64_t cg = job.guide.channels, ct = job.target_channels;
     const int64_t kab = ct * (cg + 1);
-    double* gplanes = job.scratch[worker].base;  // cg x W
-    double* outp = gplanes + cg * w;             // ct x W
+    const R no_offset[4] = {0, 0, 0, 0};
+    R* gplanes = reinterpret_cast<R*>(job.scratch[worker].base);  // cg x W
+    R* outp = gplanes + cg * w;                                   // ct x W
     // the two low-resolution rows in use, interpolated along x once and reused by the s output
     // rows between them (the per-pixel arithmetic and its order are unchanged)
-    double* top = outp + ct * w;
-    double* bot = top + kab * w;
-    double* low_planes = bot + kab * w;  // kab x low_w
+    R* top = outp + ct * w;
+    R* bot = top + kab * w;
+    R* low_planes = bot + kab * w;  // kab x low_w
     int64_t top_row = -1, bot_row = -1;
     const bool halving = halving_taps(job);
     const int64_t y0 = band * job.band_rows;
@@ -1322,7 +1336,7 @@ void upsample_task(void* ctx, int64_t band, int worker) {
     for (int64_t y = y0; y < y1; ++y) {
         const int64_t sy0 = job.y0[y];  // nondecreasing in y
         const int64_t sy1 = sy0 + 1 < job.low_h ? sy0 + 1 : job.low_h - 1;
-        const double fy = job.fy[y];
+        const R fy = static_cast<R>(job.fy[y]);
         if (sy0 == bot_row && sy0 != top_row) {  // moved down one row: the bottom becomes the top
             std::swap(top, bot);
             std::swap(top_row, bot_row);
@@ -1335,20 +1349,20 @@ void upsample_task(void* ctx, int64_t band, int worker) {
             upsample_row(job, kab, sy1, halving, low_planes, bot);
             bot_row = sy1;
         }
-        const double* lower = sy1 == sy0 ? top : bot;
-        load_planes(job.guide, y, gplanes, kNoOffset);
+        const R* lower = sy1 == sy0 ? top : bot;
+        load_planes(job.guide, y, gplanes, no_offset);
         // this row's coefficient v = t + fy (l - t) between the two x-interpolated rows (the
         // order of OpenCV's separable INTER_LINEAR), used as soon as it is formed
         for (int64_t c = 0; c < ct; ++c) {
-            const double* t = top + c * (cg + 1) * w;  // a_0 .. a_{cg-1}, b: planes of W
-            const double* l = lower + c * (cg + 1) * w;
-            double* o = outp + c * w;
+            const R* t = top + c * (cg + 1) * w;  // a_0 .. a_{cg-1}, b: planes of W
+            const R* l = lower + c * (cg + 1) * w;
+            R* o = outp + c * w;
             const int64_t b = cg * w;
             for (int64_t x = 0; x < w; ++x) o[x] = t[b + x] + fy * (l[b + x] - t[b + x]);
             for (int64_t g = 0; g < cg; ++g) {
-                const double* tg = t + g * w;
-                const double* lg = l + g * w;
-                const double* ig = gplanes + g * w;
+                const R* tg = t + g * w;
+                const R* lg = l + g * w;
+                const R* ig = gplanes + g * w;
                 for (int64_t x = 0; x < w; ++x) o[x] += (tg[x] + fy * (lg[x] - tg[x])) * ig[x];
             }
         }
@@ -1356,7 +1370,7 @@ void upsample_task(void* ctx, int64_t band, int worker) {
         // (x * 0 is 0 for finite x and NaN otherwise; an integer count vectorises, a double sum
         // is one dependent add per value)
         int64_t bad = 0;
-        for (int64_t i = 0; i < ct * w; ++i) bad += !(outp[i] * 0.0 == 0.0);
+        for (int64_t i = 0; i < ct * w; ++i) bad += !(outp[i] * R(0) == R(0));
         if (bad != 0) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
         store_planes(job.dst, y, outp);
     }
@@ -1426,7 +1440,8 @@ void run_guided(const GuidedJob& job) {
 }
 
 void run_upsample(const UpsampleJob& job) {
-    parallel_for(job.n_bands, job.workers, &upsample_task, const_cast<UpsampleJob*>(&job));
+    const TaskFn fn = job.single ? &upsample_task<float> : &upsample_task<double>;
+    parallel_for(job.n_bands, job.workers, fn, const_cast<UpsampleJob*>(&job));
 }
 
 }  // namespace JF_ARCH
