@@ -7,6 +7,7 @@ Image split (fixed, documented in docs/models.md): *training* images are scikit-
 (astronaut, chelsea, rocket, immunohistochemistry, retina, and the grey camera, brick, grass,
 gravel, coins, clock as RGB) plus Kodak kodim03/08/15 from the shared data folder when present;
 *held-out* images are scikit-image ``coffee`` and Kodak ``kodim23``: they never enter training.
+:data:`EXTRA_TRAIN` lists 32 more clean training images (``train.py --extra-images``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "EXTRA_TRAIN",
     "HELD_OUT",
     "TRAIN",
     "add_gaussian_noise",
     "add_rain",
     "add_rain_mix",
+    "colour_augment",
     "crops",
     "darken",
     "load_images",
@@ -47,6 +50,47 @@ TRAIN = (
 )
 HELD_OUT = ("skimage:coffee", "clean:kodim23.png")
 
+# Additional clean training images (``--extra-images`` of ``train.py``): scikit-image samples that
+# ship inside the installed package (no pooch download) and clean frames of the shared data
+# folder (``shared:`` paths relative to ``shared/data``; skipped when absent). Never the derain
+# pairs (evaluation only), never the held-out images, never night / hazy / flash frames.
+EXTRA_TRAIN = (
+    "skimage:stereo_motorcycle",
+    "skimage:moon",
+    "skimage:text",
+    "shared:dehaze/sots_in_1400_1_clean.png",
+    "shared:dehaze/sots_out_0030_clean.png",
+    "shared:dehaze/sots_out_0056_clean.png",
+    "shared:dehaze/sots_out_0066_clean.png",
+    "shared:dehaze/sots_out_0100_clean.png",
+    "shared:flash_noflash/cave01_reference.jpg",
+    "shared:ir_vis/roadscene_flir00211_vis.jpg",
+    "shared:ir_vis/roadscene_flir04593_vis.jpg",
+    "shared:ir_vis/roadscene_flir05857_vis.jpg",
+    "shared:ir_vis/roadscene_flir06430_vis.jpg",
+    "shared:ir_vis/tno_01_vis.png",
+    "shared:ir_vis/tno_05_vis.png",
+    "shared:ir_vis/tno_17_vis.png",
+    "shared:ir_vis/tno_21_vis.png",
+    "shared:ir_vis/vifb_elecbike_vis.jpg",
+    "shared:ir_vis/vifb_labman_vis.jpg",
+    "shared:ir_vis/vifb_snow_vis.jpg",
+    "shared:rgb_nir/epfl_092_rgb.png",
+    "shared:rgb_nir/epfl_fig3a_rgb.png",
+    "shared:rgb_nir/epfl_fig4a_rgb.png",
+    "shared:rgb_nir/epfl_fig4b_rgb.png",
+    "shared:day_night/frankfurt_a_day.png",
+    "shared:day_night/frankfurt_b_day.png",
+    "shared:day_night/stlouis_day.png",
+    "shared:rgb_depth/middlebury_art_rgb.png",
+    "shared:rgb_depth/middlebury_moebius_rgb.png",
+    "shared:rgb_depth/nyu1025_rgb.png",
+    "shared:rgb_depth/tofmark_books_rgb.png",
+    "shared:rgb_depth/tofmark_shark_rgb.png",
+)
+# folders / files of the shared data that must never be read for training
+_FORBIDDEN_SHARED = ("derain/", "eval/", "clean/kodim23")
+
 
 def shared_dir() -> Path | None:
     """The ``shared`` folder beside the checkout (or ``$JOINTFILTER_SHARED``), if present."""
@@ -70,10 +114,12 @@ def _read_png(path: Path) -> np.ndarray:
 def load_images(
     names: tuple[str, ...] | list[str], data_dir: str | Path | None = None, gray: bool = False
 ) -> list[np.ndarray]:
-    """Load ``skimage:NAME`` / ``clean:FILE`` / ``dir:*`` images as float32 in [0, 1].
+    """Load ``skimage:NAME`` / ``clean:FILE`` / ``shared:REL`` / ``dir:*`` images as float32.
 
-    Missing ``clean:`` files (no shared folder) are skipped. ``data_dir`` replaces the folder
-    used for ``clean:`` entries; ``dir:`` loads every PNG/JPEG of ``data_dir``.
+    Values are in [0, 1]. Missing ``clean:`` and ``shared:`` files (no shared folder) are
+    skipped. ``data_dir`` replaces the folder used for ``clean:`` entries; ``shared:REL`` is
+    read from ``shared/data/REL`` (never the derain evaluation pairs nor the held-out Kodak
+    image: those raise ``ValueError``); ``dir:`` loads every PNG/JPEG of ``data_dir``.
     """
     import skimage.data
 
@@ -86,6 +132,16 @@ def load_images(
         kind, _, item = name.partition(":")
         if kind == "skimage":
             img = getattr(skimage.data, item)()
+            if isinstance(img, tuple):  # stereo_motorcycle: (left, right, disparity)
+                img = img[0]
+        elif kind == "shared":
+            if any(item.startswith(f) for f in _FORBIDDEN_SHARED):
+                msg = f"shared:{item} is evaluation / held-out data and must not be read here"
+                raise ValueError(msg)
+            sd = shared_dir()
+            if sd is None or not (sd / "data" / item).exists():
+                continue
+            img = _read_png(sd / "data" / item)
         elif kind == "clean":
             if base is None or not (base / item).exists():
                 continue
@@ -98,7 +154,10 @@ def load_images(
                     out.append(_prep(_read_png(p), gray))
             continue
         else:
-            msg = f"image source must be 'skimage:NAME', 'clean:FILE' or 'dir:*'; got {name!r}"
+            msg = (
+                "image source must be 'skimage:NAME', 'clean:FILE', 'shared:REL' or 'dir:*'; "
+                f"got {name!r}"
+            )
             raise ValueError(msg)
         out.append(_prep(img, gray))
     return out
@@ -131,6 +190,25 @@ def crops(
                 c = c[:, ::-1]
         out.append(np.ascontiguousarray(c))
     return np.stack(out)
+
+
+def colour_augment(
+    x: np.ndarray, rng: np.random.Generator, max_saturation: float = 1.6
+) -> np.ndarray:
+    """Random channel permutation and saturation boost of ``N x H x W x 3`` crops (new array).
+
+    Each crop gets one of the six RGB permutations and its chroma (distance from the luma) scaled
+    by U(1, ``max_saturation``), then clipped to [0, 1]: a colour-symmetric, more saturated
+    training distribution for degradations that act on each channel alike (low light).
+    """
+    out = np.empty_like(x)
+    w = np.array([0.299, 0.587, 0.114], np.float32)
+    for i, c in enumerate(x):
+        c = c[..., rng.permutation(3)]
+        lum = (c @ w)[..., None]
+        s = np.float32(rng.uniform(1.0, max_saturation))
+        out[i] = np.clip(lum + s * (c - lum), 0.0, 1.0)
+    return out
 
 
 def add_gaussian_noise(

@@ -4,15 +4,19 @@ Usage::
 
     nice -n 19 python -m jointfilter.models.train NAME --data DIR --out FILE.pt [--minutes M]
 
-``NAME`` is one of ``mirnet-denoise``, ``mirnet-enhance``, ``derain``, ``stochastic-enhance``,
-``blur-cnn``. ``--data`` is a folder of clean PNG/JPEG images used *in addition to* the fixed
-training list of :mod:`jointfilter.models._synth` (Kodak files named there are read from it);
-held-out images (scikit-image ``coffee``, ``kodim23``) are never read. The run is seeded
-(``--seed``), single-threaded (``torch.set_num_threads(1)``) and stops at ``--iters`` steps or
-``--minutes`` of wall time, whichever comes first; the step count reached is written to the JSON
-side file so that a rerun with ``--iters`` that number (and no time limit) reproduces it. It
-writes ``FILE.pt`` (TorchScript), ``FILE.onnx`` and ``FILE.json`` (config, protocol, sha256,
-loss log) and keeps the eager state_dict in ``FILE.pth`` only if ``--keep-state-dict`` is given.
+``NAME`` is a recipe of :data:`RECIPES`: ``mirnet-denoise``, ``mirnet-enhance``, ``derain``,
+``stochastic-enhance``, ``blur-cnn`` and their later stages (``*-ft``, ``mirnet-enhance-col``,
+``stochastic-enhance-cond``, started from the previous stage with ``--init``). ``--data`` is a
+folder of clean PNG/JPEG images used *in addition to* the fixed training list of
+:mod:`jointfilter.models._synth` (Kodak files named there are read from it);
+``--extra-images`` adds ``_synth.EXTRA_TRAIN`` (more scikit-image samples and clean frames of
+the shared data folder); held-out images (scikit-image ``coffee``, ``kodim23``) are never read.
+The run is seeded (``--seed``), single-threaded (``torch.set_num_threads(1)``) and stops at
+``--iters`` steps or ``--minutes`` of wall time, whichever comes first; the step count reached
+is written to the JSON side file so that a rerun with ``--iters`` that number (and no time
+limit) reproduces it. It writes ``FILE.pt`` (TorchScript), ``FILE.onnx`` and ``FILE.json``
+(config, protocol, sha256, loss log) and keeps the eager state_dict in ``FILE.pth`` only if
+``--keep-state-dict`` is given.
 """
 
 from __future__ import annotations
@@ -78,6 +82,22 @@ RECIPES: dict[str, dict[str, Any]] = {
             "at the benchmark size); L1 loss; Adam 3e-4, cosine decay"
         ),
     },
+    "mirnet-enhance-col": {
+        "arch": "mirnet_v2",
+        "config": {"n_feat": 16, "n_MRB": 1},
+        "patch": 128,
+        "batch": 4,
+        "lr": 3e-4,
+        "iters": 600,
+        "colour_augment": True,
+        "protocol": (
+            "stage 3 of mirnet-enhance (--init the stage-2 weights): the stage-2 low-light "
+            "synthesis on 128x128 crops whose colours are first augmented (random RGB "
+            "permutation, chroma scaled by U(1, 1.6), clipped): the darkening acts on each "
+            "channel alike, and the stage-2 model desaturated strong colours and lifted dark "
+            "channels; L1 loss; Adam 3e-4, cosine decay"
+        ),
+    },
     "derain": {
         "arch": "codenet",
         "config": {"n_feat": 16, "n_code": 32, "kernel_sizes": [3, 5], "n_iter": 6},
@@ -137,6 +157,22 @@ RECIPES: dict[str, dict[str, Any]] = {
             "an IMLE-style term: L1(G(x, z*), y) with z* the best of 8 draws z ~ N(0, I) "
             "(chosen without gradient), so that prior samples cover the targets; Adam 5e-4, "
             "cosine decay"
+        ),
+    },
+    "stochastic-enhance-cond": {
+        "arch": "stochastic",
+        "config": {"ngf": 16, "latent_dim": 4, "n_res": 3, "cond_tone": True},
+        "patch": 96,
+        "batch": 8,
+        "lr": 5e-4,
+        "iters": 900,
+        "protocol": (
+            "stage 3 of stochastic-enhance (--init the stage-2 generator; the new "
+            "image-conditioned tone MLP starts at zero, so training starts from the stage-2 "
+            "model): the same synthetic pairs on 96x96 crops; conditional IMLE only: for each "
+            "crop 8 draws z ~ N(0, I), the one with the lowest MSE to the target chosen without "
+            "gradient, loss L1(G(x, z*), y) + blur loss L1(blur21(G(x, z*)), blur21(y)); "
+            "Adam 5e-4, cosine decay"
         ),
     },
     "blur-cnn": {
@@ -271,7 +307,9 @@ def _batch(
         sig = rng.uniform(15, 35, (b, 1, 1, 1)) / 255
         noisy = _synth.add_gaussian_noise(clean, sig, rng)
         return {"x": np.rint(np.clip(noisy, 0, 1) * 255).astype(np.float32) / 255, "y": clean}
-    if name in ("mirnet-enhance", "mirnet-enhance-ft"):
+    if spec.get("colour_augment"):
+        clean = _synth.colour_augment(clean, rng)
+    if name.startswith("mirnet-enhance"):
         dark = np.stack([_synth.darken(c, rng) for c in clean])
         return {"x": dark, "y": clean}
     if name == "derain":
@@ -293,7 +331,7 @@ def _batch(
             rainy.append(heavy)
             sub.append(light)
         return {"x": np.stack(rainy), "y": clean, "x_light": np.stack(sub)}
-    if name in ("stochastic-enhance", "stochastic-enhance-ft"):
+    if name.startswith("stochastic-enhance"):
         low = np.stack([degrade_quality(c, rng) for c in clean])
         return {"x": low, "y": clean}
     raise KeyError(name)
@@ -319,8 +357,12 @@ def train(
     log_every: int = 50,
     overrides: dict[str, Any] | None = None,
     threads: int = 1,
+    extra_images: bool = False,
 ) -> dict[str, Any]:
-    """Train recipe ``name`` and export it next to ``out`` (see module docstring)."""
+    """Train recipe ``name`` and export it next to ``out`` (see module docstring).
+
+    ``extra_images`` adds :data:`jointfilter.models._synth.EXTRA_TRAIN` to the training images.
+    """
     import torch
     import torch.nn.functional as F
 
@@ -332,7 +374,8 @@ def train(
     rng = np.random.default_rng(seed)
     spec = {**RECIPES[name], **{k: v for k, v in (overrides or {}).items() if v is not None}}
     total = int(iters if iters is not None else spec["iters"])
-    sources = list(_synth.TRAIN) + (["dir:*"] if data else [])
+    sources = list(_synth.TRAIN) + (list(_synth.EXTRA_TRAIN) if extra_images else [])
+    sources += ["dir:*"] if data else []
     sources_clean = [s for s in sources if not s.startswith("dir:")]
     images = _synth.load_images(sources_clean, data_dir=data)
     if data:
@@ -348,10 +391,20 @@ def train(
         ]
     gray = [im @ np.array([0.299, 0.587, 0.114], np.float32) for im in images]
     model = _zoo.build(spec["arch"], **spec["config"])
+    new_modules: list[str] = []
     if init is not None:
-        model.load_state_dict(load_init_state(init, model))
+        res = model.load_state_dict(load_init_state(init, model), strict=False)
+        # only modules a recipe adds on top of the previous stage may start fresh
+        bad = [k for k in res.missing_keys if not k.startswith("tone_mlp.")]
+        if bad or res.unexpected_keys:
+            msg = f"--init {init}: missing {bad}, unexpected {res.unexpected_keys}"
+            raise ValueError(msg)
+        new_modules = sorted({k.rsplit(".", 2)[0] for k in res.missing_keys})
     encoder = None
     params = list(model.parameters())
+    if name == "stochastic-enhance-cond":
+        blur_k = torch.from_numpy(_gauss_kernel(4.3, 21))
+        blur_w = (blur_k[:, None] * blur_k[None, :])[None, None].repeat(3, 1, 1, 1)
     if name in ("stochastic-enhance", "stochastic-enhance-ft"):
         from .architectures.stochastic import LatentEncoder
 
@@ -386,6 +439,21 @@ def train(
                 added = (x - y).mean(dim=(1, 2, 3)).clamp_min(0)
                 target = added / (added + 0.04)
                 loss = loss + spec.get("density_weight", 0.1) * F.l1_loss(rde[:n].mean(1), target)
+        elif name == "stochastic-enhance-cond":
+            x, y = _nchw(bt["x"]), _nchw(bt["y"])
+            n, k_draws = x.shape[0], 8
+            with torch.no_grad():  # conditional IMLE: train the best of 8 prior samples
+                zs = torch.randn(k_draws, n, model.latent_dim)
+                errs = torch.stack(
+                    [(model(x, zs[k]) - y).pow(2).mean(dim=(1, 2, 3)) for k in range(k_draws)]
+                )
+                z_best = zs[errs.argmin(0), torch.arange(n)]
+            pred = model(x, z_best)
+            bl = F.l1_loss(
+                F.conv2d(pred, blur_w, padding=10, groups=3),
+                F.conv2d(y, blur_w, padding=10, groups=3),
+            )
+            loss = F.l1_loss(pred, y) + bl
         elif name in ("stochastic-enhance", "stochastic-enhance-ft"):
             x, y = _nchw(bt["x"]), _nchw(bt["y"])
             mu, logvar = encoder(x, y)
@@ -409,7 +477,14 @@ def train(
                 loss = F.l1_loss(pred, y) + bl + 0.05 * kl + F.l1_loss(model(x, z_best), y)
         else:
             x, y = _nchw(bt["x"]), _nchw(bt["y"])
-            loss = F.l1_loss(model(x), y)
+            pred = model(x)
+            kind = spec.get("loss", "l1")
+            if kind == "l1":
+                loss = F.l1_loss(pred, y)
+            elif kind == "mse":
+                loss = F.mse_loss(pred, y)
+            else:  # "l1+mse": L1 for detail, MSE (what PSNR measures) weighted x10
+                loss = F.l1_loss(pred, y) + 10.0 * F.mse_loss(pred, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -441,8 +516,10 @@ def train(
         "wall_seconds": round(time.time() - t0, 1),
         "protocol": spec["protocol"],
         "init": init,
+        "new_modules": new_modules,
         "overrides": {k: v for k, v in (overrides or {}).items() if v is not None},
         "train_images": sources_clean + (["dir:" + str(data)] if data else []),
+        "n_train_images": len(images),
         "parameters": int(sum(p.numel() for p in model.parameters())),
         "files": {
             k: {"file": v.name, "sha256": sha256(v), "bytes": v.stat().st_size}
@@ -510,7 +587,24 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="derain-ft: weight of the density read-out regression (recipe: 0.1)",
     )
+    ap.add_argument(
+        "--colour-augment",
+        action="store_true",
+        default=None,
+        help="random RGB permutation + chroma x U(1, 1.6) of the clean crops (_synth)",
+    )
+    ap.add_argument(
+        "--loss",
+        choices=("l1", "mse", "l1+mse"),
+        default=None,
+        help="image models: training loss (recipes: l1); l1+mse = L1 + 10 x MSE",
+    )
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    ap.add_argument(
+        "--extra-images",
+        action="store_true",
+        help="also train on _synth.EXTRA_TRAIN (more scikit-image samples, clean shared frames)",
+    )
     a = ap.parse_args(argv)
     train(
         a.name,
@@ -526,8 +620,11 @@ def main(argv: list[str] | None = None) -> int:
             "patch": a.patch,
             "batch": a.batch,
             "density_weight": a.density_weight,
+            "loss": a.loss,
+            "colour_augment": a.colour_augment,
         },
         threads=a.threads,
+        extra_images=a.extra_images,
     )
     return 0
 

@@ -12,6 +12,12 @@ Our modifications for CPU training: the generator predicts a bounded residual
 (``0.5 tanh(.)``) on top of a latent-controlled global tone curve of the input
 (per-channel gamma, gain and offset from a linear map of ``z``, identity at ``z``-map zero),
 instead of the absolute image; the latent therefore steers colour/tone as well as detail.
+With ``cond_tone=True`` (the shipped variant since stage 3) a small MLP of pooled image
+statistics (per-channel mean, standard deviation and mean log of the input, the spatial mean of
+the stem features) and ``z`` is added to the nine tone parameters, so the tone curve follows the
+image and ``z`` only has to cover what the statistics leave open. Its last layer starts at zero
+(a ``z``-only file loads as the starting point). The pooling spans the whole input: tiled and
+whole-image results then differ slightly (as for MIRNet).
 :class:`LatentEncoder` (training only, not exported) infers ``z`` from an (input, target)
 pair as a Gaussian posterior.
 """
@@ -55,9 +61,21 @@ class StochasticEnhancer(nn.Module):
         Size of the latent code (4).
     n_res : int
         Modulated residual blocks (3).
+    cond_tone : bool
+        Predict the tone curve from pooled image statistics and ``z`` (an MLP with
+        ``tone_hidden`` units) instead of from ``z`` alone.
+    tone_hidden : int
+        Hidden width of that MLP (64).
     """
 
-    def __init__(self, ngf: int = 16, latent_dim: int = 4, n_res: int = 3) -> None:
+    def __init__(
+        self,
+        ngf: int = 16,
+        latent_dim: int = 4,
+        n_res: int = 3,
+        cond_tone: bool = False,
+        tone_hidden: int = 64,
+    ) -> None:
         super().__init__()
         self.latent_dim = latent_dim
         self.multiple = 1
@@ -80,14 +98,36 @@ class StochasticEnhancer(nn.Module):
         self.tone = nn.Linear(latent_dim, 9)
         nn.init.normal_(self.tone.weight, 0.0, 0.02)
         nn.init.zeros_(self.tone.bias)
+        self.cond_tone = bool(cond_tone)
+        if self.cond_tone:
+            # added to tone(z): zero-initialised, so a z-only model loads as its starting point
+            self.tone_mlp = nn.Sequential(
+                nn.Linear(2 * ngf + 9 + latent_dim, tone_hidden),
+                nn.LeakyReLU(0.2),
+                nn.Linear(tone_hidden, tone_hidden),
+                nn.LeakyReLU(0.2),
+                nn.Linear(tone_hidden, 9),
+            )
+            nn.init.zeros_(self.tone_mlp[-1].weight)
+            nn.init.zeros_(self.tone_mlp[-1].bias)
+
+    def tone_params(self, x: torch.Tensor, h: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """The nine tone parameters ``N x 9`` (log-gamma, gain - 1, offset per channel)."""
+        if not self.cond_tone:
+            return self.tone(z)
+        m = x.mean(dim=(2, 3))
+        sd = torch.sqrt((x * x).mean(dim=(2, 3)) - m * m + 1e-6)
+        lg = torch.log(x.clamp(1e-3, 1.0)).mean(dim=(2, 3))
+        feats = torch.cat([h.mean(dim=(2, 3)), m, sd, lg, z], dim=1)
+        return self.tone(z) + self.tone_mlp(feats)
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         h = self.stem(2.0 * x - 1.0)
+        t = self.tone_params(x, h, z)[:, :, None, None]  # N, 9, 1, 1
         for block in self.res:
             h = F.leaky_relu(F.leaky_relu(block(h, z), 0.2) + h, 0.2)
         h = F.leaky_relu(self.mod1(h, z), 0.2)
         h = F.leaky_relu(self.mod2(h, z), 0.2)
-        t = self.tone(z)[:, :, None, None]  # N, 9, 1, 1
         toned = x.clamp(1e-3, 1.0).pow(torch.exp(t[:, 0:3])) * (1.0 + t[:, 3:6]) + t[:, 6:9]
         return toned + 0.5 * torch.tanh(self.out(h))
 
