@@ -263,8 +263,8 @@ def _resolve(
             p["denoise_eps"] = float(max(0.25 * sigma * sigma, 1e-6))
     _validate_params(p)
     if p.get("precision") == "auto":
-        # float32 sums where their error (< 4e-5, a hundredth of a level) cannot show: 8-bit
-        # results; 16-bit and float results keep double
+        # float32 sums where their error (under a tenth of a level, see SINGLE_MIN_EPS) cannot
+        # show: 8-bit results; 16-bit and float results keep double
         p["precision"] = "single" if np.dtype(dtype) == np.uint8 else "double"
     p["noise_sigma"] = round(sigma, 6)
     return p

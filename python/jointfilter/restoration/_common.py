@@ -17,6 +17,7 @@ __all__ = [
     "auto_subsample",
     "bilinear_resize",
     "box_mean",
+    "filter_precision",
     "from_unit",
     "luminance",
     "scaled_radius",
@@ -32,6 +33,13 @@ REFERENCE_SIZE = 512
 #: when its ``precision`` is "single": the kernel's error against float64 stays below ~3e-4
 #: there (under a tenth of an 8-bit level; docs/core.md) and grows fast below it.
 SINGLE_MIN_EPS = 1e-4
+
+
+def filter_precision(precision: str, eps: float) -> str:
+    """The precision a task's guided filter runs in: ``precision`` ("single" / "double"),
+    except that single falls back to double below :data:`SINGLE_MIN_EPS`."""
+    return "single" if precision == "single" and eps >= SINGLE_MIN_EPS else "double"
+
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 

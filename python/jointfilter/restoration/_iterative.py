@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import box_filter, guided_filter
-from ._common import SINGLE_MIN_EPS, box_mean
+from ._common import box_mean, filter_precision
 from ._fast import Finish, blocked, from_unit
 
 __all__ = ["iterative_guided_filter", "relit_guide"]
@@ -112,7 +112,8 @@ def iterative_guided_filter(
     subsample : int
         Fast guided filter factor for every ``W_F``.
     precision : {"double", "single"}
-        Precision of every ``W_F`` (``"single"`` is used only when ``eps >= 1e-3``).
+        Precision of every ``W_F`` (``"single"`` only when ``eps >= SINGLE_MIN_EPS``, see
+        :func:`._common.filter_precision`).
     return_parts : bool
         Fill the ``parts`` dict (``False`` skips materialising the blend weight).
     finish : Finish, optional
@@ -126,7 +127,7 @@ def iterative_guided_filter(
         ``{"diffusion": x_n, "residual": z_n, "weight": w}`` (empty with
         ``return_parts=False``).
     """
-    prec = "single" if precision == "single" and eps >= SINGLE_MIN_EPS else "double"
+    prec = filter_precision(precision, eps)
     x = ambient
     for _ in range(max(1, n_diffusion)):
         x = _w(x, flash, radius, eps, subsample, prec)

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from .. import _core, guided_filter
 from .._morphology import max_filter, min_filter
-from ._common import SINGLE_MIN_EPS, bilinear_resize, box_mean, from_unit, luminance
+from ._common import bilinear_resize, box_mean, filter_precision, from_unit, luminance
 from ._edge_aware import gdgif, wgif
 from ._fast import (
     BLOCK_VALUES,
@@ -47,7 +47,7 @@ def _gf(
     out: F32 | None = None,
     precision: str = "double",
 ) -> F32:
-    prec = "single" if precision == "single" and eps >= SINGLE_MIN_EPS else "double"
+    prec = filter_precision(precision, eps)
     return guided_filter(
         x, g, radius=radius, eps=eps, subsample=subsample, data_range=1.0, out=out, precision=prec
     )
@@ -119,7 +119,7 @@ def flash_deblur(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> 
     p["blur_radius_used"] = int(br)
     gb = _blur3(gy, int(br)) if br > 0 else gy
     # the coefficients fitted on the blurred flash, applied to the sharp flash
-    prec = "single" if p["precision"] == "single" and p["eps"] >= SINGLE_MIN_EPS else "double"
+    prec = filter_precision(p["precision"], p["eps"])
     return guided_filter(
         t, gb, radius=p["radius"], eps=p["eps"], data_range=1.0, apply_guide=gy, precision=prec
     )
