@@ -585,6 +585,7 @@ struct GuidedBand {
     R* outp;         // C x kBlock
     R* gplane;       // CG x kBlock: guide of pass 2
     R* ones;         // kBlock ones: second factor of a plain (non-product) moment
+    R* colcnt;       // w: samples per column of a window (job.cols.count in R)
     R off[NU] = {};  // centring offsets: guide channels, then target channels
     ColumnSums<KAB, R> sums2;
 
@@ -613,6 +614,8 @@ struct GuidedBand {
         gplane = take(CG * kBlock);
         ones = take(kBlock);
         for (int64_t i = 0; i < kBlock; ++i) ones[i] = 1;
+        colcnt = take(w);
+        for (int64_t x = 0; x < w; ++x) colcnt[x] = static_cast<R>(job.cols.count[x]);
     }
 
     /// Scratch (in doubles) a worker needs; kept next to the layout above.
@@ -622,7 +625,7 @@ struct GuidedBand {
                           round_up(2 * L * NU * kBlock) + round_up(K1 * (w + 1)) +
                           round_up(ring_rows * KAB * (w + L)) + round_up(L * KAB * cs) +
                           round_up(L * KAB * kBlock) + round_up(L * KAB * kBlock) + round_up(KAB * (w + 1)) +
-                          round_up(C * kBlock) + round_up(CG * kBlock) + kBlock;
+                          round_up(C * kBlock) + round_up(CG * kBlock) + round_up(kBlock) + round_up(w);
         return (n * static_cast<int64_t>(sizeof(R)) + 7) / 8;
     }
 
@@ -956,14 +959,28 @@ struct GuidedBand {
             return;
         }
         load_planes(job.apply_guide, y, x0, n, gplane, kBlock, off);
+        // In vectors of L columns: written as a plain loop, the division stayed scalar (the
+        // compiler cannot prove that q does not alias the coefficients). Counts are small
+        // integers, exact in R, and so is their product: the same bits as dividing by
+        // static_cast<R>(ry * count) in double.
+        const R* cnt_r = colcnt + x0;
+        const V ryv = splat<V>(static_cast<R>(ry));
+        const int64_t nv = n & ~int64_t(L - 1);
         for (int c = 0; c < C; ++c) {
             const R* abc = ab + c * (CG + 1) * kBlock;
             const R shift = off[CG + c];
+            const V shiftv = splat<V>(shift);
             R* q = outp + c * kBlock;
-            for (int64_t x = 0; x < n; ++x) {
+            for (int64_t x = 0; x < nv; x += L) {
+                V acc = loadu<V>(abc + CG * kBlock + x);
+                for (int g = 0; g < CG; ++g)
+                    acc += loadu<V>(abc + g * kBlock + x) * loadu<V>(gplane + g * kBlock + x);
+                storeu(q + x, acc / (ryv * loadu<V>(cnt_r + x)) + shiftv);
+            }
+            for (int64_t x = nv; x < n; ++x) {
                 R acc = abc[CG * kBlock + x];
                 for (int g = 0; g < CG; ++g) acc += abc[g * kBlock + x] * gplane[g * kBlock + x];
-                q[x] = acc / static_cast<R>(ry * cnt[x]) + shift;
+                q[x] = acc / (static_cast<R>(ry) * cnt_r[x]) + shift;
             }
         }
         store_planes(job.dst, y, x0, n, outp, kBlock);
