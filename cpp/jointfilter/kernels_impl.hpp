@@ -3,20 +3,20 @@
 // Included once per instruction set (kernels_base.cpp, kernels_avx2.cpp) with JF_ARCH naming a
 // namespace of its own, so that no function here is shared between differently compiled files.
 //
-// Pipeline of one band of output rows (bands are fixed by image size and radius, never by the
-// thread count, so every thread count gives bit-identical results):
+// Guided filter (RowBand), per band of output rows (bands are fixed by image size and radius,
+// never by the thread count, so every thread count gives bit-identical results), one row at a
+// time and vectorised along the row:
 //   pass 1, per a/b row t:  moments of the entering/leaving source rows -> vertical running
-//           column sums -> horizontal running sums -> per-pixel regularised solve -> a/b row
+//           column sums -> horizontal window sums -> per-pixel regularised solve -> a/b row
 //           into a ring of 2r+17 rows;
-//   pass 2, per output row y: vertical running sums over the a/b ring -> horizontal running
+//   pass 2, per output row y: vertical running sums over the a/b ring -> horizontal window
 //           sums -> q = mean(a) . I + mean(b), converted to the output type.
-// Both passes handle L rows at a time (L = vector lanes: 4 double, 8 float) and run the
-// horizontal sums with those rows in the lanes of a vector, one chain per row, so every sum
-// is the same sequence of additions as a row-by-row loop. Scratch is O(width x radius) per
-// worker; no full-size intermediate image exists.
+// The box filter (BoxBand) handles four rows at a time with the rows in the lanes of a vector,
+// so that its horizontal running sums are the additions of a row-by-row loop. Scratch is
+// O(width x radius) per worker; no full-size intermediate image exists.
 //
 // Numerics: the guided filter runs in double (the default) or float (GuidedJob::single, see
-// GuidedBand); the box filter always in double. In double, sums of uint8/uint16 input are
+// RowBand); the box filter always in double. In double, sums of uint8/uint16 input are
 // integers below 2^53 and therefore exact; for float32 input the running sums carry ~1e-16
 // relative error, far below float32 output resolution. Variances are clamped at zero.
 #ifndef JF_ARCH
@@ -45,7 +45,7 @@ namespace {
 // element conversion
 //
 // Rows are loaded into planes of R (double or float) with a per-channel offset subtracted:
-// the single-precision pipeline centres its data so that its sums stay small (see GuidedBand),
+// the single-precision pipeline centres its data so that its sums stay small (see RowBand),
 // the double pipeline passes zero offsets (subtracting 0.0 is exact).
 
 template <typename R, typename T, int CH>
@@ -331,6 +331,16 @@ struct GuidedShape {
     static constexpr int NU = CG + C;                           // planes per source row
 
     static constexpr void pair(int k, int& i, int& j) { math::moment_pair(CG, C, k, i, j); }
+    static constexpr int first(int k) {
+        int i = 0, j = 0;
+        pair(k, i, j);
+        return i;
+    }
+    static constexpr int second(int k) {
+        int i = 0, j = 0;
+        pair(k, i, j);
+        return j;
+    }
 };
 
 // 32-byte vectors (GCC/Clang vector extensions; the baseline build lowers them to SSE2 pairs):
@@ -536,420 +546,422 @@ void centre_offsets(const ImageView& img, int64_t y, R* off) {
         off[c] = static_cast<R>(img.dtype == DType::f32 ? mean[c] : std::nearbyint(mean[c]));
 }
 
-/// Guided filter of one band of rows, in precision R.
+// ---------------------------------------------------------------------------------------------
+// guided filter: row by row
+
+/// Inclusive prefix sums of the lanes of a vector. The additions are in one fixed order in every
+/// build (within each 128-bit half first, then the high half adds the low half's total; the
+/// shifted-in lanes are +0.0), so the baseline and AVX2 kernels give the same bits.
+inline v8f lane_scan(v8f d) {
+#if defined(__AVX2__)
+    __m256 x = reinterpret_cast<__m256>(d);
+    x = _mm256_add_ps(x, _mm256_castsi256_ps(_mm256_slli_si256(_mm256_castps_si256(x), 4)));
+    x = _mm256_add_ps(x, _mm256_castsi256_ps(_mm256_slli_si256(_mm256_castps_si256(x), 8)));
+    __m256 t = _mm256_permute_ps(x, 0xFF);   // lane 3 of each half
+    t = _mm256_permute2f128_ps(t, t, 0x08);  // low half zero, high half the low half's total
+    return reinterpret_cast<v8f>(_mm256_add_ps(x, t));
+#else
+    const v8f z = {};
+    d += JF_SHUFFLE8(z, d, 0, 8, 9, 10, 0, 12, 13, 14);
+    d += JF_SHUFFLE8(z, d, 0, 0, 8, 9, 0, 0, 12, 13);
+    d += JF_SHUFFLE8(z, d, 0, 0, 0, 0, 11, 11, 11, 11);
+    return d;
+#endif
+}
+inline v4d lane_scan(v4d d) {
+#if defined(__AVX2__)
+    __m256d x = reinterpret_cast<__m256d>(d);
+    x = _mm256_add_pd(x, _mm256_castsi256_pd(_mm256_slli_si256(_mm256_castpd_si256(x), 8)));
+    __m256d t = _mm256_permute_pd(x, 0xF);  // lane 1 of each half
+    t = _mm256_permute2f128_pd(t, t, 0x08);
+    return reinterpret_cast<v4d>(_mm256_add_pd(x, t));
+#else
+    const v4d z = {};
+    d += JF_SHUFFLE4(z, d, 0, 4, 0, 6);
+    d += JF_SHUFFLE4(z, d, 0, 0, 5, 5);
+    return d;
+#endif
+}
+/// The last lane in every lane.
+inline v8f lane_last(v8f d) {
+#if defined(__AVX2__)
+    const __m256 t = _mm256_permute_ps(reinterpret_cast<__m256>(d), 0xFF);
+    return reinterpret_cast<v8f>(_mm256_permute2f128_ps(t, t, 0x11));
+#else
+    return JF_SHUFFLE8(d, d, 7, 7, 7, 7, 7, 7, 7, 7);
+#endif
+}
+inline v4d lane_last(v4d d) {
+#if defined(__AVX2__)
+    const __m256d t = _mm256_permute_pd(reinterpret_cast<__m256d>(d), 0xF);
+    return reinterpret_cast<v4d>(_mm256_permute2f128_pd(t, t, 0x11));
+#else
+    return JF_SHUFFLE4(d, d, 3, 3, 3, 3);
+#endif
+}
+
+/// Guided filter of one band of rows, in precision R, one row at a time.
 ///
-/// Pass 1 produces a/b rows L at a time (L = lanes of a vector) with the L rows in the lanes:
-/// the vertical update (vectorised over x) ends with an LxL transpose, after which the
-/// horizontal running sums and the per-window solve work on L rows at once. That turns the
-/// horizontal pass, a chain of dependent additions along x, into vector work. The results go
-/// back to planar a/b rows (another transpose) in a ring that pass 2 reads.
+/// Every stage runs along a row, vectorised over x:
+///   pass 1, per a/b row t: vertical update of the moment sums (entering minus leaving source
+///           row, a chunk of columns at a time) -> horizontal window sums as differences
+///           col[x + r] - col[x - r - 1] and their running sum (a prefix sum within each vector
+///           plus a carried total) -> solve -> a/b row into the ring;
+///   pass 2, per output row y: vertical update of the a/b sums over the ring -> horizontal sums
+///           -> q = mean(a) . I + mean(b).
+/// The horizontal stage and the solve work on chunks of kChunk columns, so that the window sums
+/// of all moments stay in L1. (An earlier version ran L rows at a time with the rows in vector
+/// lanes, as BoxBand does; its transposes cost more than they saved: this one is 1.05-1.25x
+/// faster with a colour guide and 1.25x with a gray guide, 1080p, one thread.)
 ///
 /// Precision: in double (R = double) every sum of integer data is exact. In float, each band
-/// centres its data on per-channel offsets taken from one of its rows, so that sums and
-/// products stay small and the running sums (which restart in every band) carry ~1e-7
-/// relative error of the local contrast rather than of the absolute level; the offsets are
-/// added back (a is shift-invariant, b and q shift with the target).
+/// centres its data on per-channel offsets taken from its first row, so that sums and products
+/// stay small and the running sums (which restart in every band) carry ~1e-7 relative error of
+/// the local contrast rather than of the absolute level; the offsets are added back (a is
+/// shift-invariant, b and q shift with the target).
 template <int CG, int C, typename R>
-struct GuidedBand {
+struct RowBand {
     using S = GuidedShape<CG, C>;
     using V = typename Lanes<R>::V;
     static constexpr int L = Lanes<R>::n;
-    static constexpr int K1 = S::K1;
-    static constexpr int KAB = S::KAB;
-    static constexpr int NU = S::NU;
-    // Columns per block of pass 1 (a multiple of L; any value gives the same bits). A group
-    // streams 2L source rows block by block, so a longer block means longer sequential reads;
-    // with many moments the block's sums (kBlock x K1 vectors) must stay in L1. Measured at
-    // 1080p: gray guide + 1-channel target (K1 = 4) 10% faster with 256 than 64; 128 and 256
-    // gained nothing from K1 = 8 up and lost 2-20% for the colour guide (K1 >= 13).
-    static constexpr int64_t kBlock = K1 <= 4 ? 256 : 64;
+    static constexpr int K1 = S::K1;    // first-pass moments (math::moment_pair)
+    static constexpr int KAB = S::KAB;  // a_0 .. a_{CG-1}, b per channel
+    static constexpr int NU = S::NU;    // I_0 .. I_{CG-1}, p_0 .. p_{C-1}
+    // columns per chunk: the window sums of a chunk (K1 x kChunk) stay in L1 for the solve
+    static constexpr int64_t kChunk = K1 <= 8 ? 256 : 128;
     static constexpr int64_t kAlign = 32 / sizeof(R);
-    static constexpr int64_t kSub = 16;  // columns per horizontal + solve step (divides kBlock)
+    static constexpr int64_t lu = kChunk + L;  // stride of a plane in u
 
     const GuidedJob& job;
-    int64_t w;
-    int64_t ldr;  // stride of a channel in a ring row
-    R* u;         // 2L x NU x kBlock: planes of the L entering and L leaving rows of a block
-    R* col;       // K1 x (w + 1): running column sums of the last produced row (SoA)
-    // Column sums with the rows in lanes live in a ring of column slots (ColumnSlots) instead
-    // of one slot per image column: 107 KB instead of 800 KB for a colour guide at 1080p,
-    // r = 8, which keeps them in L2.
-    ColumnSlots slots;
-    V* snap;         // (cols + 1) x K1: column sums of the L rows of the group (lanes = rows)
-    V* hw;           // kSub x K1: window sums of a sub-block (lanes = rows)
-    V* abw;          // kBlock x KAB: coefficients of a block (lanes = rows)
-    R* ring;         // ring_rows x KAB x ldr: planar a/b rows
-    V* snap2;        // (cols + 1) x KAB: pass 2 column sums of the L output rows (lanes = rows)
-    V* hw2;          // kBlock x KAB: pass 2 window sums of a block (lanes = rows)
-    R* win2;         // L x KAB x kBlock: the same, planar, one block per output row
-    R* outp;         // C x kBlock
-    R* gplane;       // CG x kBlock: guide of pass 2
-    R* ones;         // kBlock ones: second factor of a plain (non-product) moment
-    R* colcnt;       // w: samples per column of a window (job.cols.count in R)
-    R off[NU] = {};  // centring offsets: guide channels, then target channels
-    ColumnSums<KAB, R> sums2;
+    int64_t w, ld;  // ld = w + L: stride of every row-long array; entries >= w stay zero
+    R* u;           // 2 x NU x lu: planes of a chunk of the entering (slot 0) and leaving (1) row
+    R* col;         // K1 x ld: vertical sums of the moments; col[w] is the "outside" zero
+    R* col2;        // KAB x ld: pass 2 vertical sums of a/b
+    R* ring;        // ring_rows x KAB x ld: a/b rows
+    R* hs;          // K1 x (kChunk + L): window sums of a chunk
+    R* gplane;      // CG x ld: apply guide row of pass 2
+    R* outp;        // C x (kChunk + L)
+    R* colcnt;      // ld: samples per column of a window, in R
+    R* ones;        // lu: second factor of a plain moment
+    R off[NU] = {};
 
     static int64_t round_up(int64_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
+    static constexpr int64_t kHs = kChunk + L;
 
-    GuidedBand(const GuidedJob& j, double* base)
-        : job(j), w(j.guide.width), slots(j.guide.width, j.cols.radius, kBlock), sums2{nullptr, w} {
-        ldr = w + L;
+    RowBand(const GuidedJob& j, double* base) : job(j), w(j.guide.width), ld(j.guide.width + L) {
         R* p = reinterpret_cast<R*>(base);
         auto take = [&p](int64_t n) {
             R* q = p;
-            p += round_up(n);  // keep every array 32-byte aligned (base is)
+            p += round_up(n);
             return q;
         };
-        snap = reinterpret_cast<V*>(take(L * K1 * (slots.cols + 1)));
-        hw = reinterpret_cast<V*>(take(L * K1 * kSub));
-        abw = reinterpret_cast<V*>(take(L * KAB * kBlock));
-        u = take(2 * L * NU * kBlock);
-        col = take(K1 * (w + 1));
-        ring = take(job.ring_rows * KAB * ldr);
-        snap2 = reinterpret_cast<V*>(take(L * KAB * (slots.cols + 1)));
-        hw2 = reinterpret_cast<V*>(take(L * KAB * kBlock));
-        win2 = take(L * KAB * kBlock);
-        sums2.col = take(KAB * (w + 1));
-        outp = take(C * kBlock);
-        gplane = take(CG * kBlock);
-        ones = take(kBlock);
-        for (int64_t i = 0; i < kBlock; ++i) ones[i] = 1;
-        colcnt = take(w);
-        for (int64_t x = 0; x < w; ++x) colcnt[x] = static_cast<R>(job.cols.count[x]);
+        u = take(2 * NU * lu);
+        col = take(K1 * ld);
+        col2 = take(KAB * ld);
+        ring = take(job.ring_rows * KAB * ld);
+        hs = take(K1 * kHs);
+        gplane = take(CG * ld);
+        outp = take(C * kHs);
+        colcnt = take(ld);
+        ones = take(lu);
+        // the pads beyond w are read by full vectors and must hold zeros (scratch is reused)
+        for (int64_t i = 0; i < job.ring_rows * KAB; ++i) std::memset(ring + i * ld + w, 0, sizeof(R) * L);
+        std::memset(gplane, 0, sizeof(R) * CG * ld);
+        for (int64_t x = 0; x < ld; ++x) colcnt[x] = x < w ? static_cast<R>(job.cols.count[x]) : R(1);
+        for (int64_t x = 0; x < lu; ++x) ones[x] = 1;
     }
 
-    /// Scratch (in doubles) a worker needs; kept next to the layout above.
-    static int64_t scratch_doubles(int64_t w, int64_t r, int64_t ring_rows) {
-        const int64_t cs = ColumnSlots(w, r, kBlock).cols + 1;
-        const int64_t n = round_up(L * K1 * cs) + round_up(L * K1 * kSub) + round_up(L * KAB * kBlock) +
-                          round_up(2 * L * NU * kBlock) + round_up(K1 * (w + 1)) +
-                          round_up(ring_rows * KAB * (w + L)) + round_up(L * KAB * cs) +
-                          round_up(L * KAB * kBlock) + round_up(L * KAB * kBlock) + round_up(KAB * (w + 1)) +
-                          round_up(C * kBlock) + round_up(CG * kBlock) + round_up(kBlock) + round_up(w);
+    static int64_t scratch_doubles(int64_t w, int64_t ring_rows) {
+        const int64_t ld = w + L;
+        const int64_t n = round_up(2 * NU * lu) + round_up(K1 * ld) + round_up(KAB * ld) +
+                          round_up(ring_rows * KAB * ld) + round_up(K1 * kHs) + round_up(CG * ld) +
+                          round_up(C * kHs) + round_up(ld) + round_up(lu);
         return (n * static_cast<int64_t>(sizeof(R)) + 7) / 8;
     }
 
-    R* ring_row(int64_t t) const { return ring + (t % job.ring_rows) * KAB * ldr; }
-    R* plane_slot(int slot) const { return u + slot * NU * kBlock; }
+    R* ring_row(int64_t t) const { return ring + (t % job.ring_rows) * KAB * ld; }
 
-    /// Columns [x0, x0 + n) of source row t as centred planes in `slot`; a row outside the
-    /// image (clipped border, t < 0) or one that must not be counted gives zero planes.
-    const R* planes(int64_t t, int64_t x0, int64_t n, int slot) const {
-        R* p = plane_slot(slot);
-        if (t < 0) {
-            std::memset(p, 0, sizeof(R) * NU * kBlock);
-            return p;
-        }
-        load_planes(job.guide, t, x0, n, p, kBlock, off);
-        load_planes(job.target, t, x0, n, p + CG * kBlock, kBlock, off + CG);
-        return p;
+    /// Columns [x0, x0 + n) of source row t as centred planes in slot s of u, zero up to the
+    /// next multiple of L (the vector loops read whole vectors).
+    void load_chunk(int64_t t, int s, int64_t x0, int64_t n) const {
+        R* p = u + s * NU * lu;
+        load_planes(job.guide, t, x0, n, p, lu, off);
+        load_planes(job.target, t, x0, n, p + CG * lu, lu, off + CG);
+        for (int i = 0; i < NU; ++i)
+            for (int64_t x = n; x < ((n + L - 1) & ~int64_t(L - 1)); ++x) p[i * lu + x] = R(0);
     }
 
-    /// Set col to the window sums of the band's first a/b row (weighted source rows).
-    void init_columns(int64_t band) {
-        std::memset(col, 0, sizeof(R) * K1 * (w + 1));
-        const InitList& init = job.pass1_init[band];
-        for (int64_t x0 = 0; x0 < w; x0 += kBlock) {
-            const int64_t n = x0 + kBlock < w ? kBlock : w - x0;
+    /// Moment K of the planes at p (stride lu) over the vector at x.
+    template <int K>
+    static V moment(const R* p, int64_t x) {
+        constexpr int i = S::first(K), j = S::second(K);
+        if constexpr (j < 0) {
+            return loadu<V>(p + i * lu + x);
+        } else {
+            return loadu<V>(p + i * lu + x) * loadu<V>(p + j * lu + x);
+        }
+    }
+
+    /// col = the moment sums of a/b row t's window: the weighted rows of `init`.
+    void init_columns(const InitList& init) {
+        std::memset(col, 0, sizeof(R) * K1 * ld);
+        for (int64_t x0 = 0; x0 < w; x0 += kChunk) {
+            const int64_t n = x0 + kChunk < w ? kChunk : w - x0;
             for (int64_t i = 0; i < init.size; ++i) {
-                const R* p = planes(init.index[i], x0, n, 0);
+                load_chunk(init.index[i], 0, x0, n);
                 const R wt = static_cast<R>(init.weight[i]);
                 for (int k = 0; k < K1; ++k) {
                     int a = 0, b = 0;
                     S::pair(k, a, b);
-                    const R* pa = p + a * kBlock;
-                    const R* pb = b < 0 ? ones : p + b * kBlock;
-                    R* c = col + k * (w + 1) + x0;
+                    const R* pa = u + a * lu;
+                    const R* pb = b < 0 ? ones : u + b * lu;
+                    R* c = col + k * ld + x0;
                     for (int64_t x = 0; x < n; ++x) c[x] += wt * (pa[x] * pb[x]);
                 }
             }
         }
     }
 
-    /// Moment K of plane set p at column x (a vector of L columns, or one column).
-    template <int K, typename T>
-    static T moment(const R* p, int64_t x) {
-        constexpr int i = moment_first(K), j = moment_second(K);
-        if constexpr (j < 0) {
-            return load_at<T>(p + i * kBlock + x);
-        } else {
-            return load_at<T>(p + i * kBlock + x) * load_at<T>(p + j * kBlock + x);
-        }
-    }
-    static constexpr int moment_first(int k) {
-        int i = 0, j = 0;
-        S::pair(k, i, j);
-        return i;
-    }
-    static constexpr int moment_second(int k) {
-        int i = 0, j = 0;
-        S::pair(k, i, j);
-        return j;
-    }
-    template <typename T>
-    static T load_at(const R* p) {
-        if constexpr (std::is_same<T, R>::value) {
-            return *p;
-        } else {
-            return loadu<T>(p);
-        }
-    }
-
-    /// Vertical update of moment K over n block columns: the group's L rows enter and leave
-    /// (slots 2j and 2j + 1 of u, all at fixed offsets from one pointer), col advances to the
-    /// group's last row and snap receives every row's sums (lanes = rows).
-    template <int K>
-    void vertical_moment(int64_t x0, int64_t n) {
-        R* c = col + K * (w + 1) + x0;
-        V* sn = snap + (x0 & slots.mask) * K1 + K;  // column x0 + x at sn[x * K1] (a block never wraps)
-        const int64_t nv = n & ~int64_t(L - 1);
-        constexpr int64_t slot = NU * kBlock;
-        for (int64_t x = 0; x < nv; x += L) {
-            V r[L];
-            V acc = loadu<V>(c + x);
-            for (int j = 0; j < L; ++j) {
-                acc += moment<K, V>(u + 2 * j * slot, x) - moment<K, V>(u + (2 * j + 1) * slot, x);
-                r[j] = acc;
-            }
-            storeu(c + x, acc);
-            transpose(r);
-            for (int i = 0; i < L; ++i) sn[(x + i) * K1] = r[i];
-        }
-        for (int64_t x = nv; x < n; ++x) {
-            R acc = c[x];
-            V v = {};
-            for (int j = 0; j < L; ++j) {
-                acc += moment<K, R>(u + 2 * j * slot, x) - moment<K, R>(u + (2 * j + 1) * slot, x);
-                v[j] = acc;
-            }
-            c[x] = acc;
-            sn[x * K1] = v;
-        }
-    }
-
     template <int... K>
-    void vertical_moments(int64_t x0, int64_t n, std::integer_sequence<int, K...>) {
-        (vertical_moment<K>(x0, n), ...);
+    void slide_moments(R* c, int64_t x, bool in, bool out, std::integer_sequence<int, K...>) const {
+        const R* pe = u;
+        const R* pl = u + NU * lu;
+        if (in && out) {
+            ((storeu(c + K * ld + x, loadu<V>(c + K * ld + x) + (moment<K>(pe, x) - moment<K>(pl, x)))), ...);
+        } else if (in) {
+            ((storeu(c + K * ld + x, loadu<V>(c + K * ld + x) + moment<K>(pe, x))), ...);
+        } else {
+            ((storeu(c + K * ld + x, loadu<V>(c + K * ld + x) - moment<K>(pl, x))), ...);
+        }
     }
 
-    /// Vertical update of the group's rows over block columns [x0, x0 + n).
-    void vertical(int64_t x0, int64_t n, const int64_t* rows, int m, bool first_is_set) {
-        for (int j = 0; j < L; ++j) {
-            // rows past the group's end and a first row already in col count as zero rows
-            const bool skip = j >= m || (j == 0 && first_is_set);
-            planes(skip ? -1 : job.rows.enter[rows[j]], x0, n, 2 * j);
-            planes(skip ? -1 : job.rows.leave[rows[j]], x0, n, 2 * j + 1);
-            // the rows the next group will enter, at these columns: a whole group of lead
-            const int64_t e = j < m ? job.rows.enter[rows[j]] + L : -1;
-            if (e >= 0 && e < job.guide.height) {
-                prefetch_span(job.guide, e, x0, n);
-                prefetch_span(job.target, e, x0, n);
+    /// Vertical update of the moment sums from a/b row t - 1 to t, a chunk of columns at a time
+    /// (the chunk's planes stay in L1 between conversion and use).
+    void slide_columns(int64_t t) {
+        const int64_t e = job.rows.enter[t], l = job.rows.leave[t];
+        if (e < 0 && l < 0) return;
+        for (int64_t x0 = 0; x0 < w; x0 += kChunk) {
+            const int64_t n = x0 + kChunk < w ? kChunk : w - x0;
+            if (e >= 0) load_chunk(e, 0, x0, n);
+            if (l >= 0) load_chunk(l, 1, x0, n);
+            for (int64_t x = 0; x < n; x += L)
+                slide_moments(col + x0, x, e >= 0, l >= 0, std::make_integer_sequence<int, K1>{});
+        }
+    }
+
+    /// The interior part of horizontal() for G rows of sums side by side: columns [v0, v1) of
+    /// c + g * ld into o + g * kHs (o indexed by column), running sums s[g].
+    template <int G>
+    void vector_sums(const R* c, R* o, int64_t v0, int64_t v1, R* s) const {
+        const int64_t r = job.cols.radius;
+        V sv[G];
+        for (int g = 0; g < G; ++g) sv[g] = splat<V>(s[g]);
+        for (int64_t x = v0; x < v1; x += L) {
+            for (int g = 0; g < G; ++g) {
+                const R* cg = c + g * ld;
+                const V d = lane_scan(loadu<V>(cg + x + r) - loadu<V>(cg + x - r - 1));
+                storeu(o + g * kHs + x, sv[g] + d);
+                sv[g] += lane_last(d);
             }
         }
-        vertical_moments(x0, n, std::make_integer_sequence<int, K1>{});
+        for (int g = 0; g < G; ++g) s[g] = sv[g][0];
     }
 
-    /// Prefetch hint for columns [x0, x0 + n) of row t (no fault if it is never read).
-    static void prefetch_span(const ImageView& img, int64_t t, int64_t x0, int64_t n) {
-        const int64_t elem = img.dtype == DType::u8 ? 1 : (img.dtype == DType::u16 ? 2 : 4);
-        const char* p = static_cast<const char*>(img.data) + (t * img.row_stride + x0 * img.channels) * elem;
-        const int64_t bytes = n * img.channels * elem;
-        for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b);
-    }
-
-    /// Horizontal window sums of block columns [x0, x1) (see lane_horizontal).
+    /// Window sums of columns [x0, x1) of K rows of column sums (c + k * ld, with c[k * ld + w]
+    /// = 0 the outside slot) into o[k * kHs + x - x0]; s[k] carries each running sum from one
+    /// chunk to the next. Each sum is the previous one plus the entering minus the leaving
+    /// column: one at a time near the borders, and in the interior (both columns inside the row)
+    /// a vector of L differences at once, added up as a prefix sum within the vector plus the
+    /// carried total. Up to four rows of sums run side by side so that their carry chains overlap.
     template <int K>
-    void horizontal(const V* c, V* o, int64_t x0, int64_t x1, V* state) const {
-        lane_horizontal<K>(c, o, x0, x1, state, job.cols, job.col_init, w, slots);
+    void horizontal(const R* c, R* o, int64_t x0, int64_t x1, R* s) const {
+        const AxisSpec& ax = job.cols;
+        int64_t xs = x0;
+        if (x0 == 0) {
+            for (int k = 0; k < K; ++k) {
+                R v = R(0);
+                for (int64_t i = 0; i < job.col_init.size; ++i)
+                    v += static_cast<R>(job.col_init.weight[i]) * c[k * ld + job.col_init.index[i]];
+                s[k] = v;
+                o[k * kHs] = v;
+            }
+            xs = 1;
+        }
+        const int64_t r = ax.radius, lo = r + 1, hi = w - r;
+        auto scalar = [&](int64_t a, int64_t b) {  // columns [a, b), border lookups
+            for (int64_t x = a; x < b; ++x) {
+                const int64_t e = ax.enter[x] < 0 ? w : ax.enter[x];
+                const int64_t l = ax.leave[x] < 0 ? w : ax.leave[x];
+                for (int k = 0; k < K; ++k) {
+                    s[k] += c[k * ld + e] - c[k * ld + l];
+                    o[k * kHs + x - x0] = s[k];
+                }
+            }
+        };
+        // [xs, v0): scalar; [v0, v1): vectors; [v1, x1): scalar
+        const int64_t v0 = xs > lo ? xs : lo;
+        const int64_t top = x1 < hi ? x1 : hi;
+        const int64_t v1 = top > v0 ? v0 + ((top - v0) & ~int64_t(L - 1)) : v0;
+        if (v1 == v0) return scalar(xs, x1);
+        scalar(xs, v0);
+        int k = 0;
+        for (; k + 4 <= K; k += 4) vector_sums<4>(c + k * ld, o + k * kHs - x0, v0, v1, s + k);
+        if constexpr (K % 4 >= 2) {
+            vector_sums<2>(c + k * ld, o + k * kHs - x0, v0, v1, s + k);
+            k += 2;
+        }
+        if constexpr (K % 2 == 1) vector_sums<1>(c + k * ld, o + k * kHs - x0, v0, v1, s + k);
+        scalar(v1, x1);
     }
 
-    /// Regularised least-squares fit of every window of block columns [x0, x0 + n), L rows at
-    /// once: hw -> abw.
-    void solve(int64_t x0, int64_t n, V ry, const int64_t* rows, int m, V* ab) const {
-        if constexpr (CG == 1) {
-            if (job.eps_map.data || job.gamma_map.data) return solve_edge_aware(x0, n, ry, rows, m, ab);
+    /// Coefficients of a/b row t over columns [x0, x0 + n) from the window sums in hs.
+    void solve(int64_t t, int64_t x0, int64_t n) const {
+        if constexpr (CG == 3) {
+            R* ab = ring_row(t) + x0;
+            const R ry = static_cast<R>(job.rows.count[t]);
+            const R* cnt = colcnt + x0;
+            const int64_t nv = n & ~int64_t(L - 1);
+            const V one = splat<V>(R(1)), zero = V{}, eps = splat<V>(static_cast<R>(job.eps));
+            for (int64_t x = 0; x < nv; x += L) {
+                const V inv_n = one / (splat<V>(ry) * loadu<V>(cnt + x));
+                V mean[K1];
+                for (int k = 0; k < K1; ++k) mean[k] = loadu<V>(hs + k * kHs + x) * inv_n;
+                const math::ColorInverse<V> g = math::color_inverse(mean, eps, zero, one);
+                for (int c = 0; c < C; ++c) {
+                    const int m = 9 + 4 * c;
+                    V o[4];
+                    math::color_coefficients(g, mean[m], mean[m + 1], mean[m + 2], mean[m + 3], o);
+                    for (int i = 0; i < 4; ++i) storeu(ab + (4 * c + i) * ld + x, o[i]);
+                }
+            }
+            const R reps = static_cast<R>(job.eps);
+            for (int64_t x = nv; x < n; ++x) {
+                const R inv_n = R(1) / (ry * cnt[x]);
+                R mean[K1];
+                for (int k = 0; k < K1; ++k) mean[k] = hs[k * kHs + x] * inv_n;
+                const math::ColorInverse<R> g = math::color_inverse(mean, reps, R(0), R(1));
+                for (int c = 0; c < C; ++c) {
+                    const int m = 9 + 4 * c;
+                    R o[4];
+                    math::color_coefficients(g, mean[m], mean[m + 1], mean[m + 2], mean[m + 3], o);
+                    for (int i = 0; i < 4; ++i) ab[(4 * c + i) * ld + x] = o[i];
+                }
+            }
+        } else {
+            solve_gray(t, x0, n);
         }
-        const V eps = splat<V>(static_cast<R>(job.eps)), zero = V{}, one = splat<V>(R(1));
-        const double* cnt = job.cols.count + x0;
-        for (int64_t x = 0; x < n; ++x) {
-            const V* h = hw + x * K1;
-            const V inv_n = one / (ry * static_cast<R>(cnt[x]));
+    }
+
+    /// solve() of a gray guide, with the per-window eps and prior of a of the edge-aware filters.
+    void solve_gray(int64_t t, int64_t x0, int64_t n) const {
+        R* ab = ring_row(t) + x0;
+        const R ry = static_cast<R>(job.rows.count[t]);
+        const bool edge = job.eps_map.data || job.gamma_map.data;
+        const float* em = job.eps_map.data ? job.eps_map.row<const float>(t) + x0 : nullptr;
+        const float* gm = job.gamma_map.data ? job.gamma_map.row<const float>(t) + x0 : nullptr;
+        const R* cnt = colcnt + x0;
+        const int64_t nv = n & ~int64_t(L - 1);
+        const V one = splat<V>(R(1)), zero = V{}, eps = splat<V>(static_cast<R>(job.eps));
+        for (int64_t x = 0; x < nv; x += L) {
+            const V inv_n = one / (splat<V>(ry) * loadu<V>(cnt + x));
             V mean[K1];
-            for (int k = 0; k < K1; ++k) mean[k] = h[k] * inv_n;
-            V* o = ab + x * KAB;
-            if (CG == 1) {
-                for (int c = 0; c < C; ++c)
-                    math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], eps, zero, one,
-                                            o[2 * c], o[2 * c + 1]);
+            for (int k = 0; k < K1; ++k) mean[k] = loadu<V>(hs + k * kHs + x) * inv_n;
+            if (edge) {
+                V e = eps, g = zero;
+                for (int i = 0; i < L; ++i) {
+                    if (em) e[i] = static_cast<R>(em[x + i]);
+                    if (gm) g[i] = static_cast<R>(gm[x + i]);
+                }
+                for (int c = 0; c < C; ++c) {
+                    V a, b;
+                    math::gray_coefficients_prior(mean[0], mean[1], mean[2 + c], mean[2 + C + c], e, g, zero,
+                                                  one, a, b);
+                    storeu(ab + (2 * c) * ld + x, a);
+                    storeu(ab + (2 * c + 1) * ld + x, b);
+                }
                 continue;
             }
-            color_solve(mean, o);
-        }
-    }
-
-    /// Lane j of the returned vector: map(rows[j], x) for the group's m rows, `fill` beyond.
-    static V map_lanes(const ImageView& map, const int64_t* rows, int m, int64_t x, R fill) {
-        V v = splat<V>(fill);
-        for (int j = 0; j < m; ++j) v[j] = static_cast<R>(map.row<const float>(rows[j])[x]);
-        return v;
-    }
-
-    /// solve() of the gray guide with per-window eps and prior of a (lanes = the group's rows).
-    void solve_edge_aware(int64_t x0, int64_t n, V ry, const int64_t* rows, int m, V* ab) const {
-        const V zero = V{}, one = splat<V>(R(1));
-        const R eps = static_cast<R>(job.eps);
-        const double* cnt = job.cols.count + x0;
-        for (int64_t x = 0; x < n; ++x) {
-            const V* h = hw + x * K1;
-            const V inv_n = one / (ry * static_cast<R>(cnt[x]));
-            const V e = job.eps_map.data ? map_lanes(job.eps_map, rows, m, x0 + x, R(1)) : splat<V>(eps);
-            const V gam = job.gamma_map.data ? map_lanes(job.gamma_map, rows, m, x0 + x, R(0)) : zero;
-            V mean[K1];
-            for (int k = 0; k < K1; ++k) mean[k] = h[k] * inv_n;
-            V* o = ab + x * KAB;
-            for (int c = 0; c < C; ++c)
-                math::gray_coefficients_prior(mean[0], mean[1], mean[2 + c], mean[2 + C + c], e, gam, zero,
-                                              one, o[2 * c], o[2 * c + 1]);
-        }
-    }
-
-    /// Colour-guide coefficients of every target channel from the window means.
-    void color_solve(const V* mean, V* o) const {
-        const V eps = splat<V>(static_cast<R>(job.eps)), zero = V{}, one = splat<V>(R(1));
-        const math::ColorInverse<V> g = math::color_inverse(mean, eps, zero, one);
-        for (int c = 0; c < C; ++c) {
-            const int b = 9 + 4 * c;
-            V ab[4];
-            math::color_coefficients(g, mean[b], mean[b + 1], mean[b + 2], mean[b + 3], ab);
-            for (int i = 0; i < 4; ++i) o[4 * c + i] = ab[i];
-        }
-    }
-
-    /// abw (lanes = rows) -> planar ring rows of the group, block columns [x0, x0 + n).
-    void scatter(int64_t x0, int64_t n, const int64_t* rows, int m) const {
-        R* dst[L];
-        for (int j = 0; j < m; ++j) dst[j] = ring_row(rows[j]) + x0;
-        const int64_t nv = n & ~int64_t(L - 1);
-        for (int k = 0; k < KAB; ++k) {
-            const V* a = abw + k;  // abw is [x][KAB]
-            for (int64_t x = 0; x < nv; x += L) {
-                V r[L];
-                for (int i = 0; i < L; ++i) r[i] = a[(x + i) * KAB];
-                transpose(r);
-                for (int j = 0; j < m; ++j) storeu(dst[j] + k * ldr + x, r[j]);
+            for (int c = 0; c < C; ++c) {
+                V a, b;
+                math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], eps, zero, one, a, b);
+                storeu(ab + (2 * c) * ld + x, a);
+                storeu(ab + (2 * c + 1) * ld + x, b);
             }
-            for (int64_t x = nv; x < n; ++x)
-                for (int j = 0; j < m; ++j) dst[j][k * ldr + x] = a[x * KAB][j];
         }
-    }
-
-    /// a/b rows t0 .. t0 + m - 1. Pass 1 runs in column blocks so a block's sums are still in
-    /// cache for the next stage; the vertical update runs r columns ahead of the horizontal
-    /// pass because a window reaches r columns to the right (and over the whole row when the
-    /// border maps a window outside that reach: r >= w).
-    void produce_group(int64_t t0, int m, int64_t band) {
-        int64_t rows[L];
-        V ry = splat<V>(R(1));
-        for (int j = 0; j < m; ++j) rows[j] = t0 + j, ry[j] = static_cast<R>(job.rows.count[t0 + j]);
-        const bool first = t0 == job.pass1_first[band];
-        if (first) init_columns(band);
-        const int64_t r = job.cols.radius;
-        int64_t done = 0;  // columns [0, done) of snap hold this group's sums
-        auto vertical_until = [&](int64_t x1) {
-            for (; done < x1; done += kBlock)
-                vertical(done, (done + kBlock < w ? done + kBlock : w) - done, rows, m, first);
-        };
-        // the zero column of snap (clipped border) and of col stay zero
-        for (int k = 0; k < K1; ++k) snap[slots.zero * K1 + k] = V{};
-        V state[K1];
-        for (int k = 0; k < K1; ++k) state[k] = V{};
-        for (int64_t s0 = 0; s0 < w; s0 += kBlock) {
-            const int64_t s1 = s0 + kBlock < w ? s0 + kBlock : w;
-            vertical_until(r >= w ? w : (s1 + r < w ? s1 + r : w));
-            // window sums and solve a sub-block at a time, so that hw stays in L1
-            for (int64_t t0 = s0; t0 < s1; t0 += kSub) {
-                const int64_t t1 = t0 + kSub < s1 ? t0 + kSub : s1;
-                horizontal<K1>(snap, hw, t0, t1, state);
-                solve(t0, t1 - t0, ry, rows, m, abw + (t0 - s0) * KAB);
-            }
-            scatter(s0, s1 - s0, rows, m);
-        }
-    }
-
-    /// Pass 2, vertical update over block columns [x0, x0 + n) for output rows y .. y + m - 1:
-    /// the a/b rows entering and leaving each output row slide the running sums (sums2.col, as
-    /// ColumnSums::slide does it), and snap2 receives every row's sums (lanes = rows). With
-    /// `first` the group's first row is the band's first, whose sums are already set.
-    void vertical2(int64_t x0, int64_t n, int64_t y, int m, bool first) {
-        const R* in[L];
-        const R* out[L];
-        bool full = true;  // every lane enters and leaves a row (no clipped edge, no idle lane)
-        for (int j = 0; j < L; ++j) {
-            const bool active = j < m && !(j == 0 && first);
-            const int64_t e = active ? job.rows.enter[y + j] : -1, l = active ? job.rows.leave[y + j] : -1;
-            in[j] = e < 0 ? nullptr : ring_row(e) + x0;
-            out[j] = l < 0 ? nullptr : ring_row(l) + x0;
-            full = full && in[j] && out[j];
-        }
-        const int64_t nv = n & ~int64_t(L - 1);
-        for (int k = 0; k < KAB; ++k) {
-            R* c = sums2.col + k * (w + 1) + x0;
-            V* sn = snap2 + (x0 & slots.mask) * KAB + k;  // column x0 + x at sn[x * KAB]
-            const int64_t at = k * ldr;
-            for (int64_t x = 0; x < nv; x += L) {
-                V r[L];
-                V acc = loadu<V>(c + x);
-                if (full) {
-                    for (int j = 0; j < L; ++j) {
-                        acc += loadu<V>(in[j] + at + x) - loadu<V>(out[j] + at + x);
-                        r[j] = acc;
-                    }
+        const R reps = static_cast<R>(job.eps);
+        for (int64_t x = nv; x < n; ++x) {
+            const R inv_n = R(1) / (ry * cnt[x]);
+            R mean[K1];
+            for (int k = 0; k < K1; ++k) mean[k] = hs[k * kHs + x] * inv_n;
+            const R e = em ? static_cast<R>(em[x]) : reps, g = gm ? static_cast<R>(gm[x]) : R(0);
+            for (int c = 0; c < C; ++c) {
+                R a, b;
+                if (edge) {
+                    math::gray_coefficients_prior(mean[0], mean[1], mean[2 + c], mean[2 + C + c], e, g, R(0),
+                                                  R(1), a, b);
                 } else {
-                    for (int j = 0; j < L; ++j) {
-                        if (in[j] && out[j]) {
-                            acc += loadu<V>(in[j] + at + x) - loadu<V>(out[j] + at + x);
-                        } else if (in[j]) {
-                            acc += loadu<V>(in[j] + at + x);
-                        } else if (out[j]) {
-                            acc -= loadu<V>(out[j] + at + x);
-                        }
-                        r[j] = acc;
-                    }
+                    math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], reps, R(0), R(1),
+                                            a, b);
                 }
-                storeu(c + x, acc);
-                transpose(r);
-                for (int i = 0; i < L; ++i) sn[(x + i) * KAB] = r[i];
-            }
-            for (int64_t x = nv; x < n; ++x) {
-                R acc = c[x];
-                V v = {};
-                for (int j = 0; j < L; ++j) {
-                    if (in[j] && out[j]) {
-                        acc += in[j][at + x] - out[j][at + x];
-                    } else if (in[j]) {
-                        acc += in[j][at + x];
-                    } else if (out[j]) {
-                        acc -= out[j][at + x];
-                    }
-                    v[j] = acc;
-                }
-                c[x] = acc;
-                sn[x * KAB] = v;
+                ab[(2 * c) * ld + x] = a;
+                ab[(2 * c + 1) * ld + x] = b;
             }
         }
     }
 
-    /// Final step of output row y over columns [x0, x0 + n): q = (sum b + sum a . I) / count,
-    /// or (fast guided filter) the mean coefficients themselves. `ab`: planar block sums.
-    void output_block(int64_t y, int64_t x0, int64_t n, const R* ab) {
-        const double ry = job.rows.count[y];
-        const double* cnt = job.cols.count + x0;
-        if (job.coef) {  // fast guided filter: keep the mean coefficients, [y][x][KAB]
+    /// a/b row t (first: the band's first, whose sums come from its init list).
+    void produce(int64_t t, bool first, int64_t band) {
+        if (first) {
+            init_columns(job.pass1_init[band]);
+        } else {
+            slide_columns(t);
+        }
+        R s[K1];
+        for (int64_t x0 = 0; x0 < w; x0 += kChunk) {
+            const int64_t x1 = x0 + kChunk < w ? x0 + kChunk : w;
+            horizontal<K1>(col, hs, x0, x1, s);
+            solve(t, x0, x1 - x0);
+        }
+    }
+
+    /// Pass 2 sums of output row y: the band's first from its init list, later ones slid.
+    void slide_coefficients(int64_t y, bool first, int64_t band) {
+        if (first) {
+            std::memset(col2, 0, sizeof(R) * KAB * ld);
+            const InitList& init = job.pass2_init[band];
+            for (int64_t i = 0; i < init.size; ++i) {
+                const R wt = static_cast<R>(init.weight[i]);
+                const R* a = ring_row(init.index[i]);
+                for (int64_t v = 0; v < KAB * ld; ++v) col2[v] += wt * a[v];
+            }
+            return;
+        }
+        const int64_t e = job.rows.enter[y], l = job.rows.leave[y];
+        const R* pe = e < 0 ? nullptr : ring_row(e);
+        const R* pl = l < 0 ? nullptr : ring_row(l);
+        for (int64_t v = 0; v < KAB * ld; v += L) {
+            V acc = loadu<V>(col2 + v);
+            if (pe && pl) {
+                acc += loadu<V>(pe + v) - loadu<V>(pl + v);
+            } else if (pe) {
+                acc += loadu<V>(pe + v);
+            } else if (pl) {
+                acc -= loadu<V>(pl + v);
+            }
+            storeu(col2 + v, acc);
+        }
+    }
+
+    /// Output row y over columns [x0, x0 + n) from the a/b window sums hs2 (in hs).
+    void output(int64_t y, int64_t x0, int64_t n) {
+        const R* h2 = hs;
+        if (job.coef) {  // fast guided filter: the mean coefficients, [y][x][KAB], centring undone
+            const double ry = job.rows.count[y];
+            const double* cnt = job.cols.count + x0;
             double* dst = job.coef + (y * w + x0) * KAB;
             for (int64_t x = 0; x < n; ++x) {
                 const double inv_n = 1.0 / (ry * cnt[x]);
-                for (int k = 0; k < KAB; ++k)
-                    dst[x * KAB + k] = static_cast<double>(ab[k * kBlock + x]) * inv_n;
+                for (int k = 0; k < KAB; ++k) dst[x * KAB + k] = static_cast<double>(h2[k * kHs + x]) * inv_n;
                 for (int c = 0; c < C; ++c) {  // undo the centring: b = b' + off_p - a . off_I
                     double* abx = dst + x * KAB + c * (CG + 1);
                     abx[CG] += static_cast<double>(off[CG + c]);
@@ -958,59 +970,31 @@ struct GuidedBand {
             }
             return;
         }
-        load_planes(job.apply_guide, y, x0, n, gplane, kBlock, off);
-        // In vectors of L columns: written as a plain loop, the division stayed scalar (the
-        // compiler cannot prove that q does not alias the coefficients). Counts are small
-        // integers, exact in R, and so is their product: the same bits as dividing by
-        // static_cast<R>(ry * count) in double.
-        const R* cnt_r = colcnt + x0;
-        const V ryv = splat<V>(static_cast<R>(ry));
-        const int64_t nv = n & ~int64_t(L - 1);
+        const R* gp = gplane + x0;
+        const R* cnt = colcnt + x0;
+        const V ryv = splat<V>(static_cast<R>(job.rows.count[y]));
         for (int c = 0; c < C; ++c) {
-            const R* abc = ab + c * (CG + 1) * kBlock;
-            const R shift = off[CG + c];
-            const V shiftv = splat<V>(shift);
-            R* q = outp + c * kBlock;
-            for (int64_t x = 0; x < nv; x += L) {
-                V acc = loadu<V>(abc + CG * kBlock + x);
-                for (int g = 0; g < CG; ++g)
-                    acc += loadu<V>(abc + g * kBlock + x) * loadu<V>(gplane + g * kBlock + x);
-                storeu(q + x, acc / (ryv * loadu<V>(cnt_r + x)) + shiftv);
-            }
-            for (int64_t x = nv; x < n; ++x) {
-                R acc = abc[CG * kBlock + x];
-                for (int g = 0; g < CG; ++g) acc += abc[g * kBlock + x] * gplane[g * kBlock + x];
-                q[x] = acc / (static_cast<R>(ry) * cnt_r[x]) + shift;
+            const R* a = h2 + c * (CG + 1) * kHs;  // a_0 .. a_{CG-1}, then b
+            const V shift = splat<V>(off[CG + c]);
+            R* q = outp + c * kHs;
+            for (int64_t x = 0; x < n; x += L) {  // kHs and gplane's pad leave room for a full vector
+                V acc = loadu<V>(a + CG * kHs + x);
+                for (int g = 0; g < CG; ++g) acc += loadu<V>(a + g * kHs + x) * loadu<V>(gp + g * ld + x);
+                storeu(q + x, acc / (ryv * loadu<V>(cnt + x)) + shift);
             }
         }
-        store_planes(job.dst, y, x0, n, outp, kBlock);
+        store_planes(job.dst, y, x0, n, outp, kHs);
     }
 
-    /// Pass 2 for output rows y .. y + m - 1, block by block with the vertical update r columns
-    /// ahead (as in produce_group): the horizontal sums run with the rows in lanes, like pass 1.
-    void finish_group(int64_t y, int m, bool first) {
-        const int64_t r = job.cols.radius;
-        int64_t done = 0;
-        auto vertical_until = [&](int64_t x1) {
-            for (; done < x1; done += kBlock)
-                vertical2(done, (done + kBlock < w ? done + kBlock : w) - done, y, m, first);
-        };
-        for (int k = 0; k < KAB; ++k) snap2[slots.zero * KAB + k] = V{};  // the zero slot
-        V state[KAB];
-        for (int k = 0; k < KAB; ++k) state[k] = V{};
-        for (int64_t s0 = 0; s0 < w; s0 += kBlock) {
-            const int64_t s1 = s0 + kBlock < w ? s0 + kBlock : w;
-            vertical_until(r >= w ? w : (s1 + r < w ? s1 + r : w));
-            horizontal<KAB>(snap2, hw2, s0, s1, state);
-            lane_unpack<KAB>(hw2, s1 - s0, m, kBlock, win2);
-            for (int j = 0; j < m; ++j) output_block(y + j, s0, s1 - s0, win2 + j * KAB * kBlock);
+    void finish(int64_t y, bool first, int64_t band) {
+        slide_coefficients(y, first, band);
+        if (!job.coef) load_planes(job.apply_guide, y, 0, w, gplane, ld, off);
+        R s[KAB];
+        for (int64_t x0 = 0; x0 < w; x0 += kChunk) {
+            const int64_t x1 = x0 + kChunk < w ? x0 + kChunk : w;
+            horizontal<KAB>(col2, hs, x0, x1, s);
+            output(y, x0, x1 - x0);
         }
-    }
-
-    bool columns_finite() const {
-        R acc = 0;
-        for (int64_t i = 0; i < K1 * (w + 1); ++i) acc += col[i] * R(0);
-        return acc == R(0);
     }
 
     void run(int64_t band) {
@@ -1021,34 +1005,18 @@ struct GuidedBand {
             centre_offsets(job.guide, y0, off);
             centre_offsets(job.target, y0, off + CG);
         }
-
-        // pass 1 state: a/b rows are produced in groups of L from the band's first one on
-        int64_t next_ab = job.pass1_first[band];
-        auto produce_until = [&](int64_t last) {
-            while (next_ab <= last) {
-                const int m = static_cast<int>(h - next_ab < L ? h - next_ab : L);
-                produce_group(next_ab, m, band);
-                next_ab += m;
-            }
-        };
-        auto last_needed = [&](int64_t y) {
+        const int64_t first = job.pass1_first[band];
+        int64_t next_ab = first;
+        for (int64_t y = y0; y < y1; ++y) {
             const int64_t r = job.rows.radius;
-            return (r >= h || y + r >= h) ? h - 1 : y + r;
-        };
-
-        // pass 2: output rows in groups of L, as pass 1
-        for (int64_t y = y0; y < y1; y += L) {
-            const int m = static_cast<int>(y1 - y < L ? y1 - y : L);
-            produce_until(last_needed(y + m - 1));
-            if (y == y0) {
-                sums2.reset();
-                const InitList& init = job.pass2_init[band];
-                for (int64_t i = 0; i < init.size; ++i)
-                    sums2.add(ring_row(init.index[i]), init.weight[i], ldr);
-            }
-            finish_group(y, m, y == y0);
+            const int64_t last = (r >= h || y + r >= h) ? h - 1 : y + r;
+            for (; next_ab <= last; ++next_ab) produce(next_ab, next_ab == first, band);
+            finish(y, y == y0, band);
         }
-        if (!columns_finite() || !sums2.finite()) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
+        R acc = 0;  // a NaN or Inf that entered a running sum never leaves it
+        for (int64_t i = 0; i < K1 * ld; ++i) acc += col[i] * R(0);
+        for (int64_t i = 0; i < KAB * ld; ++i) acc += col2[i] * R(0);
+        if (acc != R(0)) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
     }
 };
 
@@ -1278,13 +1246,14 @@ TaskFn box_task_for(const BoxJob& job) {
 template <int CG, int C, typename R>
 void guided_task(void* ctx, int64_t band, int worker) {
     const GuidedJob& job = *static_cast<const GuidedJob*>(ctx);
-    GuidedBand<CG, C, R> b(job, job.scratch[worker].base);
+    RowBand<CG, C, R> b(job, job.scratch[worker].base);
     b.run(band);
 }
 
 template <int CG, int C, typename R>
 int64_t guided_scratch(int64_t w, int64_t r, int64_t ring_rows) {
-    return GuidedBand<CG, C, R>::scratch_doubles(w, r, ring_rows);
+    (void)r;
+    return RowBand<CG, C, R>::scratch_doubles(w, ring_rows);
 }
 
 // ---------------------------------------------------------------------------------------------
