@@ -152,6 +152,7 @@ def _spec_from_path(
     from_arch = {
         "mirnet": ("image", 4),
         "mirnet_v2": ("image", 4),
+        "mirnet_tone": ("image", 4),
         "codenet": ("derain", 1),
         "stochastic": ("stochastic", 1),
         "blur_cnn": ("pairs", 1),

@@ -25,6 +25,7 @@ __all__ = ["ARCHS", "build", "example_inputs", "export"]
 ARCHS: dict[str, tuple[str, int]] = {
     "mirnet": ("image", 4),
     "mirnet_v2": ("image", 4),
+    "mirnet_tone": ("image", 4),
     "codenet": ("derain", 1),
     "stochastic": ("stochastic", 1),
     "blur_cnn": ("pairs", 1),
@@ -41,6 +42,10 @@ def build(arch: str, **config: Any) -> Any:
         from .architectures.mirnet_v2 import MIRNetV2
 
         return MIRNetV2(**config)
+    if arch == "mirnet_tone":
+        from .architectures.mirnet_tone import MIRNetTone
+
+        return MIRNetTone(**config)
     if arch == "codenet":
         from .architectures.codenet import CODENet
 

@@ -6,8 +6,9 @@ Usage::
 
 ``NAME`` is a recipe of :data:`RECIPES`: ``mirnet-denoise``, ``mirnet-enhance``, ``derain``,
 ``stochastic-enhance``, ``blur-cnn`` and their later stages (``*-ft``, ``mirnet-enhance-col``,
-``stochastic-enhance-cond``, started from the previous stage with ``--init``). ``--data`` is a
-folder of clean PNG/JPEG images used *in addition to* the fixed training list of
+``stochastic-enhance-cond``, started from the previous stage with ``--init``);
+``mirnet-enhance-tone`` trains the tone-prior variant of ``mirnet-enhance`` from scratch.
+``--data`` is a folder of clean PNG/JPEG images used *in addition to* the fixed training list of
 :mod:`jointfilter.models._synth` (Kodak files named there are read from it);
 ``--extra-images`` adds ``_synth.EXTRA_TRAIN`` (more scikit-image samples and clean frames of
 the shared data folder); held-out images (scikit-image ``coffee``, ``kodim23``) are never read.
@@ -96,6 +97,26 @@ RECIPES: dict[str, dict[str, Any]] = {
             "permutation, chroma scaled by U(1, 1.6), clipped): the darkening acts on each "
             "channel alike, and the stage-2 model desaturated strong colours and lifted dark "
             "channels; L1 loss; Adam 3e-4, cosine decay"
+        ),
+    },
+    "mirnet-enhance-tone": {
+        "arch": "mirnet_tone",
+        "config": {"n_feat": 16, "n_MRB": 1},
+        "patch": 128,
+        "batch": 4,
+        "lr": 5e-4,
+        "iters": 800,
+        "tone_batch": 12,
+        "protocol": (
+            "structural tone prior (architectures/mirnet_tone.py), from scratch: a head "
+            "predicts one (exposure e, gamma g) per crop from pooled input statistics, the "
+            "exact inverse (max(y, 1e-3) / e) ** (1 / g) is applied to all three channels and "
+            "a reduced MIRNet-v2 (last conv zero-initialised) adds a residual. The "
+            "mirnet-enhance low-light synthesis on 128x128 crops, with the sampled (e, g) of "
+            "each crop kept. Loss: L1(output, clean) + 0.25 L1(inverse, clean) + 0.1 x "
+            "auxiliary L1 of (log e, log g) against the true values, plus the same tone-only "
+            "terms (inverse and auxiliary, the MIRNet body not run) on 12 more crops per "
+            "step; Adam 5e-4, cosine decay"
         ),
     },
     "derain": {
@@ -309,6 +330,18 @@ def _batch(
         return {"x": np.rint(np.clip(noisy, 0, 1) * 255).astype(np.float32) / 255, "y": clean}
     if spec.get("colour_augment"):
         clean = _synth.colour_augment(clean, rng)
+    if name == "mirnet-enhance-tone":  # keep each crop's true (exposure, gamma)
+        b2 = b + int(spec.get("tone_batch", 0))
+        clean = np.concatenate([clean, _synth.crops(images, b2 - b, p, rng, augment=True)])
+        gam = rng.uniform(2.0, 3.5, b2)
+        exp_ = rng.uniform(0.2, 0.6, b2)
+        dark = np.stack(
+            [
+                _synth.darken(c, rng, gamma=g, exposure=e)
+                for c, g, e in zip(clean, gam, exp_, strict=True)
+            ]
+        )
+        return {"x": dark, "y": clean, "e": exp_.astype(np.float32), "g": gam.astype(np.float32)}
     if name.startswith("mirnet-enhance"):
         dark = np.stack([_synth.darken(c, rng) for c in clean])
         return {"x": dark, "y": clean}
@@ -475,6 +508,21 @@ def train(
                     )
                     z_best = zs[errs.argmin(0), torch.arange(n)]
                 loss = F.l1_loss(pred, y) + bl + 0.05 * kl + F.l1_loss(model(x, z_best), y)
+        elif name == "mirnet-enhance-tone":
+            x, y = _nchw(bt["x"]), _nchw(bt["y"])
+            n = spec["batch"]
+            log_true = torch.stack(
+                [torch.from_numpy(np.log(bt["e"])), torch.from_numpy(np.log(bt["g"]))], 1
+            )
+            pred, inv, e_hat, g_hat = model.forward_parts(x[:n])
+            e2, g2 = model.tone_params(x[n:])  # tone-only crops: the MIRNet body is not run
+            inv2 = model.invert(x[n:], e2, g2)
+            log_hat = torch.log(torch.stack([torch.cat([e_hat, e2]), torch.cat([g_hat, g2])], 1))
+            loss = (
+                F.l1_loss(pred, y[:n])
+                + 0.25 * F.l1_loss(torch.cat([inv, inv2]), y)
+                + 0.1 * F.l1_loss(log_hat, log_true)
+            )
         else:
             x, y = _nchw(bt["x"]), _nchw(bt["y"])
             pred = model(x)
