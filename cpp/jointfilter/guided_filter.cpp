@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 #include "kernel_job.hpp"
 #include "parallel.hpp"
@@ -11,9 +13,16 @@
 namespace jointfilter {
 namespace {
 
+/// JOINTFILTER_KERNEL_ISA=baseline (read once) runs the baseline kernels on an AVX2 machine, so
+/// that tests can check that both builds give the same bits.
+bool baseline_forced() {
+    const char* v = std::getenv("JOINTFILTER_KERNEL_ISA");
+    return v != nullptr && std::strcmp(v, "baseline") == 0;
+}
+
 bool cpu_has_avx2() {
 #if defined(__x86_64__) || defined(__i386__)
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !baseline_forced();
     return has;
 #else
     return false;
