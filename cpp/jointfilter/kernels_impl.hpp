@@ -1251,8 +1251,7 @@ void guided_task(void* ctx, int64_t band, int worker) {
 }
 
 template <int CG, int C, typename R>
-int64_t guided_scratch(int64_t w, int64_t r, int64_t ring_rows) {
-    (void)r;
+int64_t guided_scratch(int64_t w, int64_t /*radius: the ring size carries it*/, int64_t ring_rows) {
     return RowBand<CG, C, R>::scratch_doubles(w, ring_rows);
 }
 
