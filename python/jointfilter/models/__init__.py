@@ -155,6 +155,7 @@ def _spec_from_path(
         "mirnet_tone": ("image", 4),
         "codenet": ("derain", 1),
         "stochastic": ("stochastic", 1),
+        "stochastic_tone": ("stochastic", 1),
         "blur_cnn": ("pairs", 1),
     }.get(arch)
     k = kind or meta.get("kind") or (from_arch[0] if from_arch else None)

@@ -28,6 +28,7 @@ ARCHS: dict[str, tuple[str, int]] = {
     "mirnet_tone": ("image", 4),
     "codenet": ("derain", 1),
     "stochastic": ("stochastic", 1),
+    "stochastic_tone": ("stochastic", 1),
     "blur_cnn": ("pairs", 1),
 }
 
@@ -56,6 +57,10 @@ def build(arch: str, **config: Any) -> Any:
         from .architectures.stochastic import StochasticEnhancer
 
         return StochasticEnhancer(**config)
+    if arch == "stochastic_tone":
+        from .architectures.stochastic_tone import StochasticTone
+
+        return StochasticTone(**config)
     if arch == "blur_cnn":
         from .architectures.blur_cnn import BlurCNN, BlurCNNPacked
 

@@ -7,7 +7,9 @@ Usage::
 ``NAME`` is a recipe of :data:`RECIPES`: ``mirnet-denoise``, ``mirnet-enhance``, ``derain``,
 ``stochastic-enhance``, ``blur-cnn`` and their later stages (``*-ft``, ``mirnet-enhance-col``,
 ``stochastic-enhance-cond``, started from the previous stage with ``--init``);
-``mirnet-enhance-tone`` trains the tone-prior variant of ``mirnet-enhance`` from scratch.
+``mirnet-enhance-tone`` trains the tone-prior variant of ``mirnet-enhance`` from scratch;
+``stochastic-enhance-tone`` the explicit (gain, gamma) inverse variant of ``stochastic-enhance``
+(``--init`` a ``stochastic`` file: its generator modules are reused, the tone head is new).
 ``--data`` is a folder of clean PNG/JPEG images used *in addition to* the fixed training list of
 :mod:`jointfilter.models._synth` (Kodak files named there are read from it);
 ``--extra-images`` adds ``_synth.EXTRA_TRAIN`` (more scikit-image samples and clean frames of
@@ -196,6 +198,30 @@ RECIPES: dict[str, dict[str, Any]] = {
             "Adam 5e-4, cosine decay"
         ),
     },
+    "stochastic-enhance-tone": {
+        "arch": "stochastic_tone",
+        "config": {"ngf": 16, "latent_dim": 4, "n_res": 3},
+        "patch": 96,
+        "batch": 8,
+        "lr": 5e-4,
+        "iters": 700,
+        "tone_batch": 16,
+        "init_fresh": ["head.", "zproj.", "log_spread", "zoff.", "out."],
+        "protocol": (
+            "explicit tone inverse (architectures/stochastic_tone.py; --init the generator "
+            "stem/res/mod1/mod2 from the shipped stage-4 stochastic file, the head, the z "
+            "spread and the zero-initialised last conv new): a head predicts (log gamma, "
+            "log gain_c) per crop from pooled input statistics, z ~ N(0, I) moves them by a "
+            "learned spread, the exact inverse clamp(max(x, 1e-3) ** (1 / gamma) / gain_c, "
+            "0, 1) is applied and the modulated-conv generator adds a residual. The "
+            "stochastic-enhance synthetic pairs on 96x96 crops with each crop's true (gain, "
+            "gamma) kept; conditional IMLE: per crop 8 draws z ~ N(0, I), the one with the "
+            "lowest MSE chosen without gradient; loss L1(G(x, z*), y) + blur loss + 0.25 "
+            "L1(inverse(x, z*), y) + 0.25 x L1 of the head's z-free (log gamma, log gain) "
+            "against the true values, plus the tone-only terms (inverse at the z-free "
+            "estimate, auxiliary) on 16 more crops per step; Adam 5e-4, cosine decay"
+        ),
+    },
     "blur-cnn": {
         "arch": "blur_cnn",
         "config": {"c1": 16, "c2": 32, "c3": 64, "hidden": 64},
@@ -256,14 +282,26 @@ def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
 
 def degrade_quality(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Low-quality variant of a clean RGB crop (stochastic-enhance protocol)."""
-    x = np.clip(y * rng.uniform(0.85, 1.15, 3).astype(np.float32), 0, 1)
-    x = np.power(x, rng.uniform(0.75, 1.35))
+    return degrade_quality_params(y, rng)[0]
+
+
+def degrade_quality_params(
+    y: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`degrade_quality` and its tone parameters ``(x, gain (3,), gamma)``.
+
+    Same random draws in the same order, so ``degrade_quality`` is unchanged for its callers;
+    the tone part is ``x = clip(gain_c * y, 0, 1) ** gamma``.
+    """
+    gain = rng.uniform(0.85, 1.15, 3).astype(np.float32)
+    gamma = float(rng.uniform(0.75, 1.35))
+    x = np.power(np.clip(y * gain, 0, 1), gamma)
     s = rng.uniform(0, 1.5)
     if s > 0.3:
         x = _blur(x, _gauss_kernel(s))
     x = x + rng.standard_normal(x.shape) * rng.uniform(0, 12) / 255
     x = _jpeg(x, int(rng.integers(30, 81)))
-    return x.astype(np.float32)
+    return x.astype(np.float32), gain, gamma
 
 
 def blur_for_cnn(g: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -364,6 +402,16 @@ def _batch(
             rainy.append(heavy)
             sub.append(light)
         return {"x": np.stack(rainy), "y": clean, "x_light": np.stack(sub)}
+    if name == "stochastic-enhance-tone":  # keep each crop's true (gain, gamma)
+        b2 = b + int(spec.get("tone_batch", 0))
+        clean = np.concatenate([clean, _synth.crops(images, b2 - b, p, rng, augment=True)])
+        parts = [degrade_quality_params(c, rng) for c in clean]
+        return {
+            "x": np.stack([q[0] for q in parts]),
+            "y": clean,
+            "gain": np.stack([q[1] for q in parts]).astype(np.float32),
+            "gamma": np.array([q[2] for q in parts], np.float32),
+        }
     if name.startswith("stochastic-enhance"):
         low = np.stack([degrade_quality(c, rng) for c in clean])
         return {"x": low, "y": clean}
@@ -426,16 +474,18 @@ def train(
     model = _zoo.build(spec["arch"], **spec["config"])
     new_modules: list[str] = []
     if init is not None:
-        res = model.load_state_dict(load_init_state(init, model), strict=False)
+        fresh = tuple(spec.get("init_fresh", ("tone_mlp.",)))
+        state = {k: v for k, v in load_init_state(init, model).items() if not k.startswith(fresh)}
+        res = model.load_state_dict(state, strict=False)
         # only modules a recipe adds on top of the previous stage may start fresh
-        bad = [k for k in res.missing_keys if not k.startswith("tone_mlp.")]
+        bad = [k for k in res.missing_keys if not k.startswith(fresh)]
         if bad or res.unexpected_keys:
             msg = f"--init {init}: missing {bad}, unexpected {res.unexpected_keys}"
             raise ValueError(msg)
         new_modules = sorted({k.rsplit(".", 2)[0] for k in res.missing_keys})
     encoder = None
     params = list(model.parameters())
-    if name == "stochastic-enhance-cond":
+    if name in ("stochastic-enhance-cond", "stochastic-enhance-tone"):
         blur_k = torch.from_numpy(_gauss_kernel(4.3, 21))
         blur_w = (blur_k[:, None] * blur_k[None, :])[None, None].repeat(3, 1, 1, 1)
     if name in ("stochastic-enhance", "stochastic-enhance-ft"):
@@ -487,6 +537,32 @@ def train(
                 F.conv2d(y, blur_w, padding=10, groups=3),
             )
             loss = F.l1_loss(pred, y) + bl
+        elif name == "stochastic-enhance-tone":
+            x, y = _nchw(bt["x"]), _nchw(bt["y"])
+            n, k_draws = spec["batch"], 8
+            log_true = torch.from_numpy(
+                np.concatenate([np.log(bt["gamma"])[:, None], np.log(bt["gain"])], 1)
+            )
+            with torch.no_grad():  # conditional IMLE: train the best of 8 prior samples
+                zs = torch.randn(k_draws, n, model.latent_dim)
+                errs = torch.stack(
+                    [(model(x[:n], zs[k]) - y[:n]).pow(2).mean(dim=(1, 2, 3)) for k in range(8)]
+                )
+                z_best = zs[errs.argmin(0), torch.arange(n)]
+            pred, inv, _, t_hat = model.forward_parts(x[:n], z_best)
+            t2 = model.tone_params(x[n:])  # tone-only crops: the generator is not run
+            inv2 = model.invert(x[n:], t2)
+            bl = F.l1_loss(
+                F.conv2d(pred, blur_w, padding=10, groups=3),
+                F.conv2d(y[:n], blur_w, padding=10, groups=3),
+            )
+            loss = (
+                F.l1_loss(pred, y[:n])
+                + bl
+                + 0.25 * F.l1_loss(inv, y[:n])
+                + 0.25 * F.l1_loss(inv2, y[n:])
+                + 0.25 * F.l1_loss(torch.cat([t_hat, t2]), log_true)
+            )
         elif name in ("stochastic-enhance", "stochastic-enhance-ft"):
             x, y = _nchw(bt["x"]), _nchw(bt["y"])
             mu, logvar = encoder(x, y)

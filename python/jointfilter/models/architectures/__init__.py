@@ -10,6 +10,7 @@ module                        content
 ``mirnet_tone``               global (exposure, gamma) tone inverse + MIRNet-v2 residual
 ``codenet``                   CODE-Net-style multi-scale unrolled CSC deraining + density read-out
 ``stochastic``                modulated-convolution generator + latent encoder (Augmented CycleGAN)
+``stochastic_tone``           exact per-channel (gain, gamma) tone inverse + ``stochastic`` residual
 ``blur_cnn``                  IVIF blur-detection CNN, state_dict-compatible with the authors' file
 ============================  ===================================================================
 """
