@@ -22,7 +22,8 @@ bool baseline_forced() {
 
 bool cpu_has_avx2() {
 #if defined(__x86_64__) || defined(__i386__)
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !baseline_forced();
+    static const bool has =
+        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !baseline_forced();
     return has;
 #else
     return false;
