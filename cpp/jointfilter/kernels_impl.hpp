@@ -814,99 +814,79 @@ struct RowBand {
         scalar(v1, x1);
     }
 
-    /// Coefficients of a/b row t over columns [x0, x0 + n) from the window sums in hs.
-    void solve(int64_t t, int64_t x0, int64_t n) const {
-        if constexpr (CG == 3) {
-            R* ab = ring_row(t) + x0;
-            const R ry = static_cast<R>(job.rows.count[t]);
-            const R* cnt = colcnt + x0;
-            const int64_t nv = n & ~int64_t(L - 1);
-            const V one = splat<V>(R(1)), zero = V{}, eps = splat<V>(static_cast<R>(job.eps));
-            for (int64_t x = 0; x < nv; x += L) {
-                const V inv_n = one / (splat<V>(ry) * loadu<V>(cnt + x));
-                V mean[K1];
-                for (int k = 0; k < K1; ++k) mean[k] = loadu<V>(hs + k * kHs + x) * inv_n;
-                const math::ColorInverse<V> g = math::color_inverse(mean, eps, zero, one);
-                for (int c = 0; c < C; ++c) {
-                    const int m = 9 + 4 * c;
-                    V o[4];
-                    math::color_coefficients(g, mean[m], mean[m + 1], mean[m + 2], mean[m + 3], o);
-                    for (int i = 0; i < 4; ++i) storeu(ab + (4 * c + i) * ld + x, o[i]);
-                }
-            }
-            const R reps = static_cast<R>(job.eps);
-            for (int64_t x = nv; x < n; ++x) {
-                const R inv_n = R(1) / (ry * cnt[x]);
-                R mean[K1];
-                for (int k = 0; k < K1; ++k) mean[k] = hs[k * kHs + x] * inv_n;
-                const math::ColorInverse<R> g = math::color_inverse(mean, reps, R(0), R(1));
-                for (int c = 0; c < C; ++c) {
-                    const int m = 9 + 4 * c;
-                    R o[4];
-                    math::color_coefficients(g, mean[m], mean[m + 1], mean[m + 2], mean[m + 3], o);
-                    for (int i = 0; i < 4; ++i) ab[(4 * c + i) * ld + x] = o[i];
-                }
-            }
+    /// T = V: a vector of L columns; T = R: one column (the tail of a chunk).
+    template <typename T>
+    static T load_at(const R* p) {
+        if constexpr (std::is_same<T, R>::value) {
+            return *p;
         } else {
-            solve_gray(t, x0, n);
+            return loadu<T>(p);
+        }
+    }
+    template <typename T>
+    static void store_at(R* p, T v) {
+        if constexpr (std::is_same<T, R>::value) {
+            *p = v;
+        } else {
+            storeu(p, v);
+        }
+    }
+    /// An edge-aware map (float32) at x, in T.
+    template <typename T>
+    static T map_at(const float* m, int64_t x) {
+        if constexpr (std::is_same<T, R>::value) {
+            return static_cast<R>(m[x]);
+        } else {
+            T v;
+            for (int i = 0; i < L; ++i) v[i] = static_cast<R>(m[x + i]);
+            return v;
         }
     }
 
-    /// solve() of a gray guide, with the per-window eps and prior of a of the edge-aware filters.
-    void solve_gray(int64_t t, int64_t x0, int64_t n) const {
+    /// Coefficients of the window(s) at column x of the chunk (hs) into the a/b row ab.
+    template <typename T>
+    void solve_at(int64_t x, R ry, const R* cnt, const float* em, const float* gm, R* ab) const {
+        const T one = splat<T>(R(1)), zero = T{}, eps = splat<T>(static_cast<R>(job.eps));
+        const T inv_n = one / (splat<T>(ry) * load_at<T>(cnt + x));
+        T mean[K1];
+        for (int k = 0; k < K1; ++k) mean[k] = load_at<T>(hs + k * kHs + x) * inv_n;
+        if constexpr (CG == 3) {
+            const math::ColorInverse<T> g = math::color_inverse(mean, eps, zero, one);
+            for (int c = 0; c < C; ++c) {
+                const int m = 9 + 4 * c;
+                T o[4];
+                math::color_coefficients(g, mean[m], mean[m + 1], mean[m + 2], mean[m + 3], o);
+                for (int i = 0; i < 4; ++i) store_at(ab + (4 * c + i) * ld + x, o[i]);
+            }
+        } else {
+            // gray guide; the edge-aware filters give a per-window eps and prior of a
+            const bool edge = em || gm;
+            const T e = em ? map_at<T>(em, x) : eps, gam = gm ? map_at<T>(gm, x) : zero;
+            for (int c = 0; c < C; ++c) {
+                T a, b;
+                if (edge) {
+                    math::gray_coefficients_prior(mean[0], mean[1], mean[2 + c], mean[2 + C + c], e, gam,
+                                                  zero, one, a, b);
+                } else {
+                    math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], eps, zero, one, a,
+                                            b);
+                }
+                store_at(ab + (2 * c) * ld + x, a);
+                store_at(ab + (2 * c + 1) * ld + x, b);
+            }
+        }
+    }
+
+    /// Coefficients of a/b row t over columns [x0, x0 + n) from the window sums in hs.
+    void solve(int64_t t, int64_t x0, int64_t n) const {
         R* ab = ring_row(t) + x0;
         const R ry = static_cast<R>(job.rows.count[t]);
-        const bool edge = job.eps_map.data || job.gamma_map.data;
+        const R* cnt = colcnt + x0;
         const float* em = job.eps_map.data ? job.eps_map.row<const float>(t) + x0 : nullptr;
         const float* gm = job.gamma_map.data ? job.gamma_map.row<const float>(t) + x0 : nullptr;
-        const R* cnt = colcnt + x0;
         const int64_t nv = n & ~int64_t(L - 1);
-        const V one = splat<V>(R(1)), zero = V{}, eps = splat<V>(static_cast<R>(job.eps));
-        for (int64_t x = 0; x < nv; x += L) {
-            const V inv_n = one / (splat<V>(ry) * loadu<V>(cnt + x));
-            V mean[K1];
-            for (int k = 0; k < K1; ++k) mean[k] = loadu<V>(hs + k * kHs + x) * inv_n;
-            if (edge) {
-                V e = eps, g = zero;
-                for (int i = 0; i < L; ++i) {
-                    if (em) e[i] = static_cast<R>(em[x + i]);
-                    if (gm) g[i] = static_cast<R>(gm[x + i]);
-                }
-                for (int c = 0; c < C; ++c) {
-                    V a, b;
-                    math::gray_coefficients_prior(mean[0], mean[1], mean[2 + c], mean[2 + C + c], e, g, zero,
-                                                  one, a, b);
-                    storeu(ab + (2 * c) * ld + x, a);
-                    storeu(ab + (2 * c + 1) * ld + x, b);
-                }
-                continue;
-            }
-            for (int c = 0; c < C; ++c) {
-                V a, b;
-                math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], eps, zero, one, a, b);
-                storeu(ab + (2 * c) * ld + x, a);
-                storeu(ab + (2 * c + 1) * ld + x, b);
-            }
-        }
-        const R reps = static_cast<R>(job.eps);
-        for (int64_t x = nv; x < n; ++x) {
-            const R inv_n = R(1) / (ry * cnt[x]);
-            R mean[K1];
-            for (int k = 0; k < K1; ++k) mean[k] = hs[k * kHs + x] * inv_n;
-            const R e = em ? static_cast<R>(em[x]) : reps, g = gm ? static_cast<R>(gm[x]) : R(0);
-            for (int c = 0; c < C; ++c) {
-                R a, b;
-                if (edge) {
-                    math::gray_coefficients_prior(mean[0], mean[1], mean[2 + c], mean[2 + C + c], e, g, R(0),
-                                                  R(1), a, b);
-                } else {
-                    math::gray_coefficients(mean[0], mean[1], mean[2 + c], mean[2 + C + c], reps, R(0), R(1),
-                                            a, b);
-                }
-                ab[(2 * c) * ld + x] = a;
-                ab[(2 * c + 1) * ld + x] = b;
-            }
-        }
+        for (int64_t x = 0; x < nv; x += L) solve_at<V>(x, ry, cnt, em, gm, ab);
+        for (int64_t x = nv; x < n; ++x) solve_at<R>(x, ry, cnt, em, gm, ab);
     }
 
     /// a/b row t (first: the band's first, whose sums come from its init list).
@@ -952,16 +932,15 @@ struct RowBand {
         }
     }
 
-    /// Output row y over columns [x0, x0 + n) from the a/b window sums hs2 (in hs).
+    /// Output row y over columns [x0, x0 + n) from the a/b window sums in hs.
     void output(int64_t y, int64_t x0, int64_t n) {
-        const R* h2 = hs;
         if (job.coef) {  // fast guided filter: the mean coefficients, [y][x][KAB], centring undone
             const double ry = job.rows.count[y];
             const double* cnt = job.cols.count + x0;
             double* dst = job.coef + (y * w + x0) * KAB;
             for (int64_t x = 0; x < n; ++x) {
                 const double inv_n = 1.0 / (ry * cnt[x]);
-                for (int k = 0; k < KAB; ++k) dst[x * KAB + k] = static_cast<double>(h2[k * kHs + x]) * inv_n;
+                for (int k = 0; k < KAB; ++k) dst[x * KAB + k] = static_cast<double>(hs[k * kHs + x]) * inv_n;
                 for (int c = 0; c < C; ++c) {  // undo the centring: b = b' + off_p - a . off_I
                     double* abx = dst + x * KAB + c * (CG + 1);
                     abx[CG] += static_cast<double>(off[CG + c]);
@@ -974,7 +953,7 @@ struct RowBand {
         const R* cnt = colcnt + x0;
         const V ryv = splat<V>(static_cast<R>(job.rows.count[y]));
         for (int c = 0; c < C; ++c) {
-            const R* a = h2 + c * (CG + 1) * kHs;  // a_0 .. a_{CG-1}, then b
+            const R* a = hs + c * (CG + 1) * kHs;  // a_0 .. a_{CG-1}, then b
             const V shift = splat<V>(off[CG + c]);
             R* q = outp + c * kHs;
             for (int64_t x = 0; x < n; x += L) {  // kHs and gplane's pad leave room for a full vector
