@@ -167,5 +167,4 @@ class MIRNetTone(nn.Module):
         return self.net(inv), inv, e, g
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        e, g = self.tone(x)
-        return self.net(self.invert(x, e, g))
+        return self.forward_parts(x)[0]

@@ -50,6 +50,36 @@ class ModulatedConv2d(nn.Module):
         return y * d[:, :, None, None]
 
 
+def add_trunk(m: nn.Module, ngf: int, latent_dim: int, n_res: int) -> None:
+    """Register the generator trunk on ``m``: ``stem``, ``res``, ``mod1``, ``mod2``, ``out``.
+
+    Shared by :class:`StochasticEnhancer` and
+    :class:`~jointfilter.models.architectures.stochastic_tone.StochasticTone` under the same
+    module names, so trained generator weights load into either.
+    """
+    m.stem = nn.Sequential(
+        nn.Conv2d(3, ngf, 7, padding=3),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(ngf, ngf, 3, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(ngf, 2 * ngf, 3, padding=1),
+        nn.LeakyReLU(0.2),
+    )
+    m.res = nn.ModuleList([ModulatedConv2d(2 * ngf, 2 * ngf, latent_dim) for _ in range(n_res)])
+    m.mod1 = ModulatedConv2d(2 * ngf, 2 * ngf, latent_dim)
+    m.mod2 = ModulatedConv2d(2 * ngf, ngf, latent_dim)
+    m.out = nn.Conv2d(ngf, 3, 7, padding=3)
+    nn.init.zeros_(m.out.bias)
+
+
+def trunk_features(m: nn.Module, h: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """The trunk after its stem: modulated residual blocks, then ``mod1`` and ``mod2``."""
+    for block in m.res:
+        h = F.leaky_relu(F.leaky_relu(block(h, z), 0.2) + h, 0.2)
+    h = F.leaky_relu(m.mod1(h, z), 0.2)
+    return F.leaky_relu(m.mod2(h, z), 0.2)
+
+
 class StochasticEnhancer(nn.Module):
     """Generator ``G(x, z)``; ``forward(x, z)`` with ``x`` in [0, 1], ``z`` of shape (N, latent).
 
@@ -79,21 +109,7 @@ class StochasticEnhancer(nn.Module):
         super().__init__()
         self.latent_dim = latent_dim
         self.multiple = 1
-        self.stem = nn.Sequential(
-            nn.Conv2d(3, ngf, 7, padding=3),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(ngf, ngf, 3, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(ngf, 2 * ngf, 3, padding=1),
-            nn.LeakyReLU(0.2),
-        )
-        self.res = nn.ModuleList(
-            [ModulatedConv2d(2 * ngf, 2 * ngf, latent_dim) for _ in range(n_res)]
-        )
-        self.mod1 = ModulatedConv2d(2 * ngf, 2 * ngf, latent_dim)
-        self.mod2 = ModulatedConv2d(2 * ngf, ngf, latent_dim)
-        self.out = nn.Conv2d(ngf, 3, 7, padding=3)
-        nn.init.zeros_(self.out.bias)
+        add_trunk(self, ngf, latent_dim, n_res)
         self.out.weight.data *= 0.1
         self.tone = nn.Linear(latent_dim, 9)
         nn.init.normal_(self.tone.weight, 0.0, 0.02)
@@ -124,10 +140,7 @@ class StochasticEnhancer(nn.Module):
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         h = self.stem(2.0 * x - 1.0)
         t = self.tone_params(x, h, z)[:, :, None, None]  # N, 9, 1, 1
-        for block in self.res:
-            h = F.leaky_relu(F.leaky_relu(block(h, z), 0.2) + h, 0.2)
-        h = F.leaky_relu(self.mod1(h, z), 0.2)
-        h = F.leaky_relu(self.mod2(h, z), 0.2)
+        h = trunk_features(self, h, z)
         toned = x.clamp(1e-3, 1.0).pow(torch.exp(t[:, 0:3])) * (1.0 + t[:, 3:6]) + t[:, 6:9]
         return toned + 0.5 * torch.tanh(self.out(h))
 

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .stochastic import ModulatedConv2d
+from .stochastic import add_trunk, trunk_features
 
 __all__ = ["StochasticTone", "ToneHead", "tone_inverse_rgb"]
 
@@ -152,21 +152,7 @@ class StochasticTone(nn.Module):
         )
         nn.init.zeros_(self.zoff[-1].weight)
         nn.init.zeros_(self.zoff[-1].bias)
-        self.stem = nn.Sequential(
-            nn.Conv2d(3, ngf, 7, padding=3),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(ngf, ngf, 3, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(ngf, 2 * ngf, 3, padding=1),
-            nn.LeakyReLU(0.2),
-        )
-        self.res = nn.ModuleList(
-            [ModulatedConv2d(2 * ngf, 2 * ngf, latent_dim) for _ in range(n_res)]
-        )
-        self.mod1 = ModulatedConv2d(2 * ngf, 2 * ngf, latent_dim)
-        self.mod2 = ModulatedConv2d(2 * ngf, ngf, latent_dim)
-        self.out = nn.Conv2d(ngf, 3, 7, padding=3)
-        nn.init.zeros_(self.out.bias)
+        add_trunk(self, ngf, latent_dim, n_res)
         if zero_residual:
             nn.init.zeros_(self.out.weight)
 
@@ -178,10 +164,13 @@ class StochasticTone(nn.Module):
         """The ``z``-dependent move of the four log-parameters around ``t0``."""
         return torch.exp(self.log_spread) * self.zproj(z) + self.zoff(torch.cat([z, t0], 1))
 
+    def sampled(self, t0: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """Log-parameters ``N x 4`` for ``z`` around the estimate ``t0``, clamped (safe range)."""
+        return (t0 + self.offset(t0, z)).clamp(-1.0, 1.0)
+
     def params(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Sampled log-parameters ``N x 4`` (estimate + ``z`` offset, clamped to a safe range)."""
-        t0 = self.head(x)
-        return (t0 + self.offset(t0, z)).clamp(-1.0, 1.0)
+        return self.sampled(self.head(x), z)
 
     def invert(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """The exact tone inverse for log-parameters ``t`` (see :func:`tone_inverse_rgb`)."""
@@ -189,19 +178,15 @@ class StochasticTone(nn.Module):
 
     def residual(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The generator's bounded residual ``0.5 tanh(out(h))``."""
-        h = self.stem(2.0 * x - 1.0)
-        for block in self.res:
-            h = F.leaky_relu(F.leaky_relu(block(h, z), 0.2) + h, 0.2)
-        h = F.leaky_relu(self.mod1(h, z), 0.2)
-        h = F.leaky_relu(self.mod2(h, z), 0.2)
+        h = trunk_features(self, self.stem(2.0 * x - 1.0), z)
         return 0.5 * torch.tanh(self.out(h))
 
     def forward_parts(self, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """``(output, inverse, t, t0)``: the training loss uses all four."""
         t0 = self.head(x)
-        t = (t0 + self.offset(t0, z)).clamp(-1.0, 1.0)
+        t = self.sampled(t0, z)
         inv = self.invert(x, t)
         return inv + self.residual(x, z), inv, t, t0
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        return self.invert(x, self.params(x, z)) + self.residual(x, z)
+        return self.forward_parts(x, z)[0]
