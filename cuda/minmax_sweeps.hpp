@@ -3,12 +3,13 @@
 //
 // minmax_filter.cu launches one thread per (row, channel) for the row pass and one per
 // interleaved column (x * C + c) for the column pass; cuda_emulation.cpp runs the same
-// functions over the same grid on the CPU. The algorithm is the CPU's van Herk / Gil-Werman
-// (cpp/jointfilter/minmax_filter.cpp) step for step: the same padded line, the same block
-// boundaries, the same comparison order, so results agree bit for bit (signed zeros included).
-// Instead of the CPU's g/h arrays, each thread writes the backward extremum h[x] into its own
-// output line and combines it in place with the forward extremum g[x + 2r]: O(1) state per
-// thread, no scratch beyond the row pass's result.
+// functions over the same grid on the CPU. The algorithm is van Herk / Gil-Werman (three
+// comparisons per value and pass, O(1) state per thread); the CPU filter
+// (cpp/jointfilter/minmax_filter.cpp) takes log2(window) vector comparisons instead. Both use
+// the same padded lines and the same total order (-0 below +0 for float32), so whatever the
+// order of the comparisons, results agree bit for bit (signed zeros included). Each thread
+// writes the backward extremum h[x] into its own output line and combines it in place with the
+// forward extremum g[x + 2r]: no scratch beyond the row pass's result.
 #pragma once
 
 #include <math.h>
@@ -48,9 +49,20 @@ struct Bounds<float> {
 
 template <typename T, bool Max>
 struct Extreme {
-    /// Ties and NaN keep `a` (the CPU filter uses this struct too: cpp/jointfilter/minmax_filter.cpp).
+    /// Ties keep `a` (equal integers are the same value).
     JF_HD_MEMBER static T apply(T a, T b) { return Max ? (a < b ? b : a) : (b < a ? b : a); }
     JF_HD_MEMBER static T neutral() { return Max ? Bounds<T>::low() : Bounds<T>::high(); }
+};
+/// float32: -0 counts as below +0, the CPU filter's order (cpp/jointfilter/minmax_filter.cpp
+/// compares integer keys), so the result does not depend on the order of the comparisons.
+/// NaN input is rejected before the result is used.
+template <bool Max>
+struct Extreme<float, Max> {
+    JF_HD_MEMBER static float apply(float a, float b) {
+        return Max ? ((a < b || (a == b && !signbit(b))) ? b : a)
+                   : ((b < a || (b == a && signbit(b))) ? b : a);
+    }
+    JF_HD_MEMBER static float neutral() { return Max ? Bounds<float>::low() : Bounds<float>::high(); }
 };
 
 struct MinMaxParams {

@@ -1,176 +1,275 @@
 #include "minmax_filter.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
-#include "minmax_sweeps.hpp"
+#include "guided_filter.hpp"  // kernel_isa()
 #include "parallel.hpp"
 
 namespace jointfilter {
 namespace {
 
-/// The comparison and the clipped border's padding value, shared with the CUDA kernels
-/// (cuda/minmax_sweeps.hpp) so both pick the same value on ties (signed zeros).
-template <typename T, Extremum E>
-using Pick = sweep::Extreme<T, E == Extremum::max>;
+// Values are compared as integer keys of their own width: uint8 and uint16 as they are, float32
+// as the int32 whose order is the float order with -0 below +0 (the sign-magnitude bits turned
+// into two's complement). Every comparison is then a plain vector min/max, and the result does
+// not depend on the order of the comparisons (no tie to break between -0 and +0): it is the
+// same as the CUDA kernels' (cuda/minmax_sweeps.hpp, same total order).
+template <typename T>
+struct Keys {
+    using K = T;
+};
+template <>
+struct Keys<float> {
+    using K = int32_t;
+};
 
-constexpr int64_t kStrip = 64;  // columns per strip of the column pass
-constexpr int64_t kLanes = 8;   // rows per group of the row pass
+inline int32_t float_key(int32_t bits) { return bits ^ ((bits >> 31) & 0x7fffffff); }
 
-template <typename T, Extremum E>
+template <typename K, bool Max>
+constexpr K neutral_key() {
+    return Max ? std::numeric_limits<K>::lowest() : std::numeric_limits<K>::max();
+}
+
+#if defined(__GNUC__)
+#define JF_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define JF_ALWAYS_INLINE inline
+#endif
+
+// The three loops everything is built from. Written once, compiled twice: for the baseline
+// instruction set and (wrapped below) with AVX2 code generation, chosen at run time.
+
+/// out[i] = extremum(a[i], b[i]), i < n.
+template <typename K, bool Max>
+JF_ALWAYS_INLINE void pick_loop(const K* __restrict a, const K* __restrict b, K* __restrict out, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) out[i] = Max ? (a[i] < b[i] ? b[i] : a[i]) : (b[i] < a[i] ? b[i] : a[i]);
+}
+
+/// float32 values to keys; returns the number of NaN values seen.
+JF_ALWAYS_INLINE int64_t to_keys_loop(const float* __restrict v, int32_t* __restrict k, int64_t n) {
+    int32_t nans = 0;  // an int count vectorises
+    for (int64_t i = 0; i < n; ++i) {
+        int32_t bits;
+        std::memcpy(&bits, v + i, sizeof bits);
+        k[i] = float_key(bits);
+        nans += v[i] != v[i];
+    }
+    return nans;
+}
+
+/// float32 values of extremum(a[i], b[i]) for keys a, b.
+template <bool Max>
+JF_ALWAYS_INLINE void pick_values_loop(const int32_t* __restrict a, const int32_t* __restrict b,
+                                       float* __restrict v, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+        const int32_t k = Max ? (a[i] < b[i] ? b[i] : a[i]) : (b[i] < a[i] ? b[i] : a[i]);
+        const int32_t bits = float_key(k);
+        std::memcpy(v + i, &bits, sizeof bits);
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define JF_MINMAX_AVX2 1
+template <typename K, bool Max>
+__attribute__((target("avx2"))) void pick_avx2(const K* a, const K* b, K* out, int64_t n) {
+    pick_loop<K, Max>(a, b, out, n);
+}
+__attribute__((target("avx2"))) int64_t to_keys_avx2(const float* v, int32_t* k, int64_t n) {
+    return to_keys_loop(v, k, n);
+}
+template <bool Max>
+__attribute__((target("avx2"))) void pick_values_avx2(const int32_t* a, const int32_t* b, float* v,
+                                                      int64_t n) {
+    pick_values_loop<Max>(a, b, v, n);
+}
+#endif
+
+template <typename K, bool Max>
+void pick_base(const K* a, const K* b, K* out, int64_t n) {
+    pick_loop<K, Max>(a, b, out, n);
+}
+int64_t to_keys_base(const float* v, int32_t* k, int64_t n) { return to_keys_loop(v, k, n); }
+template <bool Max>
+void pick_values_base(const int32_t* a, const int32_t* b, float* v, int64_t n) {
+    pick_values_loop<Max>(a, b, v, n);
+}
+
+bool use_avx2() {
+#if defined(JF_MINMAX_AVX2)
+    return std::strcmp(kernel_isa(), "avx2") == 0;
+#else
+    return false;
+#endif
+}
+
+/// The loops of one call, bound to one instruction set.
+template <typename K, bool Max>
+struct Ops {
+    void (*pick)(const K*, const K*, K*, int64_t) = pick_base<K, Max>;
+    int64_t (*to_keys)(const float*, int32_t*, int64_t) = to_keys_base;
+    void (*pick_values)(const int32_t*, const int32_t*, float*, int64_t) = pick_values_base<Max>;
+    explicit Ops(bool avx2) {
+#if defined(JF_MINMAX_AVX2)
+        if (avx2) {
+            pick = pick_avx2<K, Max>;
+            to_keys = to_keys_avx2;
+            pick_values = pick_values_avx2<Max>;
+        }
+#else
+        (void)avx2;
+#endif
+    }
+};
+
+/// Extremum over windows of `len` consecutive entries, `step` keys apart, of a line of n entries:
+/// log2(len) doublings (entry i of level m covers 2^m entries from i) and one last pick of two
+/// overlapping power-of-two windows: out[i] = extremum(P[i], P[i + (len - 2^m) * step]), i < n_out
+/// entries. min and max are idempotent, so the overlap changes nothing. a holds the line (it is
+/// overwritten), b is scratch of the same size; out[j] for j < n_out * step.
+template <typename K, bool Max>
+void window_extrema(const Ops<K, Max>& ops, K* a, K* b, int64_t n, int64_t step, int64_t len, int64_t n_out,
+                    K* out) {
+    int64_t span = 1;  // entries covered by each entry of a
+    while (2 * span <= len) {
+        const int64_t valid = n - (2 * span - 1);  // entries of the next level
+        ops.pick(a, a + span * step, b, valid * step);
+        std::swap(a, b);
+        span *= 2;
+    }
+    ops.pick(a, a + (len - span) * step, out, n_out * step);
+}
+
+constexpr int kMaxLevels = 62;  // log2 of the largest window
+
+template <typename T, bool Max>
 struct MinMax {
-    using P = Pick<T, E>;
+    using K = typename Keys<T>::K;
+    static constexpr bool kFloat = std::is_same<T, float>::value;
     const ImageView& src;
     const ImageView& dst;
     int64_t r_x, r_y;
     Border border;
-    std::vector<std::vector<T>>& scratch;  // per worker: the column pass's g and h
+    Ops<K, Max> ops;
+    std::vector<std::vector<K>>& scratch;  // per worker
     int* nonfinite;
 
-    /// Row pass over rows [y0, y1): line extrema along x for every channel, kLanes rows at a
-    /// time interleaved (value i of row k at i * kLanes + k), so the prefix/suffix recurrences,
-    /// sequential along x, run as vector operations across rows.
-    void rows(int64_t y0, int64_t y1) {
-        const int64_t w = src.width, c = src.channels, r = r_x, len = 2 * r + 1, n = w + 2 * r;
-        std::vector<T> pad(n * kLanes), g(n * kLanes), h(n * kLanes), res(w * kLanes);
-        bool bad = false;
-        for (int64_t y = y0; y < y1; y += kLanes) {
-            const int64_t rows_here = std::min<int64_t>(kLanes, y1 - y);
-            const T* in[kLanes];  // spare lanes repeat the last row
-            T* out[kLanes];
-            for (int64_t k = 0; k < kLanes; ++k) {
-                in[k] = src.row<const T>(y + std::min(k, rows_here - 1));
-                out[k] = dst.row<T>(y + std::min(k, rows_here - 1));  // dst holds the row pass
-            }
+    K* buffer(int worker, int64_t n) {
+        std::vector<K>& v = scratch[static_cast<size_t>(worker)];
+        if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
+        return v.data();
+    }
+
+    /// The row filter of source row y into `out` (w * c keys): the row padded by r_x pixels
+    /// (border map; the clipped border pads with the neutral key), then window_extrema.
+    /// Returns the number of NaN values read.
+    int64_t filter_row(int64_t y, K* a, K* b, K* out) const {
+        const int64_t w = src.width, c = src.channels, r = r_x, n = w + 2 * r;
+        K* real = a + r * c;
+        int64_t nans = 0;
+        if constexpr (kFloat) {
+            nans = ops.to_keys(src.row<const float>(y), real, w * c);
+        } else {
+            std::memcpy(real, src.row<const T>(y), sizeof(K) * w * c);
+        }
+        for (int64_t i = 0; i < r; ++i) {  // the border pixels on both sides, from the keys
+            const int64_t lo = border_map(i - r, w, border), hi = border_map(w + i, w, border);
             for (int64_t ch = 0; ch < c; ++ch) {
-                // x outer, lanes inner: 8 input streams, contiguous writes (k outer thrashed L1)
-                for (int64_t x = 0; x < w; ++x)
-                    for (int64_t k = 0; k < kLanes; ++k) pad[(r + x) * kLanes + k] = in[k][x * c + ch];
-                for (int64_t i = 0; i < r; ++i) {  // the border columns on both sides
-                    const int64_t lo = border_map(i - r, w, border);
-                    const int64_t hi = border_map(w + i, w, border);
-                    for (int64_t k = 0; k < kLanes; ++k) {
-                        pad[i * kLanes + k] = lo < 0 ? P::neutral() : in[k][lo * c + ch];
-                        pad[(r + w + i) * kLanes + k] = hi < 0 ? P::neutral() : in[k][hi * c + ch];
-                    }
-                }
-                if constexpr (!std::numeric_limits<T>::is_integer) {
-                    int32_t nans = 0;  // an int count vectorises; `bool |=` did not (40% of the time)
-                    for (int64_t i = 0; i < n * kLanes; ++i) nans += pad[i] != pad[i];
-                    bad |= nans != 0;
-                }
-                lane_extrema(pad.data(), n, len, g.data(), h.data());
-                const T* gl = g.data() + (len - 1) * kLanes;
-                for (int64_t i = 0; i < w * kLanes; ++i) res[i] = P::apply(h[i], gl[i]);
-                // in place (dst == src) is safe: the group's input values are all in pad now;
-                // duplicate spare lanes write the same value to the last row
-                for (int64_t x = 0; x < w; ++x)
-                    for (int64_t k = 0; k < kLanes; ++k) out[k][x * c + ch] = res[x * kLanes + k];
+                a[i * c + ch] = lo < 0 ? neutral_key<K, Max>() : real[lo * c + ch];
+                a[(r + w + i) * c + ch] = hi < 0 ? neutral_key<K, Max>() : real[hi * c + ch];
             }
         }
-        if (bad) __atomic_store_n(nonfinite, 1, __ATOMIC_RELAXED);
+        window_extrema(ops, a, b, n, c, 2 * r + 1, w, out);
+        return nans;
     }
 
-    /// Van Herk / Gil-Werman prefix (g) and suffix (h) extrema over blocks of len values of kLanes
-    /// interleaved lines of n values; the window extremum of [x, x + len - 1] is then
-    /// apply(h[x], g[x + len - 1]). Block loops rather than i % len: the modulo was the cost.
-    static void lane_extrema(const T* line, int64_t n, int64_t len, T* g, T* h) {
-        for (int64_t b = 0; b < n; b += len) {
-            const int64_t e = std::min(b + len, n);
-            for (int64_t k = 0; k < kLanes; ++k) g[b * kLanes + k] = line[b * kLanes + k];
-            for (int64_t i = b + 1; i < e; ++i)
-                for (int64_t k = 0; k < kLanes; ++k)
-                    g[i * kLanes + k] = P::apply(g[(i - 1) * kLanes + k], line[i * kLanes + k]);
-            for (int64_t k = 0; k < kLanes; ++k) h[(e - 1) * kLanes + k] = line[(e - 1) * kLanes + k];
-            for (int64_t i = e - 2; i >= b; --i)
-                for (int64_t k = 0; k < kLanes; ++k)
-                    h[i * kLanes + k] = P::apply(h[(i + 1) * kLanes + k], line[i * kLanes + k]);
+    /// Output rows [y0, y1). The padded source rows y0 .. y1 + 2 r_y - 1 stream through: each is
+    /// row-filtered into level 0 of a ring; when padded row j arrives, level m's row j - 2^m + 1
+    /// (the extremum of 2^m rows) is formed from level m - 1, and output row j - 2 r_y from the
+    /// last level (two overlapping power-of-two windows). Each level keeps only the rows it still
+    /// has to give, so the intermediate rows stay in cache (for the usual radii, L2).
+    void band(int64_t y0, int64_t y1, int worker) {
+        const int64_t h = src.height, wc = src.width * src.channels, n = src.width + 2 * r_x;
+        const int64_t len = 2 * r_y + 1;
+        int levels = 0;  // the last level covers span rows, span <= len < 2 * span
+        int64_t span = 1;
+        while (2 * span <= len) span *= 2, ++levels;
+        int64_t ring[kMaxLevels + 1], base[kMaxLevels + 1], total = 0;
+        for (int m = 0; m <= levels; ++m) {
+            ring[m] = (m < levels ? (int64_t(1) << m) : len - span) + 1;  // rows still needed
+            base[m] = total;
+            total += ring[m];
         }
-    }
-
-    /// Column pass, in place in dst, over the strip of interleaved values [x0, x1).
-    void columns(int64_t x0, int64_t x1, int worker) {
-        const int64_t hgt = src.height, r = r_y, len = 2 * r + 1, n = hgt + 2 * r, sw = x1 - x0;
-        std::vector<T>& buf = scratch[worker];
-        buf.resize(static_cast<size_t>((2 * n + 1) * kStrip));
-        T* g = buf.data();
-        T* h = g + n * kStrip;
-        T* neutral_row = h + n * kStrip;
-        std::fill(neutral_row, neutral_row + sw, P::neutral());
-        auto line = [&](int64_t i) -> const T* {
-            const int64_t m = border_map(i - r, hgt, border);
-            return m < 0 ? neutral_row : dst.row<const T>(m) + x0;
-        };
-        for (int64_t b = 0; b < n; b += len) {  // prefix extrema within blocks of len rows
-            const int64_t e = std::min(b + len, n);
-            std::copy(line(b), line(b) + sw, g + b * sw);
-            for (int64_t i = b + 1; i < e; ++i) {
-                const T* s = line(i);
-                T* gi = g + i * sw;
-                for (int64_t x = 0; x < sw; ++x) gi[x] = P::apply(gi[x - sw], s[x]);
+        K* buf = buffer(worker, total * wc + 2 * n * src.channels);
+        K* a = buf + total * wc;
+        K* b = a + n * src.channels;
+        auto slot = [&](int m, int64_t i) { return buf + (base[m] + i % ring[m]) * wc; };
+        int64_t nans = 0;
+        for (int64_t j = y0; j < y1 + len - 1; ++j) {
+            const int64_t m = border_map(j - r_y, h, border);
+            K* in = slot(0, j);
+            if (m < 0) {
+                std::fill(in, in + wc, neutral_key<K, Max>());
+            } else {
+                nans += filter_row(m, a, b, in);
+            }
+            for (int l = 1; l <= levels; ++l) {
+                const int64_t i = j - ((int64_t(1) << l) - 1);
+                if (i < y0) break;
+                ops.pick(slot(l - 1, i), slot(l - 1, i + (int64_t(1) << (l - 1))), slot(l, i), wc);
+            }
+            const int64_t y = j - (len - 1);
+            if (y < y0) continue;
+            const K* p = slot(levels, y);
+            const K* q = slot(levels, y + len - span);
+            if constexpr (kFloat) {
+                ops.pick_values(p, q, dst.row<float>(y), wc);
+            } else {
+                ops.pick(p, q, dst.row<T>(y), wc);
             }
         }
-        for (int64_t b = 0; b < n; b += len) {  // suffix extrema within the same blocks
-            const int64_t e = std::min(b + len, n);
-            std::copy(line(e - 1), line(e - 1) + sw, h + (e - 1) * sw);
-            for (int64_t i = e - 2; i >= b; --i) {
-                const T* s = line(i);
-                T* hi = h + i * sw;
-                for (int64_t x = 0; x < sw; ++x) hi[x] = P::apply(hi[x + sw], s[x]);
-            }
-        }
-        for (int64_t y = 0; y < hgt; ++y) {  // every input row was read above: safe in place
-            const T* a = h + y * sw;
-            const T* b = g + (y + 2 * r) * sw;
-            T* out = dst.row<T>(y) + x0;
-            for (int64_t x = 0; x < sw; ++x) out[x] = P::apply(a[x], b[x]);
-        }
+        if (nans) __atomic_store_n(nonfinite, 1, __ATOMIC_RELAXED);
     }
 };
 
-template <typename T, Extremum E>
+template <typename T, bool Max>
 void run(const ImageView& src, const ImageView& dst, int64_t radius, Border border) {
-    const int64_t h = src.height, w = src.width, c = src.channels;
+    const int64_t h = src.height, w = src.width;
+    using Job = MinMax<T, Max>;
+    using K = typename Job::K;
+    const int workers = std::max(1, get_num_threads());
+    std::vector<std::vector<K>> scratch(static_cast<size_t>(workers));
+    int nonfinite = 0;
     // a window at least as large as the line covers every value (for periodic borders: a
     // whole period), so clamping the radius to the line length changes nothing
-    std::vector<std::vector<T>> scratch(static_cast<size_t>(std::max(1, get_num_threads())));
-    int nonfinite = 0;
-    MinMax<T, E> job{src, dst, std::min(radius, w), std::min(radius, h), border, scratch, &nonfinite};
-    const int64_t row_bands = std::max<int64_t>(1, std::min<int64_t>(16, h / 32));
-    const int64_t band = (h + row_bands - 1) / row_bands;
-    struct RowCtx {
-        MinMax<T, E>* job;
-        int64_t band, h;
-    } rc{&job, band, h};
+    Job job{src,     dst,       std::min(radius, w), std::min(radius, h), border, Ops<K, Max>(use_avx2()),
+            scratch, &nonfinite};
+    // each band filters 2 r_y rows of halo again: bands of >= 8 r_y rows keep that <= 25%;
+    // the result does not depend on the banding
+    const int64_t bands =
+        std::max<int64_t>(1, std::min<int64_t>(2 * workers, h / std::max<int64_t>(64, 8 * job.r_y)));
+    struct Ctx {
+        Job* job;
+        int64_t h, bands;
+    } ctx{&job, h, bands};
     parallel_for(
-        row_bands, get_num_threads(),
-        [](void* ctx, int64_t t, int) {
-            auto* c = static_cast<RowCtx*>(ctx);
-            c->job->rows(t * c->band, std::min(c->h, (t + 1) * c->band));
+        bands, workers,
+        [](void* p, int64_t t, int worker) {
+            auto* x = static_cast<Ctx*>(p);
+            x->job->band(t * x->h / x->bands, (t + 1) * x->h / x->bands, worker);
         },
-        &rc);
+        &ctx);
     if (nonfinite) throw nonfinite_input("jointfilter: image contains NaN");
-    const int64_t row_len = w * c, strips = (row_len + kStrip - 1) / kStrip;
-    struct ColCtx {
-        MinMax<T, E>* job;
-        int64_t row_len;
-    } cc{&job, row_len};
-    parallel_for(
-        strips, get_num_threads(),
-        [](void* ctx, int64_t t, int worker) {
-            auto* c = static_cast<ColCtx*>(ctx);
-            c->job->columns(t * kStrip, std::min(c->row_len, (t + 1) * kStrip), worker);
-        },
-        &cc);
 }
 
 template <typename T>
 void run_typed(const ImageView& src, const ImageView& dst, int64_t radius, Border border, Extremum which) {
     if (which == Extremum::min)
-        run<T, Extremum::min>(src, dst, radius, border);
+        run<T, false>(src, dst, radius, border);
     else
-        run<T, Extremum::max>(src, dst, radius, border);
+        run<T, true>(src, dst, radius, border);
 }
 
 }  // namespace
@@ -182,6 +281,7 @@ void check_minmax_arguments(const ImageView& src, const ImageView& dst, int64_t 
     JF_CHECK(src.dtype == dst.dtype, "out must have the dtype of image");
     JF_CHECK(dst.height == src.height && dst.width == src.width && dst.channels == src.channels,
              "out must have the shape of image");
+    JF_CHECK(dst.data != src.data, "out must not be image: the filter is not in-place safe");
 }
 
 void minmax_filter(const ImageView& src, const ImageView& dst, int64_t radius, Border border,
