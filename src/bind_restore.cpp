@@ -104,6 +104,15 @@ void bind_restore(py::module_& m) {
         "out = the minimum over the channels of image (of image / scale per channel when given).",
         py::arg("image"), py::arg("scale"), py::arg("out"));
     m.def(
+        "restore_luma",
+        [](const py::array& image, const py::array& out) {
+            const auto x = jf::view_of(image, "image", false), d = jf::view_of(out, "out", true);
+            py::gil_scoped_release release;
+            rs::luma(x, d);
+        },
+        "out = (0.299 r + 0.587 g) + 0.114 b of the first three channels of image (float32).",
+        py::arg("image"), py::arg("out"));
+    m.def(
         "restore_laplacian_abs_sum",
         [](const py::array& image) {
             const auto s = jf::view_of(image, "image", false);

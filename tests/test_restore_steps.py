@@ -386,6 +386,30 @@ def test_channel_min_core_matches_numpy_with_nan_and_signed_zeros(channels, thre
         np.testing.assert_array_equal(F.channel_min(wide, sc), got)
 
 
+@pytest.mark.parametrize("channels", [3, 4])
+def test_luma_core_matches_numpy_path_and_float64(channels, threads):
+    from jointfilter.restoration._common import luminance
+
+    rng = _rng(30 + channels)
+    x = rng.uniform(0, 1, (45, 77, channels)).astype(np.float32)
+    x[0, :3, 0] = [np.nan, -0.0, np.inf]
+    got = luminance(x)  # C-contiguous float32: the C++ pass
+    wide = np.empty((45, 77, 2 * channels), np.float32)[:, :, ::2]
+    wide[...] = x
+    np.testing.assert_array_equal(luminance(wide), got)  # strided: the NumPy path, same bits
+    ref = x[:, :, :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    np.testing.assert_allclose(got[1:], ref[1:], rtol=3e-7, atol=1e-7)
+    assert np.isnan(got[0, 0])
+    assert np.isinf(got[0, 2])
+
+
+def test_luma_core_rejects_bad_arguments():
+    with pytest.raises(ParameterError, match="at least 3 channels"):
+        _core.restore_luma(np.zeros((4, 5, 2), np.float32), np.zeros((4, 5), np.float32))
+    with pytest.raises(ParameterError, match="out: expected the image's height and width"):
+        _core.restore_luma(np.zeros((4, 5, 3), np.float32), np.zeros((4, 6), np.float32))
+
+
 def test_channel_min_core_rejects_bad_arguments():
     x = np.zeros((4, 5, 3), np.float32)
     with pytest.raises(ParameterError, match="scale: expected a float32 vector"):

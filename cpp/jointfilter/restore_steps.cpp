@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <type_traits>
@@ -255,6 +256,18 @@ void dehaze_recover(const ImageView& rgb, const ImageView& trans, const float* a
     });
 }
 
+namespace {
+
+/// One row of luma. C > 0: the channel count known at compile time; C = 0: c at run time.
+template <int C>
+void luma_row(const float* __restrict x, float* __restrict y, int64_t w, int64_t c_run) {
+    const int64_t c = C > 0 ? C : c_run;
+    for (int64_t i = 0; i < w; ++i)
+        y[i] = (x[i * c] * kLuma[0] + x[i * c + 1] * kLuma[1]) + x[i * c + 2] * kLuma[2];
+}
+
+}  // namespace
+
 void channel_min(const ImageView& src, const float* scale, const ImageView& dst) {
     check_view(src, "image");
     check_view(dst, "out");
@@ -284,6 +297,20 @@ void channel_min(const ImageView& src, const float* scale, const ImageView& dst)
     });
 }
 
+void luma(const ImageView& src, const ImageView& dst) {
+    check_view(src, "image");
+    check_view(dst, "out");
+    JF_CHECK(src.dtype == DType::f32 && dst.dtype == DType::f32 && dst.channels == 1 && src.channels >= 3,
+             "image, out: expected a float32 image of at least 3 channels and a float32 plane");
+    JF_CHECK(dst.height == src.height && dst.width == src.width,
+             "out: expected the image's height and width");
+    const int64_t w = src.width, c = src.channels;
+    const auto row = c == 3 ? luma_row<3> : luma_row<0>;
+    for_bands(src.height, [&](int64_t y0, int64_t y1) {
+        for (int64_t y = y0; y < y1; ++y) row(crow<float>(src, y), dst.row<float>(y), w, c);
+    });
+}
+
 int64_t laplacian_abs_sum(const ImageView& src) {
     check_view(src, "image");
     JF_CHECK(src.height >= 3 && src.width >= 3, "image: expected at least 3 rows and 3 columns");
@@ -298,6 +325,58 @@ int64_t laplacian_abs_sum(const ImageView& src) {
     throw invalid_argument("jointfilter: image: expected uint8 or uint16 (exact integer sums)");
 }
 
+namespace {
+
+/// One row of a strip of gain_moments: the float32 column sums of the smoothed guide's
+/// values v (cv, cvv) and of the target's x (cx, cxx, cxv, v repeated per channel). C > 0: the
+/// channel count known at compile time (the loops vectorise); C = 0: c at run time.
+template <int C>
+void gain_row(const float* __restrict tr, const float* __restrict sr, const float* __restrict mr, float ms,
+              int64_t pw, int64_t c_run, float* __restrict cx, float* __restrict cxx, float* __restrict cxv,
+              float* __restrict cv, float* __restrict cvv, float* __restrict vrow) {
+    const int64_t c = C > 0 ? C : c_run;
+    for (int64_t i = 0; i < pw; ++i) {
+        const float v = sr[i] - ms;
+        cv[i] += v;
+        cvv[i] += v * v;
+        vrow[i] = v;
+    }
+    int64_t i0 = 0;
+    if constexpr (C == 3) {
+        // four pixels (12 values) at a time, v spread over them: the same operations per value
+        typedef float v4 __attribute__((vector_size(16)));
+        typedef int v4i __attribute__((vector_size(16)));
+        auto ld = [](const float* p) {
+            v4 r;
+            std::memcpy(&r, p, sizeof r);
+            return r;
+        };
+        auto st = [](float* p, v4 r) { std::memcpy(p, &r, sizeof r); };
+        for (; i0 + 4 <= pw; i0 += 4) {
+            const v4 v = ld(vrow + i0);
+            const v4 vs[3] = {__builtin_shuffle(v, v4i{0, 0, 0, 1}), __builtin_shuffle(v, v4i{1, 1, 2, 2}),
+                              __builtin_shuffle(v, v4i{2, 3, 3, 3})};
+            for (int q = 0; q < 3; ++q) {
+                const int64_t j = 3 * i0 + 4 * q;
+                const v4 x = ld(tr + j) - ld(mr + j);
+                st(cx + j, ld(cx + j) + x);
+                st(cxv + j, ld(cxv + j) + vs[q] * x);
+                st(cxx + j, ld(cxx + j) + x * x);
+            }
+        }
+    }
+    for (int64_t i = i0; i < pw; ++i)
+        for (int64_t k = 0; k < c; ++k) {
+            const int64_t j = i * c + k;
+            const float x = tr[j] - mr[j];
+            cx[j] += x;
+            cxv[j] += vrow[i] * x;
+            cxx[j] += x * x;
+        }
+}
+
+}  // namespace
+
 void gain_moments(const ImageView& t, const ImageView& s, const float* mx, float ms, int64_t r0, int64_t r1,
                   int64_t block_rows, double* acc, double* acc_s) {
     check_view(t, "target");
@@ -311,9 +390,10 @@ void gain_moments(const ImageView& t, const ImageView& s, const float* mx, float
     // The sums of a column depend only on that column's values, row after row: the block is
     // walked in strips of kStrip pixels so that a strip's sums stay in L1 while its rows pass.
     constexpr int64_t kStrip = 256;
-    // float32 column sums of one strip of a block (x, x^2, x v; v, v^2), v per value of x
+    // float32 column sums of one strip of a block (x, x^2, x v; v, v^2)
     std::vector<float> cx(kStrip * c), cxx(kStrip * c), cxv(kStrip * c), cv(kStrip), cvv(kStrip),
-        vrow(kStrip * c);
+        vrow(kStrip);
+    const auto row = c == 3 ? gain_row<3> : c == 1 ? gain_row<1> : gain_row<0>;
     for (int64_t a = r0; a < r1; a += block_rows) {
         const int64_t b = std::min(a + block_rows, r1);
         for (int64_t p0 = 0; p0 < w; p0 += kStrip) {
@@ -323,23 +403,9 @@ void gain_moments(const ImageView& t, const ImageView& s, const float* mx, float
             std::fill(cxv.begin(), cxv.end(), 0.0f);
             std::fill(cv.begin(), cv.end(), 0.0f);
             std::fill(cvv.begin(), cvv.end(), 0.0f);
-            for (int64_t y = a; y < b; ++y) {
-                const float* tr = crow<float>(t, y) + j0;
-                const float* sr = crow<float>(s, y) + p0;
-                const float* mr = mx + j0;
-                for (int64_t i = 0; i < pw; ++i) {
-                    const float v = sr[i] - ms;
-                    cv[i] += v;
-                    cvv[i] += v * v;
-                    for (int64_t k = 0; k < c; ++k) vrow[i * c + k] = v;
-                }
-                for (int64_t j = 0; j < m; ++j) {
-                    const float x = tr[j] - mr[j];
-                    cx[j] += x;
-                    cxv[j] += vrow[j] * x;
-                    cxx[j] += x * x;
-                }
-            }
+            for (int64_t y = a; y < b; ++y)
+                row(crow<float>(t, y) + j0, crow<float>(s, y) + p0, mx + j0, ms, pw, c, cx.data(), cxx.data(),
+                    cxv.data(), cv.data(), cvv.data(), vrow.data());
             for (int64_t j = 0; j < m; ++j) {
                 acc[j0 + j] += static_cast<double>(cx[j]);
                 acc[n + j0 + j] += static_cast<double>(cxx[j]);

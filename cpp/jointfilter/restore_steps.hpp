@@ -9,6 +9,7 @@
 // | gain_moments       | f32 target + f32 plane    | float64 sums added into two arrays      |
 // | add_detail, ratio_detail, dehaze_recover | f32 | u8, u16, f32 (from_unit fused)         |
 // | channel_min        | f32, C channels           | f32 plane                               |
+// | luma               | f32, C >= 3 channels      | f32 plane                               |
 //
 // Each is the NumPy code it replaces (python/jointfilter/restoration/_fast.py, _noise.py,
 // _tasks.py) with the same float32 operations in the same order, so results are bit-identical
@@ -51,6 +52,13 @@ void dehaze_recover(const ImageView& rgb, const ImageView& trans, const float* a
 /// (C values), of src / scale[k] (float32 division): NumPy's np.minimum(m, x_k) for k = 1, 2, ...
 /// (NaN propagates; of two equal values the second is kept).
 void channel_min(const ImageView& src, const float* scale, const ImageView& dst);
+
+/// Rec. 601 weights of luma(), float32.
+constexpr float kLuma[3] = {0.299f, 0.587f, 0.114f};
+
+/// dst (f32 plane) = (0.299 r + 0.587 g) + 0.114 b of the first three channels of src (f32,
+/// C >= 3), float32 products and sums in that order: restoration._common.luminance.
+void luma(const ImageView& src, const ImageView& dst);
 
 /// Immerkaer's sum of |M * x| over the interior pixels (all channels, each on its own), with
 /// M = [1, -2, 1]^T [1, -2, 1]: a second difference along the row, then across rows, in exact

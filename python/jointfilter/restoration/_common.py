@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import box_filter
+from .. import _core, box_filter
 from .._validate import default_data_range
 from . import _fast
 
@@ -91,7 +91,12 @@ def luminance(x: F32) -> F32:
     if x.shape[2] == 1:
         return x[:, :, 0]
     if x.shape[2] >= 3:
-        return np.asarray(x[:, :, :3] @ _LUMA, np.float32)
+        if x.dtype == np.float32 and x.flags.c_contiguous and x.size:
+            out = np.empty(x.shape[:2], np.float32)
+            _core.restore_luma(x, out)  # all threads, one pass; the formula below
+            return out
+        r, g, b = (np.asarray(x[:, :, k], np.float32) for k in range(3))
+        return (r * _LUMA[0] + g * _LUMA[1]) + b * _LUMA[2]
     return np.asarray(x.mean(axis=2), np.float32)
 
 
