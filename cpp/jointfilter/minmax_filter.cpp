@@ -60,12 +60,27 @@ JF_ALWAYS_INLINE int64_t to_keys_loop(const float* __restrict v, int32_t* __rest
     return nans;
 }
 
-/// float32 values of extremum(a[i], b[i]) for keys a, b.
+template <typename K, bool Max>
+JF_ALWAYS_INLINE K extremum(K a, K b) {
+    return Max ? (a < b ? b : a) : (b < a ? b : a);
+}
+
+/// out[i] = extremum of a[i], b[i], c[i], d[i] (the last step of a window), i < n.
+template <typename K, bool Max>
+JF_ALWAYS_INLINE void pick4_loop(const K* __restrict a, const K* __restrict b, const K* __restrict c,
+                                 const K* __restrict d, K* __restrict out, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+        out[i] = extremum<K, Max>(extremum<K, Max>(a[i], b[i]), extremum<K, Max>(c[i], d[i]));
+}
+
+/// pick4_loop for float32 keys, written as float32 values.
 template <bool Max>
-JF_ALWAYS_INLINE void pick_values_loop(const int32_t* __restrict a, const int32_t* __restrict b,
-                                       float* __restrict v, int64_t n) {
+JF_ALWAYS_INLINE void pick4_values_loop(const int32_t* __restrict a, const int32_t* __restrict b,
+                                        const int32_t* __restrict c, const int32_t* __restrict d,
+                                        float* __restrict v, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
-        const int32_t k = Max ? (a[i] < b[i] ? b[i] : a[i]) : (b[i] < a[i] ? b[i] : a[i]);
+        const int32_t k =
+            extremum<int32_t, Max>(extremum<int32_t, Max>(a[i], b[i]), extremum<int32_t, Max>(c[i], d[i]));
         const int32_t bits = float_key(k);
         std::memcpy(v + i, &bits, sizeof bits);
     }
@@ -80,10 +95,15 @@ __attribute__((target("avx2"))) void pick_avx2(const K* a, const K* b, K* out, i
 __attribute__((target("avx2"))) int64_t to_keys_avx2(const float* v, int32_t* k, int64_t n) {
     return to_keys_loop(v, k, n);
 }
+template <typename K, bool Max>
+__attribute__((target("avx2"))) void pick4_avx2(const K* a, const K* b, const K* c, const K* d, K* out,
+                                                int64_t n) {
+    pick4_loop<K, Max>(a, b, c, d, out, n);
+}
 template <bool Max>
-__attribute__((target("avx2"))) void pick_values_avx2(const int32_t* a, const int32_t* b, float* v,
-                                                      int64_t n) {
-    pick_values_loop<Max>(a, b, v, n);
+__attribute__((target("avx2"))) void pick4_values_avx2(const int32_t* a, const int32_t* b, const int32_t* c,
+                                                       const int32_t* d, float* v, int64_t n) {
+    pick4_values_loop<Max>(a, b, c, d, v, n);
 }
 #endif
 
@@ -92,9 +112,14 @@ void pick_base(const K* a, const K* b, K* out, int64_t n) {
     pick_loop<K, Max>(a, b, out, n);
 }
 int64_t to_keys_base(const float* v, int32_t* k, int64_t n) { return to_keys_loop(v, k, n); }
+template <typename K, bool Max>
+void pick4_base(const K* a, const K* b, const K* c, const K* d, K* out, int64_t n) {
+    pick4_loop<K, Max>(a, b, c, d, out, n);
+}
 template <bool Max>
-void pick_values_base(const int32_t* a, const int32_t* b, float* v, int64_t n) {
-    pick_values_loop<Max>(a, b, v, n);
+void pick4_values_base(const int32_t* a, const int32_t* b, const int32_t* c, const int32_t* d, float* v,
+                       int64_t n) {
+    pick4_values_loop<Max>(a, b, c, d, v, n);
 }
 
 bool use_avx2() {
@@ -110,13 +135,16 @@ template <typename K, bool Max>
 struct Ops {
     void (*pick)(const K*, const K*, K*, int64_t) = pick_base<K, Max>;
     int64_t (*to_keys)(const float*, int32_t*, int64_t) = to_keys_base;
-    void (*pick_values)(const int32_t*, const int32_t*, float*, int64_t) = pick_values_base<Max>;
+    void (*pick4)(const K*, const K*, const K*, const K*, K*, int64_t) = pick4_base<K, Max>;
+    void (*pick4_values)(const int32_t*, const int32_t*, const int32_t*, const int32_t*, float*,
+                         int64_t) = pick4_values_base<Max>;
     explicit Ops(bool avx2) {
 #if defined(JF_MINMAX_AVX2)
         if (avx2) {
             pick = pick_avx2<K, Max>;
             to_keys = to_keys_avx2;
-            pick_values = pick_values_avx2<Max>;
+            pick4 = pick4_avx2<K, Max>;
+            pick4_values = pick4_values_avx2<Max>;
         }
 #else
         (void)avx2;
@@ -124,22 +152,34 @@ struct Ops {
     }
 };
 
+/// The span of the last doubling level for windows of len >= 2 entries: the largest power of two
+/// with 2 * span <= len. The window [i, i + len) is then covered by four such spans: at i,
+/// i + span, i + len - 2 span and i + len - span (min and max are idempotent: overlaps change
+/// nothing).
+inline int64_t last_span(int64_t len) {
+    int64_t span = 1;
+    while (4 * span <= len) span *= 2;
+    return span;
+}
+
 /// Extremum over windows of `len` consecutive entries, `step` keys apart, of a line of n entries:
-/// log2(len) doublings (entry i of level m covers 2^m entries from i) and one last pick of two
-/// overlapping power-of-two windows: out[i] = extremum(P[i], P[i + (len - 2^m) * step]), i < n_out
-/// entries. min and max are idempotent, so the overlap changes nothing. a holds the line (it is
-/// overwritten), b is scratch of the same size; out[j] for j < n_out * step.
+/// doublings (entry i of level m covers 2^m entries from i) up to last_span(len), then one pick of
+/// four entries; out[j] for j < n_out * step. a holds the line (it is overwritten), b is scratch
+/// of the same size.
 template <typename K, bool Max>
 void window_extrema(const Ops<K, Max>& ops, K* a, K* b, int64_t n, int64_t step, int64_t len, int64_t n_out,
                     K* out) {
+    if (len == 1) return ops.pick(a, a, out, n_out * step);
+    const int64_t last = last_span(len);
     int64_t span = 1;  // entries covered by each entry of a
-    while (2 * span <= len) {
+    while (span < last) {
         const int64_t valid = n - (2 * span - 1);  // entries of the next level
         ops.pick(a, a + span * step, b, valid * step);
         std::swap(a, b);
         span *= 2;
     }
-    ops.pick(a, a + (len - span) * step, out, n_out * step);
+    const int64_t d = (len - 2 * span) * step, s = span * step;
+    ops.pick4(a, a + s, a + d, a + d + s, out, n_out * step);
 }
 
 constexpr int kMaxLevels = 62;  // log2 of the largest window
@@ -193,12 +233,14 @@ struct MinMax {
     void band(int64_t y0, int64_t y1, int worker) {
         const int64_t h = src.height, wc = src.width * src.channels, n = src.width + 2 * r_x;
         const int64_t len = 2 * r_y + 1;
-        int levels = 0;  // the last level covers span rows, span <= len < 2 * span
-        int64_t span = 1;
-        while (2 * span <= len) span *= 2, ++levels;
+        // levels 0 .. top, the top one covering `span` rows (len == 1: level 0 is the result)
+        const int64_t span = len == 1 ? 1 : last_span(len), d = len - 2 * span;
+        int top = 0;
+        while ((int64_t(1) << top) < span) ++top;
         int64_t ring[kMaxLevels + 1], base[kMaxLevels + 1], total = 0;
-        for (int m = 0; m <= levels; ++m) {
-            ring[m] = (m < levels ? (int64_t(1) << m) : len - span) + 1;  // rows still needed
+        for (int m = 0; m <= top; ++m) {
+            // rows a level still has to give: to the next level, or to the four-row last step
+            ring[m] = (m < top ? (int64_t(1) << m) : (len == 1 ? 0 : d + span)) + 1;
             base[m] = total;
             total += ring[m];
         }
@@ -215,19 +257,21 @@ struct MinMax {
             } else {
                 nans += filter_row(m, a, b, in);
             }
-            for (int l = 1; l <= levels; ++l) {
+            for (int l = 1; l <= top; ++l) {
                 const int64_t i = j - ((int64_t(1) << l) - 1);
                 if (i < y0) break;
                 ops.pick(slot(l - 1, i), slot(l - 1, i + (int64_t(1) << (l - 1))), slot(l, i), wc);
             }
             const int64_t y = j - (len - 1);
             if (y < y0) continue;
-            const K* p = slot(levels, y);
-            const K* q = slot(levels, y + len - span);
+            // len == 1: the four rows are all row y
+            const int64_t s = len == 1 ? 0 : span, e = len == 1 ? 0 : d;
+            const K *p0 = slot(top, y), *p1 = slot(top, y + s), *p2 = slot(top, y + e),
+                    *p3 = slot(top, y + e + s);
             if constexpr (kFloat) {
-                ops.pick_values(p, q, dst.row<float>(y), wc);
+                ops.pick4_values(p0, p1, p2, p3, dst.row<float>(y), wc);
             } else {
-                ops.pick(p, q, dst.row<T>(y), wc);
+                ops.pick4(p0, p1, p2, p3, dst.row<T>(y), wc);
             }
         }
         if (nans) __atomic_store_n(nonfinite, 1, __ATOMIC_RELAXED);

@@ -6,15 +6,16 @@
 //
 // The window is separable: a row filter, then a column filter. Along a line padded by r on both
 // sides (border map; for "clipped" the padding is the neutral element), the extremum of 2r+1
-// values is that of two overlapping power-of-two windows, built by doubling (level m holds the
-// extremum of 2^m values): ceil(log2(2r+1)) vector comparisons per value and axis. The radius
-// is clamped to the axis length, so the count is bounded by log2(2 * max(h, w) + 1) whatever r:
-// 4 for r = 7, 7 for r = 63. (van Herk / Gil-Werman needs three comparisons whatever r, but
-// they do not vectorise along a line; measured here the doubling was faster at every radius up
-// to 127, see benchmarks/bench_morphology.py.) Rows stream through: each band of output rows
-// row-filters its source rows into a ring and forms the column levels as rows arrive, so no
-// full-size intermediate image is written. Values are compared as integer keys (float32: -0
-// below +0): exact, and independent of the order of the comparisons.
+// values is built by doubling (level m holds the extremum of 2^m values) up to the largest span
+// s with 2s <= 2r+1, then taken over four level entries that cover the window (min and max are
+// idempotent, overlaps change nothing): log2(s) + 1 vector passes per axis, 3 at r = 7, 6 at
+// r = 63. The radius is clamped to the axis length, so the count is bounded whatever r. (van
+// Herk / Gil-Werman needs three comparisons per value whatever r, but they do not vectorise
+// along a line; measured here the doubling was faster at every radius up to 127, see
+// benchmarks/bench_morphology.py.) Rows stream through: each band of output rows row-filters
+// its source rows into a ring and forms the column levels as rows arrive, so no full-size
+// intermediate image is written. Values are compared as integer keys (float32: -0 below +0):
+// exact, and independent of the order of the comparisons.
 #pragma once
 
 #include <cstdint>

@@ -70,10 +70,10 @@ def min_filter(
 
     Notes
     -----
-    Separable; along each axis the window's extremum is that of two overlapping power-of-two
-    windows built by doubling: ceil(log2(2r+1)) vector comparisons per value and axis (4 for
-    r = 7), bounded whatever the radius because it is clamped to the image size; rows stream
-    through cache, no full-size intermediate. Used for the dark channel of haze removal.
+    Separable; along each axis the window's extremum is taken over power-of-two spans built by
+    doubling: about log2(2r+1) vector passes per axis (3 for r = 7), bounded whatever the
+    radius because it is clamped to the image size; rows stream through cache, no full-size
+    intermediate. Used for the dark channel of haze removal.
     CUDA arrays (CuPy, ``__cuda_array_interface__`` or DLPack on a CUDA device) are filtered
     on the GPU (van Herk / Gil-Werman) on the current CuPy stream, with the same results bit
     for bit, and a device array is returned; NaN is not detected there.
