@@ -329,6 +329,7 @@ def bench_stochastic(backend: str) -> dict:
         "min_best_of_8_gain_db": round(float(np.min(gains)), 2),
         # the wording is "for each input": how many crops reach the bar themselves
         "crops_at_least_3db": int(np.sum(np.asarray(gains) >= 3.0)),
+        "per_crop_best_of_8_gain_db": [round(float(g), 2) for g in gains],
         "mean_z0_gain_db": round(float(np.mean(zero_gain)), 2),
         "mean_pairwise_L1_spread": round(float(np.mean(spreads)), 4),
         "mean_blur_consistency_L1": round(float(np.mean(blur_dev)), 4),

@@ -13,9 +13,9 @@ from jointfilter.models.architectures.stochastic_tone import tone_inverse_rgb  #
 CFG = {"ngf": 8, "latent_dim": 4, "n_res": 2}
 
 
-def _model(seed: int = 0):
+def _model(seed: int = 0, **kw):
     torch.manual_seed(seed)
-    return _zoo.build("stochastic_tone", **CFG).eval()
+    return _zoo.build("stochastic_tone", **CFG, **kw).eval()
 
 
 def test_tone_inverse_is_exact_for_known_gain_and_gamma() -> None:
@@ -80,6 +80,25 @@ def test_z_changes_output_and_same_z_gives_same_output() -> None:
         assert float((m.residual(x, z) - m.residual(x, -z)).abs().max()) > 1e-5
 
 
+def test_residual_on_inverse_feeds_the_generator_the_tone_inverse() -> None:
+    """Stage 6+: the generator sees the inverse at the sampled parameters, not the input."""
+    m = _model(3, residual_on_inverse=True)
+    with torch.no_grad():
+        m.head.mlp[-1].weight.normal_(0.0, 0.1)
+        m.out.weight.normal_(0.0, 0.05)
+    x = torch.rand(2, 3, 20, 24)
+    z = torch.randn(2, 4)
+    with torch.no_grad():
+        out, inv, _, _ = m.forward_parts(x, z)
+        torch.testing.assert_close(out, inv + m.residual(inv, z), rtol=0, atol=0)
+        assert float((out - (inv + m.residual(x, z))).abs().max()) > 1e-5
+    # the stage-6 recipes start from a stage-5 file: same keys, nothing new
+    old = _model(4).state_dict()
+    assert m.load_state_dict(old, strict=True) is not None
+    for name in ("stochastic-enhance-tone-inv", "stochastic-enhance-tone-inv-ft"):
+        assert train.RECIPES[name]["config"]["residual_on_inverse"] is True
+
+
 def test_generator_keys_load_from_a_stochastic_file() -> None:
     """``--init`` from a ``stochastic`` model: the generator modules share their names."""
     old = _zoo.build("stochastic", **CFG, cond_tone=True)
@@ -94,13 +113,14 @@ def test_generator_keys_load_from_a_stochastic_file() -> None:
     assert any(k.startswith("res.") for k in state)
 
 
-def test_trace_and_onnx_export_parity(tmp_path) -> None:
+@pytest.mark.parametrize("on_inverse", [False, True])
+def test_trace_and_onnx_export_parity(tmp_path, on_inverse: bool) -> None:
     pytest.importorskip("onnxruntime")
     import onnxruntime as ort
 
     from jointfilter.models._export import torchscript_warnings
 
-    m = _model(2)
+    m = _model(2, residual_on_inverse=on_inverse)
     with torch.no_grad():
         m.head.mlp[-1].weight.normal_(0.0, 0.1)
         m.out.weight.normal_(0.0, 0.05)

@@ -9,7 +9,10 @@ Usage::
 ``stochastic-enhance-cond``, started from the previous stage with ``--init``);
 ``mirnet-enhance-tone`` trains the tone-prior variant of ``mirnet-enhance`` from scratch;
 ``stochastic-enhance-tone`` the explicit (gain, gamma) inverse variant of ``stochastic-enhance``
-(``--init`` a ``stochastic`` file: its generator modules are reused, the tone head is new).
+(``--init`` a ``stochastic`` file: its generator modules are reused, the tone head is new);
+``stochastic-enhance-tone-inv`` (generator fed the tone-inverted image), ``-tone-inv-ft`` and
+``-tone-cover`` (best-of-8 coverage term for the sampler) continue it from a ``stochastic_tone``
+file.
 ``--data`` is a folder of clean PNG/JPEG images used *in addition to* the fixed training list of
 :mod:`jointfilter.models._synth` (Kodak files named there are read from it);
 ``--extra-images`` adds ``_synth.EXTRA_TRAIN`` (more scikit-image samples and clean frames of
@@ -222,6 +225,57 @@ RECIPES: dict[str, dict[str, Any]] = {
             "estimate, auxiliary) on 16 more crops per step; Adam 5e-4, cosine decay"
         ),
     },
+    "stochastic-enhance-tone-inv": {
+        "arch": "stochastic_tone",
+        "config": {"ngf": 16, "latent_dim": 4, "n_res": 3, "residual_on_inverse": True},
+        "patch": 96,
+        "batch": 8,
+        "lr": 5e-4,
+        "iters": 600,
+        "tone_batch": 32,
+        "init_fresh": ["out."],
+        "protocol": (
+            "stage 6 of stochastic-enhance (--init the shipped stage-5 stochastic_tone file; "
+            "every weight but the generator's last conv, which restarts at zero, is kept): "
+            "the generator now sees the tone-inverted image at the sampled parameters instead "
+            "of the degraded input, so its residual only restores detail of an image whose "
+            "tone is already undone. Same pairs, conditional IMLE and loss as "
+            "stochastic-enhance-tone, with 32 tone-only crops per step; Adam 5e-4, cosine decay"
+        ),
+    },
+    "stochastic-enhance-tone-inv-ft": {
+        "arch": "stochastic_tone",
+        "config": {"ngf": 16, "latent_dim": 4, "n_res": 3, "residual_on_inverse": True},
+        "patch": 96,
+        "batch": 8,
+        "lr": 3e-4,
+        "iters": 500,
+        "tone_batch": 64,
+        "init_fresh": [],
+        "protocol": (
+            "stage 7 of stochastic-enhance (--init the stage-6 state_dict, every weight kept): "
+            "the stochastic-enhance-tone-inv recipe continued with 64 tone-only crops per "
+            "step (more data for the blind (gain, gamma) head); Adam 3e-4, cosine decay"
+        ),
+    },
+    "stochastic-enhance-tone-cover": {
+        "arch": "stochastic_tone",
+        "config": {"ngf": 16, "latent_dim": 4, "n_res": 3, "residual_on_inverse": True},
+        "patch": 96,
+        "batch": 8,
+        "lr": 3e-4,
+        "iters": 440,
+        "tone_batch": 64,
+        "cover_weight": 1.0,
+        "init_fresh": [],
+        "protocol": (
+            "stochastic-enhance-tone-inv-ft plus a coverage term for the sampler: on each of "
+            "the 64 tone-only crops 8 draws z ~ N(0, I) of the inverse at the sampled "
+            "parameters, the one with the lowest MSE chosen without gradient, + L1 of that "
+            "inverse against the clean crop (trains the z spread / offset MLP and the head "
+            "for the best of 8 tone inversions, as the bar counts them); Adam 3e-4, cosine"
+        ),
+    },
     "blur-cnn": {
         "arch": "blur_cnn",
         "config": {"c1": 16, "c2": 32, "c3": 64, "hidden": 64},
@@ -402,7 +456,7 @@ def _batch(
             rainy.append(heavy)
             sub.append(light)
         return {"x": np.stack(rainy), "y": clean, "x_light": np.stack(sub)}
-    if name == "stochastic-enhance-tone":  # keep each crop's true (gain, gamma)
+    if name.startswith("stochastic-enhance-tone"):  # keep each crop's true (gain, gamma)
         b2 = b + int(spec.get("tone_batch", 0))
         clean = np.concatenate([clean, _synth.crops(images, b2 - b, p, rng, augment=True)])
         parts = [degrade_quality_params(c, rng) for c in clean]
@@ -485,7 +539,7 @@ def train(
         new_modules = sorted({k.rsplit(".", 2)[0] for k in res.missing_keys})
     encoder = None
     params = list(model.parameters())
-    if name in ("stochastic-enhance-cond", "stochastic-enhance-tone"):
+    if name.startswith(("stochastic-enhance-cond", "stochastic-enhance-tone")):
         blur_k = torch.from_numpy(_gauss_kernel(4.3, 21))
         blur_w = (blur_k[:, None] * blur_k[None, :])[None, None].repeat(3, 1, 1, 1)
     if name in ("stochastic-enhance", "stochastic-enhance-ft"):
@@ -537,7 +591,7 @@ def train(
                 F.conv2d(y, blur_w, padding=10, groups=3),
             )
             loss = F.l1_loss(pred, y) + bl
-        elif name == "stochastic-enhance-tone":
+        elif name.startswith("stochastic-enhance-tone"):
             x, y = _nchw(bt["x"]), _nchw(bt["y"])
             n, k_draws = spec["batch"], 8
             log_true = torch.from_numpy(
@@ -563,6 +617,21 @@ def train(
                 + 0.25 * F.l1_loss(inv2, y[n:])
                 + 0.25 * F.l1_loss(torch.cat([t_hat, t2]), log_true)
             )
+            if spec.get("cover_weight"):  # best of 8 tone inversions on the tone-only crops
+                m2 = x.shape[0] - n
+                zs2 = torch.randn(k_draws, m2, model.latent_dim)
+                with torch.no_grad():
+                    e2 = torch.stack(
+                        [
+                            (model.invert(x[n:], model.sampled(t2, zs2[k])) - y[n:])
+                            .pow(2)
+                            .mean(dim=(1, 2, 3))
+                            for k in range(k_draws)
+                        ]
+                    )
+                z2 = zs2[e2.argmin(0), torch.arange(m2)]
+                inv3 = model.invert(x[n:], model.sampled(t2, z2))
+                loss = loss + float(spec["cover_weight"]) * F.l1_loss(inv3, y[n:])
         elif name in ("stochastic-enhance", "stochastic-enhance-ft"):
             x, y = _nchw(bt["x"]), _nchw(bt["y"])
             mu, logvar = encoder(x, y)

@@ -10,7 +10,9 @@ plus a zero-initialised MLP of ``z`` and ``t0``), and the *exact* inverse
 generator of :mod:`.stochastic` (same module names ``stem``, ``res``, ``mod1``, ``mod2``,
 ``out``, so a shipped ``stochastic`` file initialises it) adds a bounded residual
 ``0.5 tanh(out(h))`` (deblur, denoise, deJPEG); its last conv starts at zero, so an untrained
-model *is* the tone inverse.
+model *is* the tone inverse. With ``residual_on_inverse`` (stage 6 on) the generator is fed the
+tone-inverted image at the sampled parameters instead of the degraded input, so the residual
+restores detail of an image whose tone is already undone rather than re-learning the tone.
 
 ``forward(x, z)`` with ``x`` ``N x 3 x H x W`` in [0, 1] and ``z`` ``N x latent_dim``; a fixed
 ``z`` is deterministic. ``tone_params(x)`` is the z-free estimate (trained against the true
@@ -121,6 +123,10 @@ class StochasticTone(nn.Module):
         Inputs are clipped to ``>= floor`` before the log / power.
     zero_residual : bool
         Zero-initialise the generator's last conv (the untrained model is the tone inverse).
+    residual_on_inverse : bool
+        Feed the generator the tone-inverted image (at the sampled parameters) instead of the
+        degraded input, so that the residual only restores detail (deblur, denoise, deJPEG)
+        of an image whose tone is already undone (stage 6; stage 5 used the input).
     """
 
     def __init__(
@@ -134,11 +140,13 @@ class StochasticTone(nn.Module):
         spread: tuple[float, float] = (0.08, 0.05),
         floor: float = 1e-3,
         zero_residual: bool = True,
+        residual_on_inverse: bool = False,
     ) -> None:
         super().__init__()
         self.latent_dim = latent_dim
         self.multiple = 1
         self.floor = float(floor)
+        self.residual_on_inverse = bool(residual_on_inverse)
         self.head = ToneHead(n_bins, tone_hidden, tone_stem, floor)
         self.zproj = nn.Linear(latent_dim, 4, bias=False)
         with torch.no_grad():
@@ -177,7 +185,7 @@ class StochasticTone(nn.Module):
         return tone_inverse_rgb(x, t, self.floor)
 
     def residual(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """The generator's bounded residual ``0.5 tanh(out(h))``."""
+        """The generator's bounded residual ``0.5 tanh(out(h))`` for generator input ``x``."""
         h = trunk_features(self, self.stem(2.0 * x - 1.0), z)
         return 0.5 * torch.tanh(self.out(h))
 
@@ -186,7 +194,7 @@ class StochasticTone(nn.Module):
         t0 = self.head(x)
         t = self.sampled(t0, z)
         inv = self.invert(x, t)
-        return inv + self.residual(x, z), inv, t, t0
+        return inv + self.residual(inv if self.residual_on_inverse else x, z), inv, t, t0
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         return self.forward_parts(x, z)[0]
