@@ -115,3 +115,39 @@ def test_strided_rows_and_nan_in_border_rows(radius):
     bad[18, 22] = np.nan  # last row of a partial 8-row group, last column
     with pytest.raises(NonFiniteError):
         jf.min_filter(bad, radius)
+
+
+_SCIPY_MODE = {"symmetric": "reflect", "reflect": "mirror", "edge": "nearest"}
+
+
+@pytest.mark.parametrize("border", BORDERS)
+@pytest.mark.parametrize("radius", [5, 31, 64])
+@pytest.mark.parametrize("maximum", [False, True])
+def test_large_images_match_scipy_for_any_thread_count(border, radius, maximum):
+    """Several row bands (each with its halo), wide rows, every level count: scipy as the peer."""
+    ndimage = pytest.importorskip("scipy.ndimage")
+    rng = np.random.default_rng(radius)
+    image = rng.random((257, 389, 3), dtype=np.float32)
+    size = (2 * radius + 1, 2 * radius + 1, 1)
+    peer = ndimage.maximum_filter if maximum else ndimage.minimum_filter
+    if border == "clipped":
+        fill = -np.inf if maximum else np.inf
+        want = peer(image, size=size, mode="constant", cval=fill)
+    else:
+        want = peer(image, size=size, mode=_SCIPY_MODE[border])
+    before = jf.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            jf.set_num_threads(threads)
+            got = (jf.max_filter if maximum else jf.min_filter)(image, radius, border=border)
+            np.testing.assert_array_equal(got, want)
+    finally:
+        jf.set_num_threads(before)
+
+
+def test_core_refuses_in_place():
+    from jointfilter import _core
+
+    image = np.zeros((8, 8), np.float32)
+    with pytest.raises(ParameterError, match="not in-place safe"):
+        _core.minmax_filter(image, image, 1, 0, False)
