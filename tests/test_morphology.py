@@ -151,3 +151,26 @@ def test_core_refuses_in_place():
     image = np.zeros((8, 8), np.float32)
     with pytest.raises(ParameterError, match="not in-place safe"):
         _core.minmax_filter(image, image, 1, 0, False)
+
+
+_CV2_BORDER = {
+    "edge": "BORDER_REPLICATE",
+    "symmetric": "BORDER_REFLECT",
+    "reflect": "BORDER_REFLECT_101",
+}
+
+
+@pytest.mark.parametrize("border", sorted(_CV2_BORDER))
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("maximum", [False, True])
+def test_parity_with_opencv_erode_and_dilate(border, dtype, maximum):
+    """The peer: cv2.erode / cv2.dilate with a square kernel give the same values."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(5)
+    image = (rng.random((120, 173, 3)) * 255).astype(dtype)
+    for radius in (1, 4, 9):
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
+        peer = cv2.dilate if maximum else cv2.erode
+        want = peer(image, kernel, borderType=getattr(cv2, _CV2_BORDER[border]))
+        got = (jf.max_filter if maximum else jf.min_filter)(image, radius, border=border)
+        np.testing.assert_array_equal(got, want)
