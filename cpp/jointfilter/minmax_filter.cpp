@@ -39,13 +39,18 @@ constexpr K neutral_key() {
 #define JF_ALWAYS_INLINE inline
 #endif
 
-// The three loops everything is built from. Written once, compiled twice: for the baseline
+// The loops everything is built from. Written once, compiled twice: for the baseline
 // instruction set and (wrapped below) with AVX2 code generation, chosen at run time.
+
+template <typename K, bool Max>
+JF_ALWAYS_INLINE K extremum(K a, K b) {
+    return Max ? (a < b ? b : a) : (b < a ? b : a);
+}
 
 /// out[i] = extremum(a[i], b[i]), i < n.
 template <typename K, bool Max>
 JF_ALWAYS_INLINE void pick_loop(const K* __restrict a, const K* __restrict b, K* __restrict out, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) out[i] = Max ? (a[i] < b[i] ? b[i] : a[i]) : (b[i] < a[i] ? b[i] : a[i]);
+    for (int64_t i = 0; i < n; ++i) out[i] = extremum<K, Max>(a[i], b[i]);
 }
 
 /// float32 values to keys; returns the number of NaN values seen.
@@ -58,11 +63,6 @@ JF_ALWAYS_INLINE int64_t to_keys_loop(const float* __restrict v, int32_t* __rest
         nans += v[i] != v[i];
     }
     return nans;
-}
-
-template <typename K, bool Max>
-JF_ALWAYS_INLINE K extremum(K a, K b) {
-    return Max ? (a < b ? b : a) : (b < a ? b : a);
 }
 
 /// out[i] = extremum of a[i], b[i], c[i], d[i] (the last step of a window), i < n.

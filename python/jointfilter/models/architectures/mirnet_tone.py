@@ -19,6 +19,7 @@ import math
 import torch
 from torch import nn
 
+from ._heads import strided_stem, zero_last_mlp
 from .mirnet_v2 import MIRNetV2
 
 __all__ = ["GlobalToneHead", "MIRNetTone", "tone_inverse"]
@@ -67,21 +68,9 @@ class GlobalToneHead(nn.Module):
         self.register_buffer("centres", centres.reshape(1, n_bins, 1, 1), persistent=False)
         self.width = float(-lo / (n_bins - 1))
         self.log_scale = float(-lo)  # log-intensity / log_scale lies in [-1, 0]
-        self.stem = nn.Sequential(
-            nn.Conv2d(3, stem, 3, stride=2, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(stem, 2 * stem, 3, stride=2, padding=1),
-            nn.LeakyReLU(0.2),
-        )
+        self.stem = strided_stem(3, stem)
         n_in = 2 * n_bins + 12 + 4 * stem
-        self.mlp = nn.Sequential(
-            nn.Linear(n_in, hidden),
-            nn.LeakyReLU(0.2),
-            nn.Linear(hidden, hidden),
-            nn.LeakyReLU(0.2),
-            nn.Linear(hidden, 2),
-        )
-        nn.init.zeros_(self.mlp[-1].weight)
+        self.mlp = zero_last_mlp([n_in, hidden, hidden, 2])  # bias set to (e_init, g_init) below
         pe = (e_init - self.e_lo) / (self.e_hi - self.e_lo)
         pg = (g_init - self.g_lo) / (self.g_hi - self.g_lo)
         with torch.no_grad():

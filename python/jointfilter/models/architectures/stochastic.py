@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._heads import zero_last_mlp
+
 __all__ = ["LatentEncoder", "ModulatedConv2d", "StochasticEnhancer"]
 
 
@@ -117,15 +119,7 @@ class StochasticEnhancer(nn.Module):
         self.cond_tone = bool(cond_tone)
         if self.cond_tone:
             # added to tone(z): zero-initialised, so a z-only model loads as its starting point
-            self.tone_mlp = nn.Sequential(
-                nn.Linear(2 * ngf + 9 + latent_dim, tone_hidden),
-                nn.LeakyReLU(0.2),
-                nn.Linear(tone_hidden, tone_hidden),
-                nn.LeakyReLU(0.2),
-                nn.Linear(tone_hidden, 9),
-            )
-            nn.init.zeros_(self.tone_mlp[-1].weight)
-            nn.init.zeros_(self.tone_mlp[-1].bias)
+            self.tone_mlp = zero_last_mlp([2 * ngf + 9 + latent_dim, tone_hidden, tone_hidden, 9])
 
     def tone_params(self, x: torch.Tensor, h: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The nine tone parameters ``N x 9`` (log-gamma, gain - 1, offset per channel)."""

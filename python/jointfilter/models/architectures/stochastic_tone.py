@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._heads import strided_stem, zero_last_mlp
 from .stochastic import add_trunk, trunk_features
 
 __all__ = ["StochasticTone", "ToneHead", "tone_inverse_rgb"]
@@ -71,22 +72,9 @@ class ToneHead(nn.Module):
             torch.tensor([bound[0], bound[1], bound[1], bound[1]]).reshape(1, 4),
             persistent=False,
         )
-        self.stem = nn.Sequential(
-            nn.Conv2d(3, stem, 3, stride=2, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(stem, 2 * stem, 3, stride=2, padding=1),
-            nn.LeakyReLU(0.2),
-        )
+        self.stem = strided_stem(3, stem)
         self.n_features = 3 * n_bins + 12 + 4 * stem
-        self.mlp = nn.Sequential(
-            nn.Linear(self.n_features, hidden),
-            nn.LeakyReLU(0.2),
-            nn.Linear(hidden, hidden),
-            nn.LeakyReLU(0.2),
-            nn.Linear(hidden, 4),
-        )
-        nn.init.zeros_(self.mlp[-1].weight)
-        nn.init.zeros_(self.mlp[-1].bias)
+        self.mlp = zero_last_mlp([self.n_features, hidden, hidden, 4])
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled statistics ``N x F`` the MLP sees."""
@@ -155,11 +143,7 @@ class StochasticTone(nn.Module):
                 self.zproj.weight[i, i % latent_dim] = 1.0
         s = torch.tensor([spread[0], spread[1], spread[1], spread[1]])
         self.log_spread = nn.Parameter(torch.log(s))
-        self.zoff = nn.Sequential(
-            nn.Linear(latent_dim + 4, 32), nn.LeakyReLU(0.2), nn.Linear(32, 4)
-        )
-        nn.init.zeros_(self.zoff[-1].weight)
-        nn.init.zeros_(self.zoff[-1].bias)
+        self.zoff = zero_last_mlp([latent_dim + 4, 32, 4])
         add_trunk(self, ngf, latent_dim, n_res)
         if zero_residual:
             nn.init.zeros_(self.out.weight)
