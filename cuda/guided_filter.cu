@@ -80,7 +80,8 @@ GuidedBuffers allocate(DeviceMemory& mem, const sweep::HostGuidedPlan& plan) {
     b.ab = mem.alloc<double>(plan.kab * low);
     b.v2 = mem.alloc<double>(plan.kab * low);
     if (plan.s > 1) {
-        b.low_target = mem.alloc<double>(plan.ct * low);  // generously sized for any dtype
+        // 8 bytes per value: room for any dtype, the float32 of mean decimation included
+        b.low_target = mem.alloc<double>(plan.ct * low);
         b.low_guide = mem.alloc<double>(plan.cg * low);
         b.tap_y = mem.upload(plan.tap_y);
         b.tap_x = mem.upload(plan.tap_x);
@@ -90,14 +91,17 @@ GuidedBuffers allocate(DeviceMemory& mem, const sweep::HostGuidedPlan& plan) {
     return b;
 }
 
-/// Decimate `src` into `storage` on the device; returns the low-res view.
-sweep::Image decimate(const sweep::Image& src, void* storage, const sweep::HostGuidedPlan& plan,
+/// Decimate `src` into `storage` on the device (`mode`: sweep::kDecimateNearest, a copy in the
+/// dtype of src, or kDecimateMean, float32 block means); returns the low-res view.
+sweep::Image decimate(const sweep::Image& src, void* storage, const sweep::HostGuidedPlan& plan, int mode,
                       cudaStream_t stream) {
     sweep::DecimateParams d;
     d.s = plan.s;
+    d.mode = mode;
     d.src = src;
     d.low = src;
     d.low.data = storage;
+    if (mode == sweep::kDecimateMean) d.low.dtype = sweep::kF32;
     d.low.height = plan.low_h;
     d.low.width = plan.low_w;
     d.low.row_stride = plan.low_w * src.channels;
@@ -121,8 +125,8 @@ void launch_guided(const sweep::HostGuidedPlan& plan, const GuidedBuffers& b, co
     p.ab = b.ab;
     p.v2 = b.v2;
     if (plan.s > 1) {
-        p.target = decimate(target, b.low_target, plan, stream);
-        p.guide = decimate(guide, b.low_guide, plan, stream);
+        p.target = decimate(target, b.low_target, plan, plan.decimation, stream);
+        p.guide = decimate(guide, b.low_guide, plan, sweep::kDecimateNearest, stream);  // always nearest
     }
     const int64_t lh = plan.low_h, lw = plan.low_w;
     vertical_moments_kernel<<<blocks_for(lw, kThreads), kThreads, 0, stream>>>(p);

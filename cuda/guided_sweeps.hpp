@@ -224,7 +224,8 @@ JF_HD void horizontal_apply(const GuidedParams& p, int64_t y) {
 // ---- fast guided filter (subsample s > 1) ------------------------------------------------
 //
 // The CPU's convention (cpp/jointfilter/guided_filter.cpp): nearest-neighbour decimation,
-// low-res pixel d taking source min(n - 1, d * s + s / 2); the guided filter's mean
+// low-res pixel d taking source min(n - 1, d * s + s / 2) (decimation "mean": the target is
+// the float32 mean of each s x s block instead, the guide stays nearest); the guided filter's mean
 // coefficients on the decimated pair (radius max(1, round(r / s))); bilinear upsampling of the
 // coefficients with pixel-centre alignment, rows first then columns; q = a . I + b on the full
 // guide. Between the decimation and the upsampling run the first three launches above on the
@@ -235,6 +236,7 @@ JF_HD void horizontal_apply(const GuidedParams& p, int64_t y) {
 struct HostGuidedPlan {
     int64_t h = 0, w = 0;          // full size
     int64_t s = 1;                 // subsample
+    int decimation = 0;            // of the target (s > 1): kDecimateNearest or kDecimateMean
     int64_t low_h = 0, low_w = 0;  // size the coefficients are solved at (== h, w for s == 1)
     int cg = 1, ct = 1, k1 = 0, kab = 0;
     HostAxis rows, cols;                 // window plans at low_h x low_w
@@ -242,14 +244,35 @@ struct HostGuidedPlan {
     std::vector<double> frac_y, frac_x;  // upsampling: weight of the second one
 };
 
+enum : int { kDecimateNearest = 0, kDecimateMean = 1 };  // == jointfilter::Decimation
+
 struct DecimateParams {
-    Image src, low;  // low: low_h x low_w, contiguous, the dtype of src
+    Image src, low;  // low: low_h x low_w, contiguous; the dtype of src (nearest) or f32 (mean)
     int64_t s = 1;
+    int mode = kDecimateNearest;
 };
 
 /// Thread t of a decimation launch: low-res pixel (t / low.width, t % low.width).
 JF_HD void decimate_pixel(const DecimateParams& p, int64_t t) {
     const int64_t y = t / p.low.width, x = t % p.low.width;
+    if (p.mode == kDecimateMean) {
+        // the CPU's decimate_mean, in its order: each column of the (possibly partial) block
+        // summed down in double, the column sums added left to right, times 1 / count, rounded
+        // once to float32 (low is f32). Integer sums are exact, as the CPU's.
+        const int64_t y0 = y * p.s, y1 = y0 + p.s < p.src.height ? y0 + p.s : p.src.height;
+        const int64_t x0 = x * p.s, x1 = x0 + p.s < p.src.width ? x0 + p.s : p.src.width;
+        const double inv = 1.0 / static_cast<double>((y1 - y0) * (x1 - x0));
+        for (int64_t c = 0; c < p.src.channels; ++c) {
+            double sum = 0.0;
+            for (int64_t sx = x0; sx < x1; ++sx) {
+                double column = load(p.src, y0, sx, c);
+                for (int64_t sy = y0 + 1; sy < y1; ++sy) column += load(p.src, sy, sx, c);
+                sum = sx == x0 ? column : sum + column;  // not 0 + column: keeps a -0 sum
+            }
+            store(p.low, y, x, c, sum * inv);
+        }
+        return;
+    }
     const int64_t sy = y * p.s + p.s / 2 < p.src.height - 1 ? y * p.s + p.s / 2 : p.src.height - 1;
     const int64_t sx = x * p.s + p.s / 2 < p.src.width - 1 ? x * p.s + p.s / 2 : p.src.width - 1;
     // load/store are exact for a copy: integers round-trip through double unchanged

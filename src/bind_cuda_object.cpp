@@ -45,13 +45,15 @@ void min_max_filter(const jf::DeviceArray& image, const jf::DeviceArray& out, in
 
 std::unique_ptr<jf::cuda::GuidedWorkspace> make_workspace(int64_t height, int64_t width,
                                                           int64_t guide_channels, int64_t target_channels,
-                                                          int64_t radius, int border, int64_t subsample) {
+                                                          int64_t radius, int border, int64_t subsample,
+                                                          int decimation) {
     JF_CHECK(height > 0 && width > 0, "a GPU workspace needs a non-empty shape");
     JF_CHECK(guide_channels == 1 || guide_channels == 3, "guide must have 1 or 3 channels");
     JF_CHECK(target_channels >= 1 && target_channels <= 4, "target must have 1 to 4 channels");
     JF_CHECK(radius >= 0 && subsample >= 1, "radius must be >= 0 and subsample >= 1");
-    const jf::sweep::HostGuidedPlan plan = jf::make_guided_plan(
-        height, width, guide_channels, target_channels, radius, checked_border(border), subsample);
+    const jf::sweep::HostGuidedPlan plan =
+        jf::make_guided_plan(height, width, guide_channels, target_channels, radius, checked_border(border),
+                             subsample, static_cast<jf::Decimation>(decimation));  // checked there
     return std::unique_ptr<jf::cuda::GuidedWorkspace>(new jf::cuda::GuidedWorkspace(plan));
 }
 
@@ -81,7 +83,8 @@ void bind_cuda_object(py::module_& m) {
     py::class_<jf::cuda::GuidedWorkspace>(m, "CudaGuidedWorkspace",
                                           "Device buffers and stream of a GPU GuidedFilter (allocated once).")
         .def(py::init(&make_workspace), py::arg("height"), py::arg("width"), py::arg("guide_channels"),
-             py::arg("target_channels"), py::arg("radius"), py::arg("border"), py::arg("subsample"))
+             py::arg("target_channels"), py::arg("radius"), py::arg("border"), py::arg("subsample"),
+             py::arg("decimation") = 0)
         .def("run", &run_workspace, py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("eps"),
              py::arg("stream"))
         .def_property_readonly("nbytes", &jf::cuda::GuidedWorkspace::nbytes)

@@ -42,14 +42,15 @@ jf::Border border_of(int b) {
     return static_cast<jf::Border>(b);
 }
 
-jf::GuidedParams guided_params(int64_t radius, double eps, int border, int64_t subsample,
-                               bool single = false) {
+jf::GuidedParams guided_params(int64_t radius, double eps, int border, int64_t subsample, bool single = false,
+                               int decimation = 0) {
     jf::GuidedParams p;
     p.single = single;
     p.radius = radius;
     p.eps = eps;
     p.border = border_of(border);
     p.subsample = subsample;
+    p.decimation = static_cast<jf::Decimation>(decimation);  // checked by check_guided_arguments
     return p;
 }
 
@@ -110,11 +111,11 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         [](const py::array& target, const py::array& guide, const py::array& out, int64_t radius, double eps,
            int border, int64_t subsample, jf::Workspace* ws, bool single,
            const std::optional<py::array>& eps_map, const std::optional<py::array>& gamma_map,
-           const std::optional<py::array>& apply_guide) {
+           const std::optional<py::array>& apply_guide, int decimation) {
             const jf::ImageView t = view_of(target, "target", false);
             const jf::ImageView g = view_of(guide, "guide", false);
             const jf::ImageView d = view_of(out, "out", true);
-            jf::GuidedParams p = guided_params(radius, eps, border, subsample, single);
+            jf::GuidedParams p = guided_params(radius, eps, border, subsample, single, decimation);
             if (eps_map) p.eps_map = view_of(*eps_map, "eps_map", false);
             if (gamma_map) p.gamma_map = view_of(*gamma_map, "gamma_map", false);
             if (apply_guide) p.apply_guide = view_of(*apply_guide, "apply_guide", false);
@@ -124,7 +125,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
         py::arg("border"), py::arg("subsample"), py::arg("workspace") = nullptr, py::arg("single") = false,
         py::arg("eps_map") = py::none(), py::arg("gamma_map") = py::none(),
-        py::arg("apply_guide") = py::none());
+        py::arg("apply_guide") = py::none(), py::arg("decimation") = 0);
 
     m.def(
         "minmax_filter",
@@ -140,17 +141,17 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.def(
         "cuda_emulated_guided_filter",
         [](const py::array& target, const py::array& guide, const py::array& out, int64_t radius, double eps,
-           int border, int64_t subsample) {
+           int border, int64_t subsample, int decimation) {
             const jf::ImageView t = view_of(target, "target", false);
             const jf::ImageView g = view_of(guide, "guide", false);
             const jf::ImageView d = view_of(out, "out", true);
-            const jf::GuidedParams p = guided_params(radius, eps, border, subsample);
+            const jf::GuidedParams p = guided_params(radius, eps, border, subsample, false, decimation);
             py::gil_scoped_release release;
             jf::emulate_cuda_guided_filter(t, g, d, p);
         },
         "The CUDA guided filter's per-thread code run over its launch grid on the CPU (tests).",
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
-        py::arg("border"), py::arg("subsample") = 1);
+        py::arg("border"), py::arg("subsample") = 1, py::arg("decimation") = 0);
 
     m.def(
         "cuda_emulated_min_max_filter",
@@ -197,7 +198,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.def(
         "cuda_guided_filter",
         [](const DeviceArray& target, const DeviceArray& guide, const DeviceArray& out, int64_t radius,
-           double eps, int border, uintptr_t stream, int64_t subsample) {
+           double eps, int border, uintptr_t stream, int64_t subsample, int decimation) {
             const jf::sweep::Image t = device_image(target), g = device_image(guide), d = device_image(out);
             JF_CHECK(g.channels == 1 || g.channels == 3, "guide must have 1 or 3 channels");
             JF_CHECK(t.channels >= 1 && t.channels <= 4, "target must have 1 to 4 channels");
@@ -207,13 +208,14 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
             JF_CHECK(radius >= 0 && eps > 0.0, "radius must be >= 0 and eps > 0");
             JF_CHECK(subsample >= 1, "subsample must be >= 1");
             if (t.height == 0 || t.width == 0) return;
-            const jf::sweep::HostGuidedPlan plan = jf::make_guided_plan(
-                t.height, t.width, g.channels, t.channels, radius, border_of(border), subsample);
+            const jf::sweep::HostGuidedPlan plan =
+                jf::make_guided_plan(t.height, t.width, g.channels, t.channels, radius, border_of(border),
+                                     subsample, static_cast<jf::Decimation>(decimation));  // checked there
             py::gil_scoped_release release;
             jf::cuda::guided_filter(t, g, d, plan, eps, stream);
         },
         py::arg("target"), py::arg("guide"), py::arg("out"), py::arg("radius"), py::arg("eps"),
-        py::arg("border"), py::arg("stream"), py::arg("subsample") = 1);
+        py::arg("border"), py::arg("stream"), py::arg("subsample") = 1, py::arg("decimation") = 0);
     m.def(
         "cuda_box_filter",
         [](const DeviceArray& image, const DeviceArray& out, int64_t radius, int border, uintptr_t stream) {

@@ -370,6 +370,160 @@ def test_emulated_cuda_radius_zero_returns_target():
         np.testing.assert_array_equal(out, target)
 
 
+# ---- fast guided filter, decimation="mean" (the target's s x s block means, float32) ------
+
+MEAN_SHAPES = [(37, 53), (24, 30), (5, 4), (1, 7)]  # not divisible by 2 or 3; both; tiny
+
+
+def _emulated_fast(target, guide, radius, eps_abs, subsample, decimation, border="clipped"):
+    out = np.empty_like(target)
+    _core.cuda_emulated_guided_filter(
+        target, guide, out, radius, eps_abs, BORDERS.index(border), subsample, decimation
+    )
+    return out
+
+
+@pytest.mark.parametrize("target_channels", [1, 3])
+@pytest.mark.parametrize("guide_channels", [1, 3])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize("subsample", [2, 3])
+def test_emulated_cuda_mean_decimation_matches_cpu(
+    subsample, dtype, guide_channels, target_channels
+):
+    rng = np.random.default_rng(subsample * 10 + guide_channels + target_channels)
+    scale = 1.0 if dtype == np.float32 else float(np.iinfo(dtype).max) ** 2
+    for shape in MEAN_SHAPES:
+        target = _image(rng, (*shape, target_channels), dtype)
+        guide = _image(rng, (*shape, guide_channels), dtype)
+        for radius, border in ((1, "clipped"), (5, "symmetric"), (40, "reflect")):
+            cpu = jf.guided_filter(
+                target,
+                guide,
+                radius=radius,
+                eps=1e-2,
+                border=border,
+                subsample=subsample,
+                decimation="mean",
+            )
+            gpu = _emulated_fast(target, guide, radius, 1e-2 * scale, subsample, 1, border)
+            assert gpu.dtype == cpu.dtype == dtype
+            where = f"{shape} r={radius} {border}"
+            if dtype == np.float32:  # the fast filter's float tolerance (observed: same bits)
+                np.testing.assert_allclose(gpu, cpu, rtol=0, atol=FAST_TOL, err_msg=where)
+            else:  # the fast filter's integer bound (a .5 may round either way)
+                diff = np.abs(cpu.astype(np.int64) - gpu.astype(np.int64))
+                assert diff.max() <= 1, where
+                assert np.mean(diff > 0) < 0.01, where
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_emulated_cuda_mean_decimation_matches_reference(helpers, dtype):
+    from jointfilter import _reference as ref
+
+    rng = np.random.default_rng(21)
+    eps_abs = 1e-2 * helpers.data_range_of(dtype) ** 2  # the reference takes eps absolute
+    for subsample in (2, 3):
+        for guide_channels in (1, 3):
+            target = _image(rng, (37, 53, 2), dtype)
+            guide = _image(rng, (37, 53, guide_channels), dtype)
+            gpu = _emulated_fast(target, guide, 6, eps_abs, subsample, 1)
+            expected = ref.guided_filter(
+                target, guide, 6, eps_abs, subsample=subsample, decimation="mean"
+            )
+            where = f"s={subsample} guide channels {guide_channels}"
+            if dtype == np.float32:
+                helpers.check_close(gpu, expected, err_msg=where)
+            else:
+                helpers.check_integer_close(gpu, expected, err_msg=where)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_emulated_cuda_mean_decimation_of_block_constant_target_is_nearest(dtype):
+    # a target constant on every s x s block has block means equal to its samples: both
+    # decimations give the same low-res values, hence the same bits (the guide is the same
+    # nearest decimation in both); a target varying inside the blocks tells them apart
+    rng = np.random.default_rng(22)
+    s = 3
+    blocks = _image(rng, (13, 18, 2), dtype)
+    target = np.ascontiguousarray(np.repeat(np.repeat(blocks, s, 0), s, 1)[:37, :53])
+    guide = _image(rng, (37, 53), dtype)
+    scale = 1.0 if dtype == np.float32 else float(np.iinfo(dtype).max) ** 2
+    mean = _emulated_fast(target, guide, 4, 1e-2 * scale, s, 1)
+    nearest = _emulated_fast(target, guide, 4, 1e-2 * scale, s, 0)
+    np.testing.assert_array_equal(mean, nearest)
+    noisy = _image(rng, (37, 53, 2), dtype)
+    assert not np.array_equal(
+        _emulated_fast(noisy, guide, 4, 1e-2 * scale, s, 1),
+        _emulated_fast(noisy, guide, 4, 1e-2 * scale, s, 0),
+    )
+
+
+def test_emulated_cuda_decimation_is_a_no_op_without_subsampling():
+    rng = np.random.default_rng(23)
+    target = _image(rng, (19, 22, 3), np.float32)
+    guide = _image(rng, (19, 22, 3), np.float32)
+    np.testing.assert_array_equal(
+        _emulated_fast(target, guide, 4, 1e-3, 1, 1), _emulated_fast(target, guide, 4, 1e-3, 1, 0)
+    )
+
+
+def test_emulated_cuda_rejects_unknown_decimation_code():
+    img = np.zeros((8, 8), np.float32)
+    with pytest.raises(ValueError, match="decimation"):
+        _emulated_fast(img, img, 2, 1e-3, 2, 2)
+
+
+def test_cuda_dispatch_passes_the_decimation_code(fake_device, monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        _core, "cuda_guided_filter", lambda *args: calls.append(args), raising=False
+    )
+    arr = _FakeDeviceArray((8, 8))
+    jf.guided_filter(arr, arr, radius=3, eps=1e-3, subsample=2, decimation="mean")
+    jf.guided_filter(arr, arr, radius=3, eps=1e-3, subsample=2)
+    jf.guided_filter(arr, arr, radius=0, eps=1e-3, subsample=2, decimation="mean")
+    jf.guided_filter(arr, arr, radius=3, eps=1e-3, subsample=1, decimation="mean")
+    # (subsample, decimation) are the last two arguments; no subsampling: nothing to decimate
+    assert [c[-2:] for c in calls] == [(2, 1), (2, 0), (1, 0), (1, 0)]
+    with pytest.raises(ParameterError, match="decimation"):
+        jf.guided_filter(arr, arr, radius=3, eps=1e-3, subsample=2, decimation="area")
+    with pytest.raises(ParameterError, match="decimation"):
+        _cuda.guided_filter_cuda(
+            arr, arr, radius=3, eps_abs=1e-3, border_code=0, subsample=2, out=None, decimation=2
+        )
+    assert len(calls) == 4
+
+
+def test_guided_filter_object_passes_the_decimation_code(fake_device):
+    f = jf.GuidedFilter((16, 20), np.float32, radius=4, eps=1e-2, subsample=2, decimation="mean")
+    f.set_guide(_FakeDeviceArray((16, 20)))
+    f(_FakeDeviceArray((16, 20)))
+    assert f._device._workspace.args == (16, 20, 1, 1, 4, 0, 2, 1)  # ..., subsample, decimation
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("subsample", [2, 3])
+@pytest.mark.parametrize("guide_channels", [1, 3])
+def test_gpu_mean_decimation_matches_emulation(guide_channels, subsample, dtype):
+    import cupy
+
+    rng = np.random.default_rng(24)
+    target = _image(rng, (131, 97, 3), dtype)
+    guide = _image(rng, (131, 97, guide_channels), dtype)
+    scale = 1.0 if dtype == np.float32 else 255.0**2
+    out = jf.guided_filter(
+        cupy.asarray(target),
+        cupy.asarray(guide),
+        radius=8,
+        eps=1e-2,
+        subsample=subsample,
+        decimation="mean",
+    )
+    emulated = _emulated_fast(target, guide, 8, 1e-2 * scale, subsample, 1)
+    np.testing.assert_array_equal(cupy.asnumpy(out), emulated)  # same code, --fmad=false
+
+
 @pytest.mark.cuda
 @pytest.mark.parametrize("subsample", [2, 4])
 @pytest.mark.parametrize("guide_channels", [1, 3])
@@ -436,7 +590,7 @@ def test_guided_filter_object_keeps_one_device_workspace(fake_device):
         assert f(_FakeDeviceArray((16, 20, 2)), out=out) is out
     assert _FakeWorkspace.created == 1  # created on the first frame, reused after
     ws = f._device._workspace
-    assert ws.args == (16, 20, 3, 2, 4, 0, 2)
+    assert ws.args == (16, 20, 3, 2, 4, 0, 2, 0)  # ..., subsample, decimation ("nearest")
     assert len(ws.runs) == 3
     assert all(run[3] == pytest.approx(1e-2) for run in ws.runs)
     f.close()
@@ -482,7 +636,7 @@ def test_guided_filter_radius_zero_runs_without_decimation(fake_device, monkeypa
     arr = _FakeDeviceArray((8, 8))
     jf.guided_filter(arr, arr, radius=0, eps=1e-3, subsample=4)
     jf.guided_filter(arr, arr, radius=3, eps=1e-3, subsample=4)
-    assert [c[-1] for c in calls] == [1, 4]  # subsample is the last argument
+    assert [c[-2:] for c in calls] == [(1, 0), (4, 0)]  # subsample, decimation: the last two
 
 
 @pytest.mark.cuda
@@ -611,6 +765,8 @@ def test_cuda_workspace_without_device_raises_cuda_error():
         _core.CudaGuidedWorkspace(0, 8, 1, 1, 2, 0, 2)
     with pytest.raises(ValueError, match="guide"):
         _core.CudaGuidedWorkspace(8, 8, 2, 1, 2, 0, 2)
+    with pytest.raises(ValueError, match="decimation"):
+        _core.CudaGuidedWorkspace(8, 8, 1, 1, 2, 0, 2, 5)
     with pytest.raises(CudaError, match="cuda"):
         _core.CudaGuidedWorkspace(8, 8, 1, 1, 2, 0, 2)
 

@@ -90,6 +90,7 @@ def test_single_chunk_and_radius_larger_than_chunks() -> None:
     _close(jfd.box_filter(t, 3, chunks=-1).compute(), jf.box_filter(t, 3))
 
 
+@pytest.mark.parametrize("decimation", ["nearest", "mean"])
 @pytest.mark.parametrize("border", BORDERS)
 @pytest.mark.parametrize(
     ("s", "radius", "chunks", "dtype", "guide_channels"),
@@ -100,11 +101,18 @@ def test_single_chunk_and_radius_larger_than_chunks() -> None:
     ],
 )
 def test_subsample_exact_on_multiples(
-    border: str, s: int, radius: int, chunks: tuple[int, int], dtype: type, guide_channels: int
+    border: str,
+    s: int,
+    radius: int,
+    chunks: tuple[int, int],
+    dtype: type,
+    guide_channels: int,
+    decimation: str,
 ) -> None:
     target = _rand((120, 96, 3), dtype, 11)
     guide = _rand((120, 96, 3) if guide_channels else (120, 96), dtype, 12)
     kw = {"radius": radius, "eps": 1e-2, "subsample": s, "border": border}
+    kw["decimation"] = decimation  # chunks hold whole blocks: block means are exact too
     ref = jf.guided_filter(target, guide, **kw)
     out = jfd.guided_filter(target, guide, chunks=chunks, **kw)
     assert all(c % s == 0 for axis in out.chunks[:2] for c in axis)
@@ -115,6 +123,8 @@ def test_subsample_needs_multiple_of_s() -> None:
     t = _rand((40, 30), np.float32)
     with pytest.raises(ParameterError, match="multiples of 4"):
         jfd.guided_filter(t, t, subsample=4, chunks=(20, 15))
+    with pytest.raises(ParameterError, match="decimation"):
+        jfd.guided_filter(t, t, subsample=2, decimation="area")
 
 
 def test_out_rejected_and_shape_mismatch() -> None:

@@ -43,6 +43,12 @@ def cases():
         out["fgf-" + prec] = jf.guided_filter(
             t3, g3, radius=6, eps=1e-3, subsample=2, precision=prec
         )
+        # block-mean decimation (its own AVX2 row loop): float and integer sums, s = 2 and 3
+        for s in (2, 3):
+            for name, t in (("f32", t3), ("u8", ut)):
+                out[f"fgf-mean-{name}-{s}-" + prec] = jf.guided_filter(
+                    t, g1, radius=6, eps=1e-2, subsample=s, decimation="mean", precision=prec
+                )
     for border in ("clipped", "symmetric"):
         out["box-" + border] = jf.box_filter(t3, 5, border=border)
         out["boxu8-" + border] = jf.box_filter(ut, 3, border=border)

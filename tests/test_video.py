@@ -54,6 +54,9 @@ def test_matches_function_without_stretch() -> None:
     np.testing.assert_array_equal(vf(f, g), jf.guided_filter(f, g, radius=3, eps=1e-2))
     vf.set_guide(g)
     np.testing.assert_array_equal(vf(f), jf.guided_filter(f, g, radius=3, eps=1e-2))
+    kw = {"radius": 4, "eps": 1e-2, "subsample": 2, "decimation": "mean"}
+    vf = VideoFilter((H, W, 3), np.uint8, **kw)
+    np.testing.assert_array_equal(vf(f, g), jf.guided_filter(f, g, **kw))
 
 
 def test_smoothing_reduces_flicker_and_reset() -> None:

@@ -37,12 +37,18 @@ sweep::HostAxis make_host_axis(int64_t n, int64_t radius, Border border) {
 
 sweep::HostGuidedPlan make_guided_plan(int64_t height, int64_t width, int64_t guide_channels,
                                        int64_t target_channels, int64_t radius, Border border,
-                                       int64_t subsample) {
+                                       int64_t subsample, Decimation decimation) {
     JF_CHECK(subsample >= 1, "subsample must be >= 1");
+    JF_CHECK(decimation == Decimation::nearest || decimation == Decimation::mean,
+             "decimation must be nearest (0) or mean (1)");
+    static_assert(static_cast<int>(Decimation::nearest) == sweep::kDecimateNearest &&
+                      static_cast<int>(Decimation::mean) == sweep::kDecimateMean,
+                  "the sweeps' decimation codes follow jointfilter::Decimation");
     sweep::HostGuidedPlan plan;
     plan.h = height;
     plan.w = width;
     plan.s = subsample;
+    plan.decimation = static_cast<int>(decimation);
     plan.cg = static_cast<int>(guide_channels);
     plan.ct = static_cast<int>(target_channels);
     plan.k1 = static_cast<int>(moment_count(guide_channels, target_channels));
@@ -76,24 +82,26 @@ void emulate_cuda_guided_filter(const ImageView& target, const ImageView& guide,
     const int64_t h = target.height, w = target.width;
     if (h == 0 || w == 0) return;
     const sweep::HostGuidedPlan plan = make_guided_plan(h, w, guide.channels, target.channels, params.radius,
-                                                        params.border, params.subsample);
+                                                        params.border, params.subsample, params.decimation);
     const int64_t lh = plan.low_h, lw = plan.low_w;
     sweep::GuidedParams p;
     p.target = to_sweep(target);
     p.guide = to_sweep(guide);
     p.out = to_sweep(dst);
     // fast filter: the decimation launches (one thread per low-res pixel) into low-res copies
-    std::vector<double> low_t, low_g;  // storage, generously sized for any element type
+    std::vector<double> low_t, low_g;  // storage, 8 bytes per value: room for any element type
     if (plan.s > 1) {
         low_t.resize(static_cast<size_t>(lh * lw * target.channels));
         low_g.resize(static_cast<size_t>(lh * lw * guide.channels));
         sweep::DecimateParams d;
         d.s = plan.s;
         for (auto* pair : {&p.target, &p.guide}) {
+            const bool is_target = pair == &p.target;
+            d.mode = is_target ? plan.decimation : sweep::kDecimateNearest;  // the guide: always nearest
             d.src = *pair;
             d.low = *pair;
-            d.low.data =
-                pair == &p.target ? static_cast<void*>(low_t.data()) : static_cast<void*>(low_g.data());
+            if (d.mode == sweep::kDecimateMean) d.low.dtype = sweep::kF32;
+            d.low.data = is_target ? static_cast<void*>(low_t.data()) : static_cast<void*>(low_g.data());
             d.low.height = lh;
             d.low.width = lw;
             d.low.row_stride = lw * pair->channels;

@@ -22,10 +22,11 @@ sweep::Image to_sweep(const ImageView& v);
 sweep::HostAxis make_host_axis(int64_t n, int64_t radius, Border border);
 
 /// Everything the (fast) guided filter's launches need for these shapes and parameters; the
-/// fast filter's decimation, low radius and bilinear taps follow guided_filter.cpp.
+/// fast filter's decimation (of the target: `decimation`; the guide's is always nearest), low
+/// radius and bilinear taps follow guided_filter.cpp.
 sweep::HostGuidedPlan make_guided_plan(int64_t height, int64_t width, int64_t guide_channels,
                                        int64_t target_channels, int64_t radius, Border border,
-                                       int64_t subsample);
+                                       int64_t subsample, Decimation decimation = Decimation::nearest);
 
 /// The padded line of the min/max filter: entry i is border_map(i - r, n), for i < n + 2r.
 std::vector<int64_t> make_padded_map(int64_t n, int64_t radius, Border border);

@@ -208,6 +208,129 @@ void decimate(const ImageView& src, int64_t s, ImageView& low, T* out) {
     });
 }
 
+#if defined(__GNUC__)
+#define JF_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define JF_ALWAYS_INLINE inline
+#endif
+
+/// Means of the s = 2 blocks of a row of column sums: m blocks of CH channels.
+template <int CH, typename Acc>
+JF_ALWAYS_INLINE void pair_means(const Acc* __restrict cs, float* __restrict o, int64_t m, double inv) {
+    for (int64_t i = 0; i < m; ++i)
+        for (int k = 0; k < CH; ++k)
+            o[i * CH + k] =
+                static_cast<float>(static_cast<double>(cs[2 * i * CH + k] + cs[(2 * i + 1) * CH + k]) * inv);
+}
+
+/// Low-res row o of decimate_mean from source rows [ys, ye): the column sums into cs (a row of
+/// width x channels), then each block's sum of column sums times the reciprocal of its count.
+template <typename T, typename Acc>
+JF_ALWAYS_INLINE void mean_row(const ImageView& src, int64_t s, int64_t ys, int64_t ye, Acc* __restrict cs,
+                               float* __restrict o, int64_t lw) {
+    const int64_t c = src.channels, w = src.width, n = w * c;
+    const T* first = crow<T>(src, ys);
+    for (int64_t i = 0; i < n; ++i) cs[i] = static_cast<Acc>(first[i]);
+    for (int64_t sy = ys + 1; sy < ye; ++sy) {
+        const T* in = crow<T>(src, sy);
+        for (int64_t i = 0; i < n; ++i) cs[i] += static_cast<Acc>(in[i]);
+    }
+    const double inv_full = 1.0 / static_cast<double>((ye - ys) * s);
+    int64_t i = 0;
+    if (s == 2) {  // the common factor: full blocks with the channel count known at compile time
+        i = w / 2;
+        switch (c) {
+            case 1:
+                pair_means<1>(cs, o, i, inv_full);
+                break;
+            case 2:
+                pair_means<2>(cs, o, i, inv_full);
+                break;
+            case 3:
+                pair_means<3>(cs, o, i, inv_full);
+                break;
+            default:
+                pair_means<4>(cs, o, i, inv_full);
+                break;
+        }
+    }
+    for (; i < lw; ++i) {
+        const int64_t x0 = i * s, x1 = std::min<int64_t>(w, x0 + s);
+        const double inv = x1 - x0 == s ? inv_full : 1.0 / static_cast<double>((ye - ys) * (x1 - x0));
+        for (int64_t k = 0; k < c; ++k) {
+            Acc sum = cs[x0 * c + k];
+            for (int64_t x = x0 + 1; x < x1; ++x) sum += cs[x * c + k];
+            o[i * c + k] = static_cast<float>(static_cast<double>(sum) * inv);
+        }
+    }
+}
+
+// mean_row compiled twice, for the baseline and (chosen at run time) with AVX2 code generation:
+// the same additions element by element, so both give the same bits.
+template <typename T, typename Acc>
+void mean_row_base(const ImageView& src, int64_t s, int64_t ys, int64_t ye, Acc* cs, float* o, int64_t lw) {
+    mean_row<T, Acc>(src, s, ys, ye, cs, o, lw);
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+#define JF_DECIMATE_AVX2 1
+template <typename T, typename Acc>
+__attribute__((target("avx2"))) void mean_row_avx2(const ImageView& src, int64_t s, int64_t ys, int64_t ye,
+                                                   Acc* cs, float* o, int64_t lw) {
+    mean_row<T, Acc>(src, s, ys, ye, cs, o, lw);
+}
+#endif
+
+/// Block-mean decimation into float32: low-res value (Y, X, k) is the mean of the source values
+/// of rows [Y s, min(Y s + s, H)) and columns [X s, min(X s + s, W)): their sum times the
+/// reciprocal of the pixel count, in double, rounded once. Float sums are in double in one fixed
+/// order, which the CUDA decimation uses too: down each column of the block first (rows in
+/// increasing order), then across the column sums (columns in increasing order). Integer sums
+/// are exact in `Acc` (any order gives the same double). Column sums run along whole rows, so
+/// they vectorise.
+template <typename T, typename Acc>
+void decimate_mean(const ImageView& src, int64_t s, ImageView& low, float* out) {
+    low.data = out;
+    low.dtype = DType::f32;
+    low.height = (src.height + s - 1) / s;
+    low.width = (src.width + s - 1) / s;
+    low.channels = src.channels;
+    low.row_stride = low.width * low.channels;
+    auto row_fn = &mean_row_base<T, Acc>;
+#if defined(JF_DECIMATE_AVX2)
+    if (cpu_has_avx2()) row_fn = &mean_row_avx2<T, Acc>;
+#endif
+    const int64_t lw = low.width;
+    for_bands(low.height, 64, [&](int64_t y0, int64_t y1) {
+        std::vector<Acc> col(static_cast<size_t>(src.width * src.channels));
+        for (int64_t y = y0; y < y1; ++y)
+            row_fn(src, s, y * s, std::min<int64_t>(src.height, y * s + s), col.data(), low.row<float>(y),
+                   lw);
+    });
+}
+
+ImageView decimate_mean_any(const ImageView& src, int64_t s, double* storage) {
+    ImageView low;
+    float* out = reinterpret_cast<float*>(storage);
+    // integer block sums fit their accumulator (at most s^2 values of 255 / 65535)
+    const bool narrow = s <= 4096;
+    switch (src.dtype) {
+        case DType::u8:
+            if (narrow) {
+                decimate_mean<uint8_t, uint32_t>(src, s, low, out);
+            } else {
+                decimate_mean<uint8_t, uint64_t>(src, s, low, out);
+            }
+            break;
+        case DType::u16:
+            decimate_mean<uint16_t, uint64_t>(src, s, low, out);
+            break;
+        case DType::f32:
+            decimate_mean<float, double>(src, s, low, out);
+            break;
+    }
+    return low;
+}
+
 ImageView decimate_any(const ImageView& src, int64_t s, double* storage) {
     ImageView low;
     switch (src.dtype) {
@@ -337,6 +460,8 @@ void check_guided_arguments(const ImageView& target, const ImageView& guide, con
     JF_CHECK(p.radius >= 0, "radius must be >= 0");
     JF_CHECK(p.eps > 0.0 && std::isfinite(p.eps), "eps must be a finite number > 0");
     JF_CHECK(p.subsample >= 1, "subsample must be >= 1");
+    JF_CHECK(p.decimation == Decimation::nearest || p.decimation == Decimation::mean,
+             "decimation must be 'nearest' (0) or 'mean' (1)");
     JF_CHECK(guide.channels == 1 || guide.channels == 3, "guide must have 1 or 3 channels");
     JF_CHECK(target.channels >= 1 && target.channels <= 4, "target must have 1 to 4 channels");
     JF_CHECK(guide.height == target.height && guide.width == target.width,
@@ -374,7 +499,10 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     const size_t low_px = static_cast<size_t>(lh * lw);
     // storage in doubles, generously sized for any element type
     const ImageView low_guide = decimate_any(guide, s, lease.get(kSlotLowGuide, low_px * guide.channels));
-    const ImageView low_target = decimate_any(target, s, lease.get(kSlotLowTarget, low_px * target.channels));
+    double* low_target_storage = lease.get(kSlotLowTarget, low_px * target.channels);
+    const ImageView low_target = p.decimation == Decimation::mean
+                                     ? decimate_mean_any(target, s, low_target_storage)
+                                     : decimate_any(target, s, low_target_storage);
     const int64_t kab = coef_count(guide.channels, target.channels);
     double* coef = lease.get(kSlotCoef, low_px * kab);
     guided_core(low_target, low_guide, ImageView{}, coef, low_radius, p, lease);

@@ -40,11 +40,20 @@ class Workspace {
     std::vector<std::vector<double>> buffers_;
 };
 
+/// How the fast guided filter (subsample s > 1) decimates the target; the guide is always
+/// decimated by nearest neighbour, so that the coefficients are fitted to its sharp edges.
+enum class Decimation : int {
+    nearest = 0,  // He & Sun's imresize 'nearest': low-res pixel d takes source floor((d + 0.5) s)
+    mean = 1,     // float32 mean of each s x s block (its in-image part at the right/bottom edge):
+                  // s^2 times less noise variance in the fit
+};
+
 struct GuidedParams {
     int64_t radius = 8;
     double eps = 0.0;  // absolute: guide value units squared
     Border border = Border::clipped;
     int64_t subsample = 1;
+    Decimation decimation = Decimation::nearest;  // of the target, when subsample > 1
     bool single = false;  // float sums on centred data (~2x faster), else double (exact for ints)
 
     // Edge-aware options of the same kernel (WGIF / GDGIF, algorithms.md section 4): gray guide,

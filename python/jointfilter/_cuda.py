@@ -121,6 +121,13 @@ def _device_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, like: str) ->
     return out, view
 
 
+def decimation_code(decimation: str | int) -> int:
+    """The core's code of `decimation`: a name (``"nearest"``, ``"mean"``) or a valid code."""
+    if isinstance(decimation, int) and not isinstance(decimation, bool) and decimation in (0, 1):
+        return decimation
+    return v.check_decimation(decimation)  # a name, or ParameterError naming the choices
+
+
 def guided_filter_cuda(
     target: Any,
     guide: Any,
@@ -130,8 +137,14 @@ def guided_filter_cuda(
     border_code: int,
     subsample: int,
     out: Any,
+    decimation: str | int = "nearest",
 ) -> Any:
-    """(Fast) guided filter of device arrays on the current CuPy stream; returns a device array."""
+    """(Fast) guided filter of device arrays on the current CuPy stream; returns a device array.
+
+    `decimation` (``"nearest"`` or ``"mean"``, or its code 0 / 1) is how the target is
+    decimated when ``subsample > 1``; the guide is always decimated by nearest neighbour.
+    """
+    code = decimation_code(decimation)
     target, guide = prepare_guided_inputs(target, guide)
     cp = _cupy()
     t = _describe(target, "target")
@@ -140,8 +153,10 @@ def guided_filter_cuda(
     o = _describe(view, "out")
     if radius == 0:  # every window is one pixel (q = target), as on the CPU: no decimation
         subsample = 1
+    if subsample == 1:  # nothing is decimated
+        code = 0
     stream = cp.cuda.get_current_stream().ptr
-    _core.cuda_guided_filter(t, g, o, radius, eps_abs, border_code, stream, subsample)
+    _core.cuda_guided_filter(t, g, o, radius, eps_abs, border_code, stream, subsample, code)
     return result
 
 
@@ -206,7 +221,9 @@ class DeviceGuidedFilter:
         subsample: int,
         border_code: int,
         eps_abs: float,
+        decimation: str | int = "nearest",
     ) -> None:
+        code = decimation_code(decimation)
         require_cuda_build("the frame")
         if out_dtype != dtype:
             raise DTypeError(
@@ -217,6 +234,7 @@ class DeviceGuidedFilter:
         self.guide_shape, self.guide_dtype = guide_shape, guide_dtype
         self.radius, self.border_code, self.eps_abs = radius, border_code, eps_abs
         self.subsample = 1 if radius == 0 else subsample  # radius 0: q = target, no decimation
+        self.decimation = code if self.subsample > 1 else 0  # of the target; the guide: nearest
         self._workspace: Any = None
         self._guide: Any = None
 
@@ -272,6 +290,7 @@ class DeviceGuidedFilter:
                 self.radius,
                 self.border_code,
                 self.subsample,
+                self.decimation,
             )
         self._workspace.run(
             _describe(t, "target"),

@@ -157,6 +157,7 @@ def guided_filter(
     out: NDArray[Any] | None = None,
     precision: str = "double",
     apply_guide: NDArray[Any] | None = None,
+    decimation: str = "nearest",
 ) -> NDArray[Any]:
     """Guided filter (He, Sun & Tang): filter `target` under the structure of `guide`.
 
@@ -181,6 +182,12 @@ def guided_filter(
         Fast guided filter factor s (He & Sun 2015): coefficients are computed on an s-times
         nearest-decimated pair with radius ``max(1, round(radius / s))`` and upsampled
         bilinearly. Cost of the box passes falls by about s**2.
+    decimation : {"nearest", "mean"}, default "nearest"
+        How the fast filter (``subsample > 1``) decimates the **target**: ``"nearest"`` takes
+        one pixel per s x s block (He & Sun's reference); ``"mean"`` takes the block's mean,
+        so a noisy target enters the fit with s**2 times less noise variance (the guide is
+        always point-sampled, keeping the edges the fit follows). Ignored when
+        ``subsample == 1``. See docs/core.md.
     border : {"clipped", "symmetric", "reflect", "edge"}, default "clipped"
         Window rule at the image edge (see :func:`box_filter`); ``"symmetric"`` reproduces
         ``cv2.ximgproc.guidedFilter``.
@@ -218,9 +225,10 @@ def guided_filter(
     ParameterError
         radius < 0, eps <= 0, subsample < 1, unknown border, read-only or aliasing `out`.
     NonFiniteError
-        NaN or Inf in a float input that the filter reads. With ``subsample > 1`` the
-        target is read only at the decimated pixels, so a NaN elsewhere in the target does not
-        affect (and is not reported for) the result; the guide is always read in full.
+        NaN or Inf in a float input that the filter reads. With ``subsample > 1`` and
+        ``decimation="nearest"`` the target is read only at the decimated pixels, so a NaN
+        elsewhere in the target does not affect (and is not reported for) the result; the
+        guide, and the target with ``decimation="mean"``, are read in full.
 
     Notes
     -----
@@ -249,7 +257,7 @@ def guided_filter(
         if apply_guide is not None:
             raise ParameterError("apply_guide= is not supported for CUDA arrays yet.")
         return _guided_filter_device(
-            target, guide, radius, eps, subsample, border, data_range, dtype, out
+            target, guide, radius, eps, subsample, border, data_range, dtype, out, decimation
         )
     t, g, eps_abs = _prepare_guided(target, guide, eps, data_range)
     inputs = (("target", t), ("guide", g))
@@ -260,6 +268,7 @@ def guided_filter(
         extra["apply_guide"] = v.core_ready(ag)
     radius = v.check_radius(radius)
     subsample = v.check_subsample(subsample)
+    decimation_code = v.check_decimation(decimation)
     border_code = v.check_border(border)
     single = _check_precision(precision)
     out_dtype = v.output_dtype(dtype, t.dtype)
@@ -279,6 +288,7 @@ def guided_filter(
             border_code,
             subsample,
             single=single,
+            decimation=decimation_code,
             **extra,
         )
     except NonFiniteError as exc:
@@ -311,11 +321,13 @@ def _guided_filter_device(
     data_range: Any,
     dtype: Any,
     out: Any,
+    decimation: Any = "nearest",
 ) -> Any:
     """CUDA arrays in, CUDA array out (same library as the caller's, on its current stream)."""
     target, guide = _cuda.prepare_guided_inputs(target, guide)
     radius = v.check_radius(radius)
     subsample = v.check_subsample(subsample)
+    decimation_code = v.check_decimation(decimation)
     border_code = v.check_border(border)
     eps = v.check_positive_float(eps, "eps")
     if dtype is not None and np.dtype(dtype) != np.dtype(target.dtype):
@@ -328,6 +340,7 @@ def _guided_filter_device(
         eps_abs=eps * rng * rng,
         border_code=border_code,
         subsample=subsample,
+        decimation=decimation_code,
         out=out,
     )
 
@@ -376,7 +389,7 @@ class GuidedFilter:
         Channels of the guide.
     guide_dtype : dtype, optional
         Guide dtype; default `dtype`.
-    radius, eps, subsample, border, data_range, precision
+    radius, eps, subsample, border, data_range, precision, decimation
         As in :func:`guided_filter`.
     out_dtype : dtype, optional
         Output dtype; default `dtype`.
@@ -406,6 +419,7 @@ class GuidedFilter:
         data_range: float | None = None,
         out_dtype: DTypeLike | None = None,
         precision: str = "double",
+        decimation: str = "nearest",
     ) -> None:
         shape = self._check_shape(shape)
         self.shape = shape
@@ -421,6 +435,8 @@ class GuidedFilter:
         self.guide_channels = guide_channels
         self.radius = v.check_radius(radius)
         self.subsample = v.check_subsample(subsample)
+        self.decimation = decimation
+        self._decimation_code = v.check_decimation(decimation)
         self.border = border
         self._border_code = v.check_border(border)
         rng = v.check_data_range(data_range, self.guide_dtype)
@@ -543,6 +559,7 @@ class GuidedFilter:
                 self.out_dtype,
                 radius=self.radius,
                 subsample=self.subsample,
+                decimation=self._decimation_code,
                 border_code=self._border_code,
                 eps_abs=self._eps_abs,
             )
@@ -578,6 +595,7 @@ class GuidedFilter:
                 self.subsample,
                 self._workspace,
                 self._single,
+                decimation=self._decimation_code,
             )
         except NonFiniteError as exc:
             raise _nonfinite((("target", t), ("guide", self._guide)), exc) from None

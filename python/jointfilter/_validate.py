@@ -180,6 +180,21 @@ def check_subsample(subsample: Any) -> int:
     return subsample
 
 
+#: codes of the fast guided filter's target decimation (cpp/jointfilter/guided_filter.hpp)
+DECIMATIONS = {"nearest": 0, "mean": 1}
+
+
+def check_decimation(decimation: Any) -> int:
+    """The core code of a ``decimation=`` value ("nearest" or "mean")."""
+    if isinstance(decimation, str) and decimation in DECIMATIONS:
+        return DECIMATIONS[decimation]
+    names = ", ".join(repr(d) for d in DECIMATIONS)
+    raise ParameterError(
+        f'decimation must be one of {names}; got {describe(decimation)}. "mean" averages '
+        "the target over each subsample x subsample block before the fit (less noise)."
+    )
+
+
 def check_border(border: Any) -> int:
     if isinstance(border, str) and border in BORDERS:
         return BORDERS[border]

@@ -627,6 +627,7 @@ def guided_filter(
     dtype: DTypeLike | None = None,
     chunks: ChunksLike | None = None,
     precision: str = "double",
+    decimation: str = "nearest",
     **kw: Any,
 ) -> da.Array:
     """:func:`jointfilter.guided_filter` on Dask arrays, with a halo of ``2 * radius``.
@@ -645,6 +646,9 @@ def guided_filter(
         and the halo is ``s * (2 r' + 2)`` with ``r' = max(1, floor(radius / s + 0.5))``, so
         every padded chunk starts on the decimation grid and covers the low-res footprint
         (``r'`` for the coefficients, ``r'`` for their mean, 1 for the bilinear upsampling).
+    decimation : {"nearest", "mean"}, default "nearest"
+        As in :func:`jointfilter.guided_filter`; the aligned chunks hold whole s x s blocks,
+        so ``"mean"`` is exact on chunks too.
     chunks : tuple or str, optional
         Chunks for numpy inputs, e.g. ``(2048, 2048)``; default ``"auto"``.
     precision : {"double", "single"}, default "double"
@@ -685,6 +689,7 @@ def guided_filter(
     v.check_data_range(data_range, g.dtype)
     out_dt = v.output_dtype(dtype, t.dtype)
     _check_precision(precision)
+    v.check_decimation(decimation)
     _check_chunks(chunks)
     names = ("target", "guide")
     part = functools.partial(
@@ -692,6 +697,7 @@ def guided_filter(
         radius=r,
         eps=eps,
         subsample=s,
+        decimation=decimation,
         border=border,
         data_range=data_range,
         dtype=dtype,

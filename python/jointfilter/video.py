@@ -195,7 +195,7 @@ class VideoFilter:
         Channels of the guide frames.
     guide_dtype : dtype, optional
         Guide dtype; default `dtype`.
-    radius, eps, subsample, border, data_range
+    radius, eps, subsample, border, data_range, decimation
         As in :func:`jointfilter.guided_filter`.
     stretch : bool, default False
         Linearly map the filtered frame's ``[low, high]`` percentile range (estimated per
@@ -238,6 +238,7 @@ class VideoFilter:
         stretch: bool = False,
         percentiles: tuple[float, float] = (1.0, 99.0),
         alpha: float = 0.1,
+        decimation: str = "nearest",
     ) -> None:
         if not isinstance(stretch, (bool, np.bool_)):
             raise ParameterError(f"stretch must be a bool; got {v.describe(stretch)}.")
@@ -255,6 +256,7 @@ class VideoFilter:
             border=border,
             data_range=data_range,
             out_dtype=np.float32 if self.stretch else None,
+            decimation=decimation,
         )
         self.dtype = self._filter.dtype
         self.shape = self._filter.shape

@@ -149,7 +149,9 @@ void test_colour_sweep(std::mt19937& rng) {
             for (auto& v : target) v = static_cast<uint8_t>(u8(rng));
             for (int64_t sub : {1, 2, 3}) {
                 for (int64_t r : {1, 4, 60}) {
-                    for (bool single : {false, true}) {
+                    for (int mode = 0; mode < (sub > 1 ? 4 : 2); ++mode) {
+                        const bool single = mode % 2 == 1;
+                        const auto decimation = mode >= 2 ? jf::Decimation::mean : jf::Decimation::nearest;
                         std::vector<uint16_t> out1(h * w * ct), out2(h * w * ct);
                         jf::ImageView g{guide.data(), jf::DType::u8, h, w, 3, w * 3};
                         jf::ImageView t{target.data(), jf::DType::u8, h, w, ct, w * ct};
@@ -159,6 +161,7 @@ void test_colour_sweep(std::mt19937& rng) {
                         gp.border = static_cast<jf::Border>((r + sub) % 4);
                         gp.subsample = sub;
                         gp.single = single;
+                        gp.decimation = decimation;
                         jf::set_num_threads(1);
                         jf::guided_filter(t, g, jf::ImageView{out1.data(), jf::DType::u16, h, w, ct, w * ct},
                                           gp);
@@ -167,6 +170,14 @@ void test_colour_sweep(std::mt19937& rng) {
                                           gp);
                         bool same = out1 == out2;
                         expect(same, "thread-count independence", same, 1);
+                        if (decimation == jf::Decimation::mean && !single) {  // the CUDA algorithm's
+                            std::vector<uint16_t> emu(h * w * ct);            // block means too
+                            jf::emulate_cuda_guided_filter(
+                                t, g, jf::ImageView{emu.data(), jf::DType::u16, h, w, ct, w * ct}, gp);
+                            for (int64_t i = 0; i < h * w * ct; ++i)
+                                expect(std::abs(int(emu[i]) - int(out1[i])) <= 1, "cuda emulation, mean",
+                                       emu[i], out1[i]);
+                        }
                     }
                 }
             }

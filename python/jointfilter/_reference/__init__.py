@@ -11,7 +11,7 @@ box
     ``"edge"``.
 guided
     :func:`guided_filter` (gray and colour guides, multi-channel targets, fast guided filter
-    via ``subsample``) and its building blocks.
+    via ``subsample``, target decimation ``"nearest"`` or ``"mean"``) and its building blocks.
 edge_aware
     The weighted and gradient-domain guided filters (per-window eps and slope prior; import
     ``jointfilter._reference.edge_aware``).
@@ -33,7 +33,9 @@ from .box import (
     pad_image,
 )
 from .guided import (
+    DECIMATIONS,
     decimation_indices,
+    downsample_mean,
     downsample_nearest,
     fast_radius,
     guided_coefficients,
@@ -45,12 +47,14 @@ from .guided import (
 
 __all__ = [
     "BORDERS",
+    "DECIMATIONS",
     "box_filter",
     "box_mean_axis",
     "box_mean_spatial",
     "check_border",
     "check_radius",
     "decimation_indices",
+    "downsample_mean",
     "downsample_nearest",
     "fast_radius",
     "guided_coefficients",

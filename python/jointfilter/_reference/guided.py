@@ -23,7 +23,11 @@ Fast guided filter (He & Sun 2015), ``subsample = s >= 2``:
 
 * low-res size ``h = ceil(H / s)``, ``w = ceil(W / s)``;
 * nearest decimation: low-res row ``d`` takes source row ``min(floor((d + 0.5) s), H - 1)``
-  (columns alike), see :func:`decimation_indices`;
+  (columns alike), see :func:`decimation_indices`; the guide always, the target with
+  ``decimation="nearest"`` (the default);
+* ``decimation="mean"``: the target only is decimated by the mean of each ``s x s`` block
+  (rows ``Y s .. min(Y s + s, H) - 1``, columns alike; partial blocks at the right/bottom edge
+  are averaged over their own pixel count), rounded to float32, see :func:`downsample_mean`;
 * low-res radius ``r' = max(1, floor(r / s + 0.5))`` (round half up, not Python's banker's
   ``round``), see :func:`fast_radius`;
 * ``B[a]``, ``B[b]`` are computed on the low-res pair with radius ``r'`` and the same border
@@ -43,7 +47,9 @@ from numpy.typing import ArrayLike, NDArray
 from .box import box_mean_spatial, check_border, check_radius
 
 __all__ = [
+    "DECIMATIONS",
     "decimation_indices",
+    "downsample_mean",
     "downsample_nearest",
     "fast_radius",
     "guided_coefficients",
@@ -57,6 +63,8 @@ __all__ = [
 GUIDE_CHANNELS = (1, 2, 3)
 #: Target channel counts accepted.
 TARGET_CHANNELS = (1, 2, 3, 4)
+#: Target decimation rules of the fast guided filter (the guide is always decimated by nearest).
+DECIMATIONS = ("nearest", "mean")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,6 +130,12 @@ def _check_subsample(subsample: int) -> int:
     if value < 1:
         raise ValueError(f"subsample: expected an int >= 1, got {value}")
     return value
+
+
+def _check_decimation(decimation: str) -> str:
+    if not isinstance(decimation, str) or decimation not in DECIMATIONS:
+        raise ValueError(f"decimation: expected 'nearest' or 'mean', got {decimation!r}")
+    return decimation
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,6 +264,7 @@ def guided_filter(
     border: str = "clipped",
     subsample: int = 1,
     apply_guide: ArrayLike | None = None,
+    decimation: str = "nearest",
 ) -> NDArray[np.float64]:
     """Apply the guided filter (He, Sun, Tang 2010/2013) or the fast guided filter (2015).
 
@@ -273,6 +288,10 @@ def guided_filter(
     apply_guide : array_like, optional
         The coefficients fitted on `guide` are applied to this image (the guide's shape)
         instead of the guide: ``q = B[a] . apply_guide + B[b]``.
+    decimation : {"nearest", "mean"}, optional
+        How the fast guided filter decimates the target (ignored for ``subsample == 1``):
+        ``"nearest"`` (default) as the guide, ``"mean"`` by the float32-rounded mean of each
+        ``s x s`` block (:func:`downsample_mean`). The guide is always decimated by nearest.
 
     Returns
     -------
@@ -282,8 +301,8 @@ def guided_filter(
     Raises
     ------
     ValueError
-        On bad shapes, mismatched ``(H, W)``, negative ``radius``/``eps``, ``subsample < 1``
-        or an unknown ``border``.
+        On bad shapes, mismatched ``(H, W)``, negative ``radius``/``eps``, ``subsample < 1``,
+        an unknown ``border`` or ``decimation``.
     TypeError
         If ``radius`` or ``subsample`` is not an integer.
     """
@@ -294,6 +313,7 @@ def guided_filter(
     eps = _check_eps(eps)
     check_border(border)
     s = _check_subsample(subsample)
+    decimation = _check_decimation(decimation)
 
     a_g = g if apply_guide is None else _as_guide(apply_guide)
     if a_g.shape != g.shape:
@@ -306,7 +326,7 @@ def guided_filter(
     else:
         height, width = g.shape[:2]
         g_low = downsample_nearest(g, s)
-        p_low = downsample_nearest(p, s)
+        p_low = downsample_mean(p, s) if decimation == "mean" else downsample_nearest(p, s)
         mean_a, mean_b = guided_coefficients(p_low, g_low, fast_radius(radius, s), eps, border)
         q = _apply(
             upsample_bilinear(mean_a, height, width),
@@ -387,6 +407,46 @@ def downsample_nearest(image: ArrayLike, subsample: int) -> NDArray[np.float64]:
     rows = decimation_indices(x.shape[0], subsample)
     cols = decimation_indices(x.shape[1], subsample)
     return x[rows][:, cols].copy()
+
+
+def downsample_mean(image: ArrayLike, subsample: int) -> NDArray[np.float64]:
+    """Block-mean decimation of the two leading (spatial) axes, rounded to float32.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W, ...)`` array.
+    subsample : int
+        Factor ``s`` (>= 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64 ``(ceil(H / s), ceil(W / s), ...)`` array holding float32 values:
+        ``out[Y, X] = float32(sum / count)`` over source rows ``Y s .. min(Y s + s, H) - 1`` and
+        columns ``X s .. min(X s + s, W) - 1``, the sum taken in float64 and ``count`` the
+        number of pixels of that (possibly partial, right/bottom edge) block.
+
+    Notes
+    -----
+    The rounding to float32 mirrors the core, whose low-resolution target is float32 whatever
+    the input dtype; the sum and the division are float64, so the only rounding is that one
+    (up to the float64 summation order).
+    """
+    x = np.asarray(image, dtype=np.float64)
+    s = _check_subsample(subsample)
+    if x.ndim < 2 or x.shape[0] < 1 or x.shape[1] < 1:
+        raise ValueError(f"image: expected (H, W, ...) with H, W >= 1, got shape {x.shape}")
+    height, width = x.shape[:2]
+    rows = np.arange(0, height, s)
+    cols = np.arange(0, width, s)
+    # reduceat sums x[rows[i] : rows[i + 1]] (the last block runs to the end: partial blocks)
+    sums = np.add.reduceat(np.add.reduceat(x, rows, axis=0), cols, axis=1)
+    row_counts = np.minimum(rows + s, height) - rows
+    col_counts = np.minimum(cols + s, width) - cols
+    counts = np.multiply.outer(row_counts, col_counts).astype(np.float64)
+    counts = counts.reshape(counts.shape + (1,) * (x.ndim - 2))
+    return (sums / counts).astype(np.float32).astype(np.float64)
 
 
 def linear_interp_weights(
