@@ -205,6 +205,17 @@ def quality(
                 ),
                 "",
             )
+            preset = PRESETS[task]
+            if preset.get("subsample") == "auto" and preset.get("decimation") == "mean":
+                # He & Sun's point sampling, for comparison
+                rows["restore (decimation=nearest)"] = (
+                    *mean_scores(
+                        lambda s, task=task: restore(
+                            s.target, s.guide, task, **{**s.overrides, "decimation": "nearest"}
+                        )
+                    ),
+                    "",
+                )
         ours = rows["restore (defaults)"]
         others = [v for k, v in rows.items() if not k.startswith("restore")]
         ok_p = all(ours[0] > o[0] for o in others)

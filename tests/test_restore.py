@@ -392,3 +392,26 @@ def test_bad_values_and_types():
         restore(t, t, method="bm3d")
     with pytest.raises(ShapeError, match="at least 3x3"):
         restore(np.zeros((2, 2), np.float32), np.eye(2, dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    ("task", "decimation"),
+    [("day_night", "mean"), ("structure_transfer", "mean"), ("nir_dehaze", "nearest")],
+)
+def test_fast_filter_decimation_preset(task, decimation):
+    # a 1024-pixel short side switches subsample="auto" to 2; the preset picks the decimation
+    img = np.ascontiguousarray(
+        np.tile(skdata.astronaut()[::2, ::2], (4, 5, 1))[:1024, :1100] / 255.0
+    ).astype(np.float32)
+    s = P.make_sample(task, img, seed=3)
+    out, params = restore(s.target, s.guide, task, return_params=True)
+    assert params["subsample"] == 2
+    assert params["decimation"] == decimation
+    other = "nearest" if decimation == "mean" else "mean"
+    out2, params2 = restore(s.target, s.guide, task, decimation=other, return_params=True)
+    assert params2["decimation"] == other
+    assert not np.array_equal(out, out2)  # the option reaches the filter
+    if task == "day_night":  # block means average the night noise before the fit
+        assert psnr(s.truth, out, data_range=1.0) > psnr(s.truth, out2, data_range=1.0)
+    with pytest.raises(ParameterError, match="decimation must be one of"):
+        restore(s.target, s.guide, task, decimation="area")

@@ -57,6 +57,7 @@ PRESETS: dict[str | None, dict[str, Any]] = {
         "relight_radius": 32,
         "blend_radius": 2,
         "subsample": 1,
+        "decimation": "mean",
         "precision": "auto",
     },
     "flash_deblur": {
@@ -76,6 +77,7 @@ PRESETS: dict[str | None, dict[str, Any]] = {
         "nir_detail": 0.0,
         "detail_radius": 8,
         "subsample": "auto",
+        "decimation": "nearest",
         "precision": "auto",
     },
     "day_night": {
@@ -85,6 +87,7 @@ PRESETS: dict[str | None, dict[str, Any]] = {
         "strength": 1.0,
         "detail": "rgb",
         "subsample": "auto",
+        "decimation": "mean",
         "precision": "auto",
     },
     "structure_transfer": {
@@ -94,6 +97,7 @@ PRESETS: dict[str | None, dict[str, Any]] = {
         "gain": "auto",
         "guided_base": True,
         "subsample": "auto",
+        "decimation": "mean",
         "precision": "auto",
     },
     "depth_upsample": {
@@ -116,6 +120,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "refine": ("gf", "msjf"),
     "detail": ("rgb", "luma"),
     "precision": ("auto", "single", "double"),
+    "decimation": ("nearest", "mean"),
 }
 
 

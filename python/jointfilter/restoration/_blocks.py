@@ -255,7 +255,15 @@ def gain_partial(t: F32, g: F32, p: dict[str, Any], keep: tuple[slice, slice]) -
     smoothed guide) and ``x = T - 0.5`` per channel, in float64.
     """
     gy = np.ascontiguousarray(luminance(g))
-    sg = _gf(gy, gy, p["radius"], p["eps"], p["subsample"], precision=p["precision"])
+    sg = _gf(
+        gy,
+        gy,
+        p["radius"],
+        p["eps"],
+        p["subsample"],
+        precision=p["precision"],
+        decimation=p["decimation"],
+    )
     s = sg[keep].astype(np.float64).ravel() - _SHIFT
     t3 = _as3(t)[keep].astype(np.float64)
     x = t3.reshape(-1, t3.shape[2]) - _SHIFT

@@ -36,6 +36,7 @@ def _w(
     subsample: int,
     precision: str,
     out: F32 | None = None,
+    decimation: str = "nearest",
 ) -> F32:
     return guided_filter(
         x,
@@ -46,6 +47,7 @@ def _w(
         data_range=1.0,
         out=out,
         precision=precision,
+        decimation=decimation,
     )
 
 
@@ -87,6 +89,7 @@ def iterative_guided_filter(
     relight_radius: int = 32,
     blend_radius: int = 2,
     subsample: int = 1,
+    decimation: str = "nearest",
     precision: str = "double",
     return_parts: bool = True,
     finish: Finish | None = None,
@@ -111,6 +114,8 @@ def iterative_guided_filter(
         Radius of the local disagreement energy ``B[(z - x)^2]``.
     subsample : int
         Fast guided filter factor for every ``W_F``.
+    decimation : {"nearest", "mean"}
+        The fast filter's decimation of the target (see :func:`jointfilter.guided_filter`).
     precision : {"double", "single"}
         Precision of every ``W_F`` (``"single"`` only when ``eps >= SINGLE_MIN_EPS``, see
         :func:`._common.filter_precision`).
@@ -130,7 +135,7 @@ def iterative_guided_filter(
     prec = filter_precision(precision, eps)
     x = ambient
     for _ in range(max(1, n_diffusion)):
-        x = _w(x, flash, radius, eps, subsample, prec)
+        x = _w(x, flash, radius, eps, subsample, prec, decimation=decimation)
     if n_residual <= 0:
         parts = {"diffusion": x} if return_parts else {}
         return (x if finish is None else from_unit(x, finish.dtype, float(finish.scale))), parts
@@ -155,7 +160,7 @@ def iterative_guided_filter(
 
     blocked(residual, rows, row_values)
     for i in range(n_residual):
-        _w(buf, flash, radius, eps, subsample, prec, out=wz)
+        _w(buf, flash, radius, eps, subsample, prec, out=wz, decimation=decimation)
         blocked(update_last if i == n_residual - 1 else update, rows, row_values)
     d2 = box_filter(buf, blend_radius, out=wz)
     s2 = np.float32(max(noise_var, 1e-8))

@@ -46,10 +46,19 @@ def _gf(
     subsample: int = 1,
     out: F32 | None = None,
     precision: str = "double",
+    decimation: str = "nearest",
 ) -> F32:
     prec = filter_precision(precision, eps)
     return guided_filter(
-        x, g, radius=radius, eps=eps, subsample=subsample, data_range=1.0, out=out, precision=prec
+        x,
+        g,
+        radius=radius,
+        eps=eps,
+        subsample=subsample,
+        data_range=1.0,
+        out=out,
+        precision=prec,
+        decimation=decimation,
     )
 
 
@@ -95,6 +104,7 @@ def flash_denoise(
         relight_radius=p["relight_radius"],
         blend_radius=p["blend_radius"],
         subsample=p["subsample"],
+        decimation=p["decimation"],
         precision=p["precision"],
         return_parts=False,
         finish=finish,
@@ -239,7 +249,15 @@ def nir_dehaze(
             iterations=5,
         )
     else:
-        trans = _gf(raw_t, nir, p["radius"], p["eps"], p["subsample"], precision=p["precision"])
+        trans = _gf(
+            raw_t,
+            nir,
+            p["radius"],
+            p["eps"],
+            p["subsample"],
+            precision=p["precision"],
+            decimation=p["decimation"],
+        )
     detail = p["nir_detail"] > 0
     fuse = finish is not None and not detail  # convert each block to the output dtype
     out = np.empty(rgb.shape, finish.dtype if fuse else np.float32)
@@ -283,8 +301,9 @@ def day_night(
     rgb_detail = p["detail"] == "rgb" and g.ndim == 3 and t.ndim == 3 and g.shape[2] == t.shape[2]
     # luma detail: the ratio of the luma serves every channel (filtered once, broadcast)
     gd = g if rgb_detail else gy
-    base = _gf(t, gy, r, eps, s, precision=p["precision"])
-    smooth_g = _gf(gd, gy, r, eps, s, precision=p["precision"])
+    prec, dec = p["precision"], p["decimation"]
+    base = _gf(t, gy, r, eps, s, precision=prec, decimation=dec)
+    smooth_g = _gf(gd, gy, r, eps, s, precision=prec, decimation=dec)
     c = t.shape[2] if t.ndim == 3 and gd.ndim == 2 else 1  # luma ratio for every channel
     out = base if finish is None else finish.empty(base)
     scale = _fused_scale(finish)
@@ -318,8 +337,12 @@ def structure_transfer(
     gy = _luma(g, luma)
     r, eps, s = p["radius"], p["eps"], p["subsample"]
     c = t.shape[2] if t.ndim == 3 else 1
-    smooth_g = _gf(gy, gy, r, eps, s, precision=p["precision"])
-    base = _gf(t, gy, r, eps, s, precision=p["precision"]) if p["guided_base"] else box_mean(t, r)
+    prec, dec = p["precision"], p["decimation"]
+    smooth_g = _gf(gy, gy, r, eps, s, precision=prec, decimation=dec)
+    if p["guided_base"]:
+        base = _gf(t, gy, r, eps, s, precision=prec, decimation=dec)
+    else:
+        base = box_mean(t, r)
     gain = p["gain"]
     if gain == "auto":
         gain_v = _global_gain(t, smooth_g)
