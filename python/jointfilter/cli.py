@@ -154,10 +154,10 @@ def _metrics(args: argparse.Namespace) -> int:
 
 
 def _video(args: argparse.Namespace) -> int:
-    from .batch import restore_op
-    from .video import process_video
+    from .video import RestoreFilter, process_video
 
-    op = restore_op(args.task) if args.task else None
+    # a RestoreFilter keeps a fixed guide image's guide-only work between frames
+    op = RestoreFilter(args.task) if args.task else None
     out = Path(args.out)
     if _same_file(out, Path(args.target)) or _same_file(out, Path(args.guide)):
         raise OSError(f"refusing to overwrite an input file: {out}")

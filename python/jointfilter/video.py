@@ -6,6 +6,8 @@
   low/high percentiles of intensity) smoothed over time, so the output does not flicker.
 * :class:`TemporalSmoother` is the exponential moving average behind it, usable for any
   per-frame global estimate (dehazing's airlight, normalisation ranges); ``reset()`` on a cut.
+* :class:`RestoreFilter` is :func:`jointfilter.restore` with a fixed guide: the guide's
+  conversion, luma and guide-only filters are computed once (same results, bit for bit).
 * :func:`process_video` reads a target video and a guide video (or one fixed guide image) with
   OpenCV, applies a :class:`VideoFilter` or any ``op(target, guide)``, writes the result with
   ``cv2.VideoWriter`` and reports frames per second.
@@ -17,6 +19,7 @@ import math
 import numbers
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,10 +31,18 @@ from numpy.typing import DTypeLike, NDArray
 
 from . import _validate as v
 from ._filters import GuidedFilter
-from .errors import DTypeError, MissingDependencyError, NonFiniteError, ParameterError, ShapeError
+from .errors import (
+    ConcurrentUseError,
+    DTypeError,
+    MissingDependencyError,
+    NonFiniteError,
+    ParameterError,
+    ShapeError,
+)
 
 __all__ = [
     "FusionVideoFilter",
+    "RestoreFilter",
     "TemporalSmoother",
     "VideoFilter",
     "VideoResult",
@@ -335,6 +346,105 @@ class VideoFilter:
         if out.dtype.kind == "u":
             np.rint(work, out=work)
         np.copyto(out, work, casting="unsafe")
+
+
+class RestoreFilter:
+    """:func:`jointfilter.restore` for frame loops with a fixed guide.
+
+    With one guide for many targets (a day image for a night video, a fixed foreground), what
+    depends on the guide alone is computed once and kept: its float32 form and luma, and the
+    guide-only filters of ``day_night`` (the day image's smoothed colours) and
+    ``structure_transfer`` (the smoothed guide luma). Each call returns exactly
+    ``restore(target, guide, task, **params)``: the same arithmetic, so the same bits.
+
+    Parameters
+    ----------
+    task : str or None
+        As in :func:`jointfilter.restore`.
+    **params
+        Parameters of the task's preset and ``data_range`` / ``guide_range``, as in
+        :func:`jointfilter.restore` (names are checked now, values on the first call).
+
+    Notes
+    -----
+    :meth:`set_guide` copies the guide, so later changes to the caller's array cannot make the
+    kept state stale. A call with ``guide=`` compares it with that copy (one pass) and sets it
+    only if it differs, so an ``op(target, guide)`` loop such as :func:`process_video` with a
+    fixed guide image keeps the state. 1080p uint8 ``day_night`` on 2 threads: about 19 ms per
+    frame against 33 ms for :func:`jointfilter.restore` (docs/restore.md). One object per
+    thread (:class:`~jointfilter.errors.ConcurrentUseError` otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from jointfilter.video import RestoreFilter
+    >>> rng = np.random.default_rng(0)
+    >>> day = rng.random((48, 64, 3), dtype=np.float32)
+    >>> night = (0.2 * day).astype(np.float32)
+    >>> rf = RestoreFilter("day_night")
+    >>> rf.set_guide(day)
+    >>> rf(night).shape
+    (48, 64, 3)
+    """
+
+    def __init__(self, task: str | None = None, **params: Any) -> None:
+        from .restoration._api import _task_name, check_parameter_names
+
+        self.task = _task_name(task)
+        check_parameter_names(self.task, params)
+        self.params = dict(params)
+        self._guide: np.ndarray | None = None
+        self._state: dict[Any, Any] = {}
+        self._busy = threading.Lock()
+
+    def set_guide(self, guide: NDArray[Any]) -> None:
+        """Keep a copy of `guide` for the calls that pass none; forget the previous state."""
+        self._enter()
+        try:
+            self._set(guide)
+        finally:
+            self._busy.release()
+
+    def _set(self, guide: Any) -> None:
+        self._guide = np.array(v.as_array(guide, "guide"), copy=True)
+        self._state = {}
+
+    def _enter(self) -> None:
+        if not self._busy.acquire(blocking=False):
+            raise ConcurrentUseError(
+                "RestoreFilter: this object is already in use by another thread. Use one "
+                "RestoreFilter per thread."
+            )
+
+    def __call__(self, target: NDArray[Any], guide: NDArray[Any] | None = None) -> NDArray[Any]:
+        """Restore `target` under `guide` (or the kept guide); as :func:`jointfilter.restore`."""
+        from .restoration._api import _restore
+
+        self._enter()
+        try:
+            if guide is not None:
+                g = v.as_array(guide, "guide")
+                same = (
+                    self._guide is not None
+                    and g.shape == self._guide.shape
+                    and g.dtype == self._guide.dtype
+                    and np.array_equal(g, self._guide, equal_nan=g.dtype.kind == "f")
+                )
+                if not same:
+                    self._set(g)
+            if self._guide is None:
+                raise ParameterError(
+                    "no guide: pass guide= or call set_guide(guide) before restoring."
+                )
+            params = dict(self.params)  # restore pops data_range / guide_range
+            try:
+                out = _restore(target, self._guide, self.task, False, params, self._state)
+            except Exception:
+                self._state = {}  # a failed first call must not leave a half-filled state
+                raise
+            return out  # type: ignore[return-value]
+        finally:
+            self._busy.release()
 
 
 class FusionVideoFilter:
@@ -821,7 +931,9 @@ def process_video(
         file is replaced (atomically) on success.
     op : callable, optional
         ``op(target_frame, guide_frame) -> frame`` (RGB or gray uint8, the same size for every
-        frame), e.g. :func:`jointfilter.batch.restore_op`. Default: a :class:`VideoFilter`
+        frame), e.g. a :class:`RestoreFilter` (with a fixed guide image it keeps the guide's
+        work between frames) or :func:`jointfilter.batch.restore_op`. Default: a
+        :class:`VideoFilter`
         with `radius`, `eps`, `stretch`, `alpha` (allocation-free per frame).
     radius, eps, stretch, alpha
         Parameters of the default :class:`VideoFilter`.

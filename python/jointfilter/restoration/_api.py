@@ -14,7 +14,7 @@ from ..errors import NonFiniteError, ParameterError, ShapeError
 from ._common import auto_subsample, from_unit, luminance, scaled_radius, to_unit
 from ._fast import Finish
 from ._noise import estimate_noise
-from ._tasks import FINISHING, TASK_FUNCTIONS
+from ._tasks import FINISHING, GUIDE_CACHING, TASK_FUNCTIONS
 
 __all__ = ["PRESETS", "TASKS", "preset_table", "restore"]
 
@@ -139,6 +139,17 @@ def preset_table() -> str:
     return "\n".join(rows)
 
 
+def check_parameter_names(task: str | None, overrides: dict[str, Any]) -> None:
+    """ParameterError naming the valid ones unless every key is a parameter of `task`."""
+    allowed = set(PRESETS[task]) | set(_COMMON_KEYS)
+    unknown = sorted(set(overrides) - allowed)
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))} for task {task!r}; valid "
+            f"ones: {', '.join(sorted(allowed))}."
+        )
+
+
 def _task_name(task: Any) -> str | None:
     if task is None or (isinstance(task, str) and task in TASKS):
         return task
@@ -222,13 +233,7 @@ def _resolve(
     dtype: Any = np.float32,
 ) -> dict[str, Any]:
     preset = copy.deepcopy(PRESETS[task])
-    allowed = set(preset) | set(_COMMON_KEYS)
-    unknown = sorted(set(overrides) - allowed)
-    if unknown:
-        raise ParameterError(
-            f"unknown parameter(s) {', '.join(map(repr, unknown))} for task {task!r}; valid "
-            f"ones: {', '.join(sorted(allowed))}."
-        )
+    check_parameter_names(task, overrides)
     shape = g.shape[:2]
     p: dict[str, Any] = {}
     for key, value in preset.items():
@@ -378,6 +383,21 @@ def restore(
     >>> restore(noflash, flash, "flash_denoise").shape
     (64, 64, 3)
     """
+    return _restore(target, guide, task, return_params, overrides, None)
+
+
+def _restore(
+    target: Any,
+    guide: Any,
+    task: str | None,
+    return_params: Any,
+    overrides: dict[str, Any],
+    guide_state: dict[Any, Any] | None,
+) -> NDArray[Any] | tuple[NDArray[Any], dict[str, Any]]:
+    """:func:`restore`; `guide_state` (owned by a :class:`jointfilter.video.RestoreFilter`,
+    which passes the same guide array, never changed, on every call) keeps what depends on the
+    guide alone between calls: its float32 [0, 1] form and luma, and the guide-only filters of
+    the tasks in :data:`~._tasks.GUIDE_CACHING` (same arithmetic, so the same bits)."""
     task = _task_name(task)
     if not isinstance(return_params, (bool, np.bool_)):
         raise ParameterError(f"return_params must be a bool; got {v.describe(return_params)}.")
@@ -393,7 +413,10 @@ def restore(
         )
     factor = _check_sizes(t, g, task)
     g = _check_task_channels(t, g, task)
+    cached = guide_state is not None and "gf" in guide_state
     for name, arr in (("target", t), ("guide", g)):
+        if name == "guide" and cached:
+            continue  # checked when the state was filled
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise NonFiniteError(
                 f"{name} contains NaN or Inf; replace them first, e.g. np.nan_to_num({name})."
@@ -408,19 +431,25 @@ def restore(
     )
     # the tasks never write to their inputs, so float32 [0, 1] data are used without a copy
     tf = to_unit(t, t_range, copy=False)
-    gf = to_unit(g, g_range, copy=False)
-    if gf.ndim == 3 and gf.shape[2] == 1:
-        gf = gf[:, :, 0]
     squeeze = tf.ndim == 3 and tf.shape[2] == 1
     if squeeze:
         tf = tf[:, :, 0]
-    gy = luminance(gf)
-    # a sample that varies settles it without a full pass (NaN compares unequal either way)
-    if float(np.ptp(gy[::8, ::8])) == 0.0 and float(np.ptp(gy)) == 0.0:
-        raise ShapeError(
-            "guide is constant: it carries no structure to guide the restoration. Pass the "
-            "registered image of the other modality (flash, NIR, day, foreground or RGB)."
-        )
+    if cached:
+        gf, gy = guide_state["gf"], guide_state["gy"]
+    else:
+        gf = to_unit(g, g_range, copy=False)
+        if gf.ndim == 3 and gf.shape[2] == 1:
+            gf = gf[:, :, 0]
+        gy = luminance(gf)
+        # a sample that varies settles it without a full pass (NaN compares unequal either way)
+        if float(np.ptp(gy[::8, ::8])) == 0.0 and float(np.ptp(gy)) == 0.0:
+            raise ShapeError(
+                "guide is constant: it carries no structure to guide the restoration. Pass "
+                "the registered image of the other modality (flash, NIR, day, foreground or "
+                "RGB)."
+            )
+        if guide_state is not None:
+            guide_state.update(gf=gf, gy=gy)
     sigma = float("nan")  # only the generic task, flash_denoise and depth_upsample use it
     if return_params or task in NOISE_TASKS:
         # integers exactly on the raw data, floats on the float32 [0, 1] copy
@@ -434,10 +463,13 @@ def restore(
         gf = np.ascontiguousarray(gf[:fh, :fw])
         gy = None
     tf, gf = np.ascontiguousarray(tf), np.ascontiguousarray(gf)
+    kw: dict[str, Any] = {"luma": gy}
+    if guide_state is not None and task in GUIDE_CACHING:
+        kw["cache"] = guide_state
     if task in FINISHING:  # the conversion to the target's dtype is fused into the task
-        out = TASK_FUNCTIONS[task](tf, gf, params, luma=gy, finish=Finish(t.dtype, t_range))
+        out = TASK_FUNCTIONS[task](tf, gf, params, finish=Finish(t.dtype, t_range), **kw)
     else:
-        out = from_unit(TASK_FUNCTIONS[task](tf, gf, params, luma=gy), t.dtype, t_range)
+        out = from_unit(TASK_FUNCTIONS[task](tf, gf, params, **kw), t.dtype, t_range)
     if squeeze:
         out = out[:, :, None]
     if out.dtype == t.dtype and np.may_share_memory(out, t):

@@ -33,7 +33,7 @@ from ._fast import (
 from ._iterative import iterative_guided_filter
 from ._mutual import mutual_structure_channels, mutual_structure_filter
 
-__all__ = ["FINISHING", "TASK_FUNCTIONS"]
+__all__ = ["FINISHING", "GUIDE_CACHING", "TASK_FUNCTIONS"]
 
 F32 = NDArray[np.float32]
 
@@ -292,8 +292,22 @@ def nir_dehaze(
 
 
 # ----------------------------------------------------------------------------- base / detail
+def _guide_only(cache: dict[Any, Any] | None, key: tuple[Any, ...], compute: Any) -> F32:
+    """`compute()`, or its result kept in `cache` under `key` (a fixed guide's filter)."""
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def day_night(
-    t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None, finish: Finish | None = None
+    t: F32,
+    g: F32,
+    p: dict[str, Any],
+    luma: F32 | None = None,
+    finish: Finish | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> np.ndarray:
     """Multiplicative base/detail transfer: ``S(T) * ((G + d) / (S(G) + d)) ** k``."""
     r, eps, delta, k, s = p["radius"], p["eps"], p["delta"], p["strength"], p["subsample"]
@@ -303,7 +317,11 @@ def day_night(
     gd = g if rgb_detail else gy
     prec, dec = p["precision"], p["decimation"]
     base = _gf(t, gy, r, eps, s, precision=prec, decimation=dec)
-    smooth_g = _gf(gd, gy, r, eps, s, precision=prec, decimation=dec)
+    smooth_g = _guide_only(
+        cache,
+        ("day_night", rgb_detail, r, eps, s, prec, dec),
+        lambda: _gf(gd, gy, r, eps, s, precision=prec, decimation=dec),
+    )
     c = t.shape[2] if t.ndim == 3 and gd.ndim == 2 else 1  # luma ratio for every channel
     out = base if finish is None else finish.empty(base)
     scale = _fused_scale(finish)
@@ -331,14 +349,23 @@ def day_night(
 
 
 def structure_transfer(
-    t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None, finish: Finish | None = None
+    t: F32,
+    g: F32,
+    p: dict[str, Any],
+    luma: F32 | None = None,
+    finish: Finish | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> np.ndarray:
     """Additive base/detail transfer ``S(T) + strength * gain * (G - S(G))``."""
     gy = _luma(g, luma)
     r, eps, s = p["radius"], p["eps"], p["subsample"]
     c = t.shape[2] if t.ndim == 3 else 1
     prec, dec = p["precision"], p["decimation"]
-    smooth_g = _gf(gy, gy, r, eps, s, precision=prec, decimation=dec)
+    smooth_g = _guide_only(
+        cache,
+        ("structure_transfer", r, eps, s, prec, dec),
+        lambda: _gf(gy, gy, r, eps, s, precision=prec, decimation=dec),
+    )
     if p["guided_base"]:
         base = _gf(t, gy, r, eps, s, precision=prec, decimation=dec)
     else:
@@ -537,6 +564,8 @@ def generic(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
 #: data_range)`` and then return the result converted to that dtype (fused into their last
 #: elementwise step), else float32 [0, 1].
 FINISHING = frozenset({"flash_denoise", "nir_dehaze", "day_night", "structure_transfer"})
+#: tasks with guide-only filters that a fixed guide's state keeps (``cache=`` argument)
+GUIDE_CACHING = frozenset({"day_night", "structure_transfer"})
 
 TASK_FUNCTIONS: dict[str | None, Callable[..., np.ndarray]] = {
     None: generic,
