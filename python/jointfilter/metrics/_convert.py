@@ -147,10 +147,15 @@ class Planes:
     argument order ``metrics*(imgVI, imgIR, fused)``).  Values are float64 holding the 8-bit
     integers 0..255.  ``mosaic`` is the fused image as VIFB's spatial frequency sees it (the
     channels side by side when the fused image is colour under ``per_channel_mean``).
+    ``unrounded_gray`` is set under ``per_channel_mean`` when the fused image is gray and a
+    source is colour: the same triple with the colour sources converted by ``rgb2gray`` on
+    *double* data (not rounded), which is what VIFB's ``metricsPsnr``, ``metricsRmse`` and
+    ``metricsQabf`` compare (they call ``double`` before ``rgb2gray``).
     """
 
     triples: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
     mosaic: np.ndarray
+    unrounded_gray: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...] | None = None
 
 
 def _check_color_mode(color_mode: str) -> None:
@@ -205,7 +210,9 @@ def prepare_planes(
     ``color_mode="per_channel_mean"`` (VIFB): when the fused image is colour, channel k of the
     fused image is compared with channel k of each colour source (a gray source is used as is
     for every channel); the metric is the mean over the three channels.  When the fused image
-    is gray, colour sources are converted with ``rgb2gray`` (VIFB's ``b == 1`` branch).
+    is gray, colour sources are converted with ``rgb2gray`` (VIFB's ``b == 1`` branch), rounded
+    to uint8, plus the unrounded conversion in ``Planes.unrounded_gray`` for the VIFB metrics
+    that convert double data.
     """
     _check_color_mode(color_mode)
     imgs = prepare_images({"infrared": infrared, "visible": visible, "fused": fused}, float_range)
@@ -216,7 +223,15 @@ def prepare_planes(
 
     if color_mode == "gray" or f.ndim == 2:
         g = gray(f)
-        return Planes(((gray(a), gray(b), g),), g)
+        unrounded = None
+        if color_mode == "per_channel_mean" and (a.ndim == 3 or b.ndim == 3):
+            # VIFB's b == 1 branch: metricsPsnr/Rmse/Qabf convert double(img) with rgb2gray
+            # (no rounding); the others pass the uint8 image (rounded).  Keep both.
+            def gray_double(x: np.ndarray) -> np.ndarray:
+                return rgb2gray(x.astype(np.float64)) if x.ndim == 3 else x.astype(np.float64)
+
+            unrounded = ((gray_double(a), gray_double(b), g),)
+        return Planes(((gray(a), gray(b), g),), g, unrounded)
 
     def chan(x: np.ndarray, k: int) -> np.ndarray:
         return (x[:, :, k] if x.ndim == 3 else x).astype(np.float64)

@@ -99,7 +99,7 @@ _SPECS: dict[str, _Spec] = {
                 "vifb": (_fused(k.standard_deviation), _VIFB + "metricsVariance.m"),
                 "thfylsty": (
                     _fused(lambda f: k.standard_deviation(f, ddof=1)),
-                    _THF + "SD.m (std2, N-1)",
+                    _THF + "evalution.m (std2, N-1)",
                 ),
             },
             True,
@@ -268,12 +268,24 @@ def _check_variant(spec: _Spec, variant: str | None) -> str:
     return variant
 
 
+# VIFB wrappers that call double() before rgb2gray: with a gray fused image and a colour
+# source (their b == 1 branch) they compare the unrounded luma, the others the uint8 luma.
+_VIFB_UNROUNDED_GRAY = frozenset({"PSNR", "RMSE", "Qabf"})
+
+
 def _evaluate(spec: _Spec, variant: str, planes: Planes) -> float:
     kernel = spec.variants[variant][0]
     if spec.name == "SF" and variant == "vifb":
         # VIFB calls [m, n] = size(F) on an RGB array: one M x 3W mosaic, seams included.
         return k.spatial_frequency_vifb(planes.mosaic)
-    values = [kernel(a, b, f) for a, b, f in planes.triples]
+    triples = planes.triples
+    if (
+        planes.unrounded_gray is not None
+        and variant == "vifb"
+        and spec.name in _VIFB_UNROUNDED_GRAY
+    ):
+        triples = planes.unrounded_gray
+    values = [kernel(a, b, f) for a, b, f in triples]
     return float(np.mean(values)) if len(values) > 1 else float(values[0])
 
 
