@@ -53,6 +53,7 @@ import jointfilter as jf
 from jointfilter.metrics import psnr, ssim
 from jointfilter.restoration import PRESETS, restore
 from jointfilter.restoration import _protocols as P
+from jointfilter.video import RestoreFilter
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GF_GRID = list(itertools.product([2, 4, 8, 16], [1e-4, 1e-3, 1e-2]))
@@ -298,6 +299,8 @@ def speed(repeat: int, dtype: str = "uint8") -> None:
         ("depth_upsample", low, rgb, {}),
         (None, noisy, rgb, {}),
         (None, noisy, rgb, {"method": "msjf"}),
+        ("RestoreFilter day_night (fixed guide)", noisy, rgb, {}),
+        ("RestoreFilter structure_transfer (fixed guide)", rgb, gray, {}),
         ("jf.guided_filter r=8 (reference)", rgb, rgb, {}),
     ]
     for task, t, g, kw in cases:
@@ -305,6 +308,12 @@ def speed(repeat: int, dtype: str = "uint8") -> None:
 
             def fn(t=t, g=g) -> Any:
                 return jf.guided_filter(t, g, radius=8, eps=1e-3)
+        elif isinstance(task, str) and task.startswith("RestoreFilter"):
+            rf = RestoreFilter(task.split()[1])
+            rf.set_guide(g)
+
+            def fn(t=t, rf=rf) -> Any:
+                return rf(t)
         else:
 
             def fn(t=t, g=g, task=task, kw=kw) -> Any:

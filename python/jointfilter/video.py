@@ -370,8 +370,8 @@ class RestoreFilter:
     :meth:`set_guide` copies the guide, so later changes to the caller's array cannot make the
     kept state stale. A call with ``guide=`` compares it with that copy (one pass) and sets it
     only if it differs, so an ``op(target, guide)`` loop such as :func:`process_video` with a
-    fixed guide image keeps the state. 1080p uint8 ``day_night`` on 2 threads: about 19 ms per
-    frame against 33 ms for :func:`jointfilter.restore` (docs/restore.md). One object per
+    fixed guide image keeps the state. 1080p uint8 ``day_night`` on 2 threads: 15-20 ms per
+    frame against 30-32 ms for :func:`jointfilter.restore` (docs/scale.md). One object per
     thread (:class:`~jointfilter.errors.ConcurrentUseError` otherwise).
 
     Examples
