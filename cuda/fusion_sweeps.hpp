@@ -307,9 +307,10 @@ JF_HD void fuse_gauss_cols_select(const FuseParams& p, int64_t t) {
         sa += p.kernel[i] * p.u0[j];
         sb += p.kernel[i] * p.u1[j];
     }
-    const bool first = fusion::select_first_px(sa, sb);
-    p.p0[t] = first ? 1.0f : 0.0f;
-    p.p1[t] = first ? 0.0f : 1.0f;
+    // ties to the second source, the visible image (gff_fuse's rule, VIFB's GFF.m)
+    const bool second = fusion::select_first_px(sb, sa);
+    p.p0[t] = second ? 0.0f : 1.0f;
+    p.p1[t] = second ? 1.0f : 0.0f;
 }
 
 /// Thread t: clip and normalise the refined base and detail weights in place.

@@ -738,7 +738,8 @@ class FusionVideoFilter:
         # saliency |x * L| * g, max selection
         for src, sal in zip(sources, self._sal, strict=True):
             _core.fusion_saliency(src, self._kernel, sal)
-        _core.fusion_max_selection(self._sal[0], self._sal[1], self._maps[0], self._maps[1])
+        # ties to the visible image (gff_fuse's rule): the selection of the reversed pair
+        _core.fusion_max_selection(self._sal[1], self._sal[0], self._maps[1], self._maps[0])
         # guided refinement of the maps, each source guiding its own; normalised in place
         for n in range(2):
             self._gf1.set_guide(sources[n])

@@ -59,15 +59,21 @@ def max_selection(scores: list[np.ndarray]) -> list[np.ndarray]:
     return list(_selection_stack(scores))
 
 
-def _selection_stack(scores: list[np.ndarray]) -> np.ndarray:
-    """:func:`max_selection` as one ``(N, H, W)`` float32 stack."""
+def _selection_stack(scores: list[np.ndarray], ties_to_last: bool = False) -> np.ndarray:
+    """:func:`max_selection` as one ``(N, H, W)`` float32 stack; ``ties_to_last``: an exact
+    tie goes to the last of the tied sources instead of the first."""
     two = len(scores) == 2 and scores[0].shape == scores[1].shape
     if two and use_core() and all(s.ndim == 2 and s.dtype == np.float32 for s in scores):
         maps = scratch((2, *scores[0].shape))
         if maps.size:
             s0, s1 = (v.core_ready(s) for s in scores)
-            _core.fusion_max_selection(s0, s1, maps[0], maps[1])
+            if ties_to_last:  # the selection of the reversed pair: [s1 >= s0], then 1 - that
+                _core.fusion_max_selection(s1, s0, maps[1], maps[0])
+            else:
+                _core.fusion_max_selection(s0, s1, maps[0], maps[1])
         return maps
+    if ties_to_last:
+        return np.stack(_numpy_max_selection(scores[::-1])[::-1])
     return np.stack(_numpy_max_selection(scores))
 
 
@@ -145,8 +151,15 @@ def gff_fuse(
     weights : dict
         ``"base"`` and ``"detail"``: ``(N, H, W)`` weight stacks; ``"decision"``: the binary
         max-selection maps ``(N, H, W)``.
+
+    Notes
+    -----
+    Where saliencies tie exactly (sources flat over the saliency window), the **last** source
+    wins: :func:`jointfilter.fuse` passes ``[infrared, visible]``, so the tie goes to the
+    visible image, as in VIFB's ``GFF.m`` (which picks its first source, and VIFB passes the
+    visible image first; checked under Octave, ``tests/test_reference_parity_octave.py``).
     """
-    decision = _selection_stack([gff_saliency(s) for s in sources])
+    decision = _selection_stack([gff_saliency(s) for s in sources], ties_to_last=True)
     wb, wd = gff_weights(
         sources, list(decision), r1=r1, eps1=eps1, r2=r2, eps2=eps2, subsample=subsample
     )
