@@ -177,6 +177,15 @@ JF_HD void pyr_reduce_cols(const PyrParams& q, int64_t t) {
     }
 }
 
+/// Source sample of fine index u in the zero-interleaved upsampling of n coarse samples: u / 2
+/// (clamped: the coarse line replicated at its ends) for even u, none (-1) for odd u; the CPU's
+/// expand_taps (fusion.cpp).
+JF_HD int64_t expand_source(int64_t u, int64_t n) {
+    if (u % 2 != 0) return -1;
+    const int64_t s = u / 2;
+    return s < 0 ? 0 : (s > n - 1 ? n - 1 : s);
+}
+
 /// Thread t of the expansion's horizontal pass: tmp ((dh + 1) / 2 x dw) = 2 x binomial over the
 /// zero-interleaved source row (odd virtual columns are zeros).
 JF_HD void pyr_expand_rows(const PyrParams& q, int64_t t) {
@@ -185,8 +194,8 @@ JF_HD void pyr_expand_rows(const PyrParams& q, int64_t t) {
         const float* row = q.src[k] + y * q.sw;
         float acc = 0.0f;
         for (int i = 0; i < 5; ++i) {
-            const int64_t v = symmetric_index(x + i - 2, q.dw);
-            acc += binomial_tap(i, true) * (v % 2 == 0 ? row[v / 2] : 0.0f);
+            const int64_t v = expand_source(x + i - 2, (q.dw + 1) / 2);
+            acc += binomial_tap(i, true) * (v >= 0 ? row[v] : 0.0f);
         }
         q.tmp[k][t] = acc;
     }
@@ -196,8 +205,8 @@ JF_HD void pyr_expand_rows(const PyrParams& q, int64_t t) {
 JF_HD float expand_col_px(const PyrParams& q, int k, int64_t y, int64_t x) {
     float acc = 0.0f;
     for (int i = 0; i < 5; ++i) {
-        const int64_t v = symmetric_index(y + i - 2, q.dh);
-        acc += binomial_tap(i, true) * (v % 2 == 0 ? q.tmp[k][(v / 2) * q.dw + x] : 0.0f);
+        const int64_t v = expand_source(y + i - 2, (q.dh + 1) / 2);
+        acc += binomial_tap(i, true) * (v >= 0 ? q.tmp[k][v * q.dw + x] : 0.0f);
     }
     return acc;
 }
@@ -228,7 +237,7 @@ JF_HD void pyr_match(const PyrParams& q, int64_t t) {
         fusion::match_select_px(q.w[t], q.dst[0][t], q.cb[t], q.sa[t], q.sb[t], q.sab[t], q.threshold);
 }
 
-/// Thread t: the weighted mean into dst[0] (the coarsest level, or no match rule).
+/// Thread t: the weighted mean into dst[0] (match_threshold=None: no match rule).
 JF_HD void pyr_weighted(const PyrParams& q, int64_t t) {
     q.dst[0][t] = fusion::weighted_px(q.w[t], q.dst[0][t], q.cb[t]);
 }
@@ -301,7 +310,7 @@ void run_pyramid_blend(Exec& ex, float* a, float* b, float* w, const HostFocusPl
         r.cb = gb[l];
         r.w = gw[l];
         r.dh = plan.level_h[l], r.dw = plan.level_w[l];
-        if (!(match && l + 1 < L)) {
+        if (!match) {
             ex.template run<pyr_weighted>(r, level(l));
             continue;
         }

@@ -140,12 +140,13 @@ JF_HD float two_scale_px(float wb0, float wd0, float a, float ba, float wb1, flo
 JF_HD float weighted_px(float w, float a, float b) { return w * a + (1.0f - w) * b; }
 
 /// Liu et al.'s rule at one pixel of a pyramid level: the weighted mean where the match
-/// M = 2 S_ab / max(S_a + S_b, 1e-30) >= threshold, else the coefficient of larger energy.
+/// M = 2 S_ab / max(S_a + S_b, 1e-30) > threshold, else the coefficient of larger energy (VIFB's
+/// band_fuse.m).
 JF_HD float match_select_px(float w, float ca, float cb, float sa, float sb, float sab, float threshold) {
     const float avg = weighted_px(w, ca, cb);
     const float m = 2.0f * sab / fmaxf(sa + sb, static_cast<float>(1e-30));
-    const float sel = sa >= sb ? ca : cb;
-    return m >= threshold ? avg : sel;
+    const float sel = sa > sb ? ca : cb;  // equal energies: b (the visible image), as band_fuse.m
+    return m > threshold ? avg : sel;     // strict, as band_fuse.m and algorithms.md 8.2
 }
 
 /// Focus measures (FocusMeasure's codes): 0 SML, 1 energy of Laplacian, 2 Tenengrad, 3 variance.

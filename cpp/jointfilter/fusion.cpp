@@ -142,12 +142,16 @@ std::vector<int64_t> border_taps(int64_t n_out, int64_t step, int64_t r, int64_t
     return m;
 }
 
-/// Taps over the zero-interleaved upsampling of a line to length n_up (symmetric border).
-std::vector<int64_t> expand_taps(int64_t n_up, int64_t r) {
+/// Taps over the zero-interleaved upsampling of a line of n_src samples to length n_up: fine
+/// index u = j - r holds source sample u / 2 (clamped: the coarse line replicated by one sample
+/// at each end) when u is even and zero when u is odd. Clamping the *coarse* line keeps an
+/// expanded constant constant; mirroring the zero-interleaved line would put a coarse sample
+/// on an odd position at the border (constants scaled by 9/8 .. 11/8 there).
+std::vector<int64_t> expand_taps(int64_t n_up, int64_t n_src, int64_t r) {
     std::vector<int64_t> m(static_cast<size_t>(n_up + 2 * r));
     for (size_t j = 0; j < m.size(); ++j) {
-        const int64_t v = border_map(static_cast<int64_t>(j) - r, n_up, Border::symmetric);
-        m[j] = v % 2 == 0 ? v / 2 : -1;
+        const int64_t u = static_cast<int64_t>(j) - r;
+        m[j] = u % 2 == 0 ? std::min(std::max<int64_t>(u / 2, 0), n_src - 1) : -1;
     }
     return m;
 }
@@ -305,8 +309,9 @@ void expand_into(const ImageView& src, const ImageView& dst) {
     p.k = binomial2();
     p.ho = dst.height;
     p.wo = dst.width;
-    p.rows = expand_taps(p.ho, 2);
-    p.cols = expand_taps(p.wo, 2);
+    // the coarse samples an expansion to ho x wo uses (src may have more rows or columns)
+    p.rows = expand_taps(p.ho, (p.ho + 1) / 2, 2);
+    p.cols = expand_taps(p.wo, (p.wo + 1) / 2, 2);
     run_sep(p, src.width, dst, copy_rows(src));
 }
 
@@ -697,7 +702,7 @@ void pyramid_blend(const ImageView& a, const ImageView& b, const ImageView& w, i
     // blend every level (into ga)
     for (size_t l = 0; l < n; ++l) {
         Plane &ca = ga[l], &cb = gb[l], &cw = gw[l];
-        const bool rule = match && l + 1 < n;
+        const bool rule = match;  // every level, the coarsest too (run_CNN.m's band_fuse)
         Plane sa, sb, sab;
         if (rule) {
             Plane paa(ca.h, ca.w), pbb(ca.h, ca.w), pab(ca.h, ca.w);

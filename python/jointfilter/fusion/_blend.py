@@ -110,9 +110,21 @@ def _expand(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _numpy_expand(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    up = np.zeros(shape[:2], np.float32)
-    up[::2, ::2] = x[: (shape[0] + 1) // 2, : (shape[1] + 1) // 2]
-    return _numpy_convolve_sep(up, 2.0 * _BINOMIAL, mode="symmetric")
+    """2 x binomial over the zero-interleaved upsampling of `x`, the coarse plane replicated by
+    one sample on each side first (so a constant stays constant up to the border; mirroring the
+    zero-interleaved plane instead would put a coarse sample on an odd position there)."""
+    h, w = shape[:2]
+    xp = np.pad(x[: (h + 1) // 2, : (w + 1) // 2], 1, mode="edge")
+    up = np.zeros((2 * xp.shape[0], 2 * xp.shape[1]), np.float32)
+    up[::2, ::2] = xp  # fine index u sits at up[u + 2]
+    k = 2.0 * _BINOMIAL
+    tmp = np.zeros((up.shape[0], w), np.float32)
+    for i, c in enumerate(k):  # horizontal first, taps in order (the C++ core's sums)
+        tmp += c * up[:, i : i + w]
+    out = np.zeros((h, w), np.float32)
+    for i, c in enumerate(k):
+        out += c * tmp[i : i + h, :]
+    return out
 
 
 def gaussian_pyramid(x: np.ndarray, levels: int) -> list[np.ndarray]:
@@ -152,11 +164,13 @@ def pyramid_blend(
 ) -> np.ndarray:
     """Blend two planes in a Laplacian pyramid with a per-pixel weight of `a` (Liu et al. 2017).
 
-    The weight map is Gaussian-pyramided; at each level with local energies
-    ``S_n = sum_3x3 L_n^2`` and match ``M = 2 sum_3x3 L_a L_b / (S_a + S_b)``, the level is
-    ``W L_a + (1 - W) L_b`` where ``M >= match_threshold`` and the coefficient with the larger
-    energy otherwise. ``match_threshold=None`` always uses the weighted average (plain
-    pyramid blending). The coarsest level is always the weighted average.
+    The weight map is Gaussian-pyramided; at each level (the coarsest residual included) with
+    local energies ``S_n = sum_3x3 L_n^2`` and match ``M = 2 sum_3x3 L_a L_b / (S_a + S_b)``,
+    the level is ``W L_a + (1 - W) L_b`` where ``M > match_threshold`` and otherwise the
+    coefficient with the larger energy (``b`` on equal energies), as VIFB's ``band_fuse.m``
+    in ``run_CNN.m`` (checked under Octave: ``tests/test_cnn_fusion_parity_octave.py``; the
+    3x3 sums replicate the border where band_fuse.m's ``es2`` mirrors). ``match_threshold=None``
+    always uses the weighted average (plain pyramid blending).
     """
     if levels is None:
         levels = default_levels(a.shape)
@@ -182,17 +196,17 @@ def _numpy_pyramid_blend(
     la, lb = laplacian_pyramid(a, levels), laplacian_pyramid(b, levels)
     gw = gaussian_pyramid(weight, levels)
     out = []
-    for i, (ca, cb, w) in enumerate(zip(la, lb, gw, strict=True)):
+    for ca, cb, w in zip(la, lb, gw, strict=True):
         avg = w * ca + (1.0 - w) * cb
-        if match_threshold is None or i == levels - 1:
+        if match_threshold is None:
             out.append(avg)
             continue
         # 3x3 window means (the rule only uses ratios and comparisons of the sums)
         sa = box_filter(ca * ca, 1, border="edge")
         sb = box_filter(cb * cb, 1, border="edge")
         m = 2.0 * box_filter(ca * cb, 1, border="edge") / np.maximum(sa + sb, 1e-30)
-        sel = np.where(sa >= sb, ca, cb)
-        out.append(np.where(m >= match_threshold, avg, sel).astype(np.float32))
+        sel = np.where(sa > sb, ca, cb)  # equal energies: b (the visible image)
+        out.append(np.where(m > match_threshold, avg, sel).astype(np.float32))
     return reconstruct(out)
 
 
