@@ -127,6 +127,32 @@ def test_process_video_two_videos_and_fixed_guide(tmp_path: Path) -> None:
     assert res.frames == 3
 
 
+def test_video_command_with_a_task_and_a_fixed_guide(tmp_path: Path) -> None:
+    # `jointfilter video T GUIDE.png --task day_night`: a RestoreFilter keeps the guide's work
+    cv2 = pytest.importorskip("cv2")
+    from jointfilter import cli
+    from jointfilter.video import RestoreFilter
+
+    frames = _frames(4)
+    _write_video(tmp_path / "t.avi", [(f // 3).astype(np.uint8) for f in frames])  # "night"
+    cv2.imwrite(str(tmp_path / "day.png"), frames[0])
+    out = tmp_path / "o.avi"
+    assert cli.main(["video", str(tmp_path / "t.avi"), str(tmp_path / "day.png"), "-o", str(out),
+                     "--task", "day_night"]) == 0  # fmt: skip
+    cap = cv2.VideoCapture(str(out))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    assert n == 4
+    # what the command runs per frame: restore(frame, day) through one RestoreFilter
+    day = np.ascontiguousarray(frames[0][:, :, ::-1])
+    rf = RestoreFilter("day_night")
+    for f in frames[:2]:
+        night = np.ascontiguousarray((f // 3).astype(np.uint8)[:, :, ::-1])
+        np.testing.assert_array_equal(rf(night, day), jf.restore(night, day, "day_night"))
+
+
 def test_process_video_errors(tmp_path: Path) -> None:
     frames = _frames(2)
     _write_video(tmp_path / "t.avi", frames)
