@@ -48,12 +48,11 @@ struct FocusSettings {
 };
 
 /// Host-side tables of one focus fusion: the guided filters' plans, the box axes of the
-/// focus window, of the two-scale split and of every pyramid level's 3x3 window (edge border).
+/// focus window and of the two-scale split, and the pyramid's level sizes.
 struct HostFocusPlan {
     HostGuidedPlan refine, base, detail;
     HostAxis focus_rows, focus_cols, box_rows, box_cols;
     std::vector<int64_t> level_h, level_w, level_offset;  // level l >= 1 at level_offset[l]
-    std::vector<HostAxis> level_rows, level_cols;         // radius 1, edge
     int64_t pyramid_floats = 0;                           // levels >= 1, three planes each
 };
 
@@ -147,9 +146,9 @@ struct PyrParams {
     float* dst[3] = {nullptr, nullptr, nullptr};
     float* tmp[3] = {nullptr, nullptr, nullptr};
     int64_t sh = 0, sw = 0, dh = 0, dw = 0;
-    // blend of one level (dh x dw): ca (dst[0], in place), cb, w, the 3x3 means and products
-    const float *cb = nullptr, *w = nullptr, *sa = nullptr, *sb = nullptr, *sab = nullptr;
-    float *paa = nullptr, *pbb = nullptr, *pab = nullptr;
+    // blend of one level (dh x dw): ca (dst[0], in place), cb, w, the products and their 3x3 sums
+    const float *cb = nullptr, *w = nullptr;
+    float *paa = nullptr, *pbb = nullptr, *pab = nullptr, *sa = nullptr, *sb = nullptr, *sab = nullptr;
     float threshold = 0.0f;
 };
 
@@ -229,6 +228,14 @@ JF_HD void pyr_products(const PyrParams& q, int64_t t) {
     q.paa[t] = a * a;
     q.pbb[t] = b * b;
     q.pab[t] = a * b;
+}
+
+/// Thread t: the 3x3 window sums of the three products over band_fuse.m's es2 extension.
+JF_HD void pyr_sums(const PyrParams& q, int64_t t) {
+    const int64_t y = t / q.dw, x = t % q.dw;
+    q.sa[t] = fusion::es2_sum3_px(q.paa, q.dh, q.dw, y, x);
+    q.sb[t] = fusion::es2_sum3_px(q.pbb, q.dh, q.dw, y, x);
+    q.sab[t] = fusion::es2_sum3_px(q.pab, q.dh, q.dw, y, x);
 }
 
 /// Thread t: Liu et al.'s match/selection rule into dst[0].
@@ -318,9 +325,7 @@ void run_pyramid_blend(Exec& ex, float* a, float* b, float* w, const HostFocusPl
         r.sa = scratch[4], r.sb = scratch[5], r.sab = scratch[6];
         r.threshold = threshold;
         ex.template run<pyr_products>(r, level(l));
-        for (int k = 0; k < 3; ++k)
-            ex.box(plane_image(scratch[1 + k], r.dh, r.dw), plane_image(scratch[4 + k], r.dh, r.dw),
-                   plan.level_rows[l], plan.level_cols[l], 1);
+        ex.template run<pyr_sums>(r, level(l));
         ex.template run<pyr_match>(r, level(l));
     }
     for (int64_t l = L - 1; l-- > 0;) {  // reconstruction: ga[l] += expand(ga[l + 1])

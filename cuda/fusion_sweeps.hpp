@@ -139,6 +139,33 @@ JF_HD float two_scale_px(float wb0, float wd0, float a, float ba, float wb1, flo
 /// Per-pixel weighted mean w a + (1 - w) b.
 JF_HD float weighted_px(float w, float a, float b) { return w * a + (1.0f - w) * b; }
 
+/// Index i of a line of n samples in band_fuse.m's es2 extension (Rockinger's toolbox, called
+/// by VIFB's run_CNN.m): mirrored without repeating the edge sample (-1 -> 1, n -> n - 2); a
+/// one-sample line repeats its sample (es2 itself needs two).
+JF_HD int64_t es2_index(int64_t i, int64_t n) {
+    if (i < 0) return n > 1 ? -i : 0;
+    if (i >= n) return n > 1 ? 2 * n - 2 - i : 0;
+    return i;
+}
+
+/// 3x3 window sum of the h x w plane p at (y, x) over the es2 extension, rows then columns in
+/// increasing order, in float32 from +0; the extension's four corner samples (row and column
+/// both outside) are zero, as in es2.m.
+JF_HD float es2_sum3_px(const float* p, int64_t h, int64_t w, int64_t y, int64_t x) {
+    float acc = 0.0f;
+    for (int64_t dy = -1; dy <= 1; ++dy) {
+        const int64_t yy = y + dy;
+        const bool row_out = yy < 0 || yy >= h;
+        const float* row = p + es2_index(yy, h) * w;
+        for (int64_t dx = -1; dx <= 1; ++dx) {
+            const int64_t xx = x + dx;
+            if (row_out && (xx < 0 || xx >= w)) continue;  // a corner of the extension: zero
+            acc += row[es2_index(xx, w)];
+        }
+    }
+    return acc;
+}
+
 /// Liu et al.'s rule at one pixel of a pyramid level: the weighted mean where the match
 /// M = 2 S_ab / max(S_a + S_b, 1e-30) > threshold, else the coefficient of larger energy (VIFB's
 /// band_fuse.m).

@@ -40,8 +40,6 @@ sweep::HostFocusPlan make_focus_plan(int64_t height, int64_t width, const sweep:
 void add_pyramid_levels(sweep::HostFocusPlan& plan, int64_t height, int64_t width, int64_t count) {
     const auto levels = static_cast<size_t>(count);
     plan.pyramid_floats = 0;
-    plan.level_rows.clear();
-    plan.level_cols.clear();
     plan.level_h.assign(levels, height);
     plan.level_w.assign(levels, width);
     plan.level_offset.assign(levels, 0);
@@ -50,10 +48,6 @@ void add_pyramid_levels(sweep::HostFocusPlan& plan, int64_t height, int64_t widt
         plan.level_w[l] = (plan.level_w[l - 1] + 1) / 2;
         plan.level_offset[l] = plan.pyramid_floats;
         plan.pyramid_floats += 3 * plan.level_h[l] * plan.level_w[l];
-    }
-    for (size_t l = 0; l < levels; ++l) {
-        plan.level_rows.push_back(make_host_axis(plan.level_h[l], 1, Border::edge));
-        plan.level_cols.push_back(make_host_axis(plan.level_w[l], 1, Border::edge));
     }
 }
 

@@ -715,9 +715,18 @@ void pyramid_blend(const ImageView& a, const ImageView& b, const ImageView& w, i
                     o3[x] = p[x] * q[x];
                 }
             });
-            sa = box_of(paa.view(), 1);
-            sb = box_of(pbb.view(), 1);
-            sab = box_of(pab.view(), 1);
+            // 3x3 window sums over band_fuse.m's es2 extension (the rule uses ratios of them)
+            sa = Plane(ca.h, ca.w);
+            sb = Plane(ca.h, ca.w);
+            sab = Plane(ca.h, ca.w);
+            for_pixels(ca.h, [&](int64_t y) {
+                float *o1 = sa.row(y), *o2 = sb.row(y), *o3 = sab.row(y);
+                for (int64_t x = 0; x < ca.w; ++x) {
+                    o1[x] = es2_sum3_px(paa.data(), ca.h, ca.w, y, x);
+                    o2[x] = es2_sum3_px(pbb.data(), ca.h, ca.w, y, x);
+                    o3[x] = es2_sum3_px(pab.data(), ca.h, ca.w, y, x);
+                }
+            });
         }
         for_pixels(ca.h, [&](int64_t y) {
             float* p = ca.row(y);

@@ -168,9 +168,9 @@ def pyramid_blend(
     local energies ``S_n = sum_3x3 L_n^2`` and match ``M = 2 sum_3x3 L_a L_b / (S_a + S_b)``,
     the level is ``W L_a + (1 - W) L_b`` where ``M > match_threshold`` and otherwise the
     coefficient with the larger energy (``b`` on equal energies), as VIFB's ``band_fuse.m``
-    in ``run_CNN.m`` (checked under Octave: ``tests/test_cnn_fusion_parity_octave.py``; the
-    3x3 sums replicate the border where band_fuse.m's ``es2`` mirrors). ``match_threshold=None``
-    always uses the weighted average (plain pyramid blending).
+    in ``run_CNN.m``, the 3x3 sums over its ``es2`` extension (mirrored without the edge
+    sample, corners zero; checked under Octave: ``tests/test_cnn_fusion_parity_octave.py``).
+    ``match_threshold=None`` always uses the weighted average (plain pyramid blending).
     """
     if levels is None:
         levels = default_levels(a.shape)
@@ -201,13 +201,35 @@ def _numpy_pyramid_blend(
         if match_threshold is None:
             out.append(avg)
             continue
-        # 3x3 window means (the rule only uses ratios and comparisons of the sums)
-        sa = box_filter(ca * ca, 1, border="edge")
-        sb = box_filter(cb * cb, 1, border="edge")
-        m = 2.0 * box_filter(ca * cb, 1, border="edge") / np.maximum(sa + sb, 1e-30)
+        # 3x3 window sums over band_fuse.m's es2 extension
+        sa, sb = _es2_sum3(ca * ca), _es2_sum3(cb * cb)
+        m = 2.0 * _es2_sum3(ca * cb) / np.maximum(sa + sb, np.float32(1e-30))
         sel = np.where(sa > sb, ca, cb)  # equal energies: b (the visible image)
         out.append(np.where(m > match_threshold, avg, sel).astype(np.float32))
     return reconstruct(out)
+
+
+def _es2_index(i: np.ndarray, n: int) -> np.ndarray:
+    """es2's mirror without repeating the edge sample (-1 -> 1, n -> n - 2); n = 1 repeats."""
+    if n == 1:
+        return np.zeros_like(i)
+    return np.where(i < 0, -i, np.where(i >= n, 2 * n - 2 - i, i))
+
+
+def _es2_sum3(x: np.ndarray) -> np.ndarray:
+    """3x3 window sums over band_fuse.m's es2 extension (VIFB run_CNN.m): mirrored without the
+    edge sample, the extension's four corners zero; rows then columns in order, float32 from 0
+    (the C++ core's ``es2_sum3_px``)."""
+    h, w = x.shape
+    rows = _es2_index(np.arange(-1, h + 1), h)
+    cols = _es2_index(np.arange(-1, w + 1), w)
+    p = np.asarray(x, np.float32)[rows][:, cols]
+    p[0, 0] = p[0, -1] = p[-1, 0] = p[-1, -1] = 0.0
+    acc = np.zeros((h, w), np.float32)
+    for dy in range(3):
+        for dx in range(3):
+            acc += p[dy : dy + h, dx : dx + w]
+    return acc
 
 
 def enhance(
