@@ -96,7 +96,6 @@ coins_cam_l4, brick_cam, small): expand 142/46, 122/1, 123/23, 138; coarsest 43/
 
 from __future__ import annotations
 
-import hashlib
 from typing import NamedTuple
 
 import numpy as np
@@ -104,6 +103,7 @@ import pytest
 
 import jointfilter as jf
 from jointfilter.fusion import _blend
+from octave_golden import fingerprint, matlab_uint8, sha16, unit
 
 OCTAVE_VERSION = "7.3.0"
 OCTAVE_IMAGE_PACKAGE = "2.14.0"
@@ -151,19 +151,6 @@ def weight_map(ir: np.ndarray, vis: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(weights["base"][0])
 
 
-def fingerprint(arrays: tuple[np.ndarray, ...]) -> str:
-    h = hashlib.sha256()
-    for x in arrays:
-        h.update(str(x.shape).encode())
-        h.update(x.tobytes())
-    return h.hexdigest()[:16]
-
-
-def unit(x: np.ndarray) -> np.ndarray:
-    """``double(x) / 255`` (run_CNN.m)."""
-    return x.astype(np.float64) / 255.0
-
-
 def unit32(x: np.ndarray) -> np.ndarray:
     """What ``fuse`` blends for a uint8 input: ``float32(x) * float32(1 / 255)``."""
     return x.astype(np.float32) * np.float32(1.0 / 255.0)
@@ -186,15 +173,6 @@ def corner_pixels(shape: tuple[int, ...]) -> list[tuple[int, int]]:
     pts = [(0, 0), (0, w - 1), (h - 1, 0), (h - 1, w - 1), (min(1, h - 1), min(1, w - 1)),
            (h // 2, w // 2)]  # fmt: skip
     return list(dict.fromkeys(pts))
-
-
-def matlab_uint8(x01: np.ndarray) -> np.ndarray:
-    """``uint8(F * 255)``: round half away from zero, saturate."""
-    return np.clip(np.floor(x01 * 255.0 + 0.5), 0.0, 255.0).astype(np.uint8)
-
-
-def sha16(x: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ import jointfilter as jf
 from jointfilter._reference import edge_aware as ref_ea
 from jointfilter.restoration._fast import channel_min
 from jointfilter.restoration._tasks import airlight
+from octave_golden import fingerprint, unit
 
 OCTAVE_VERSION = "7.3.0"
 OCTAVE_IMAGE_PACKAGE = "2.14.0"
@@ -165,28 +166,6 @@ DCP_CASES: tuple[DcpCase, ...] = (
     DcpCase("hazy_p9", "hazy", 9, 0.95),
 )
 DCP_BY_NAME = {c.name: c for c in DCP_CASES}
-
-
-def fingerprint(arrays: tuple[np.ndarray, ...]) -> str:
-    h = hashlib.sha256()
-    for x in arrays:
-        h.update(str(x.shape).encode())
-        h.update(x.tobytes())
-    return h.hexdigest()[:16]
-
-
-def unit(x: np.ndarray) -> np.ndarray:
-    """``double(x) / 255`` (exactly what the drivers do after ``imread``)."""
-    return x.astype(np.float64) / 255.0
-
-
-def pixels(shape: tuple[int, ...]) -> list[tuple[int, int]]:
-    """Fixed sample coordinates: corners, edge midpoints, centre and two interior points."""
-    h, w = shape[:2]
-    return [
-        (0, 0), (0, w - 1), (h - 1, 0), (h - 1, w - 1), (0, w // 2), (h // 2, 0),
-        (h // 2, w - 1), (h - 1, w // 2), (h // 2, w // 2), (h // 4, w // 3), (3 * h // 4, 5),
-    ]  # fmt: skip
 
 
 #: cases whose whole output is recorded (the others: statistics and sample pixels)

@@ -46,13 +46,12 @@ Octave versus MATLAB (entries marked in ``OCTAVE_DERIVED``):
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
 from jointfilter.metrics import _kernels as kernels
 from jointfilter.metrics import fusion_metrics
+from octave_golden import fingerprint
 
 OCTAVE_VERSION = "7.3.0"
 OCTAVE_IMAGE_PACKAGE = "2.14.0"
@@ -109,14 +108,6 @@ def make_cases() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         ((vis[..., 1].astype(np.int32) + ir) // 2).astype(np.uint8),
     )
     return {k: tuple(np.ascontiguousarray(x) for x in v) for k, v in out.items()}
-
-
-def fingerprint(triple: tuple[np.ndarray, ...]) -> str:
-    h = hashlib.sha256()
-    for x in triple:
-        h.update(str(x.shape).encode())
-        h.update(x.tobytes())
-    return h.hexdigest()[:16]
 
 
 # sha256 (first 16 hex digits) of each triple: guards against a change of the sample images

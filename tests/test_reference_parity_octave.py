@@ -68,6 +68,7 @@ import pytest
 
 import jointfilter as jf
 from jointfilter import _reference as ref
+from octave_golden import fingerprint, matlab_uint8, unit
 
 OCTAVE_VERSION = "7.3.0"
 OCTAVE_IMAGE_PACKAGE = "2.14.0"
@@ -167,28 +168,6 @@ def gff_pairs() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {k: tuple(np.ascontiguousarray(x) for x in v) for k, v in out.items()}
 
 
-def fingerprint(arrays: tuple[np.ndarray, ...]) -> str:
-    h = hashlib.sha256()
-    for x in arrays:
-        h.update(str(x.shape).encode())
-        h.update(x.tobytes())
-    return h.hexdigest()[:16]
-
-
-def unit(x: np.ndarray) -> np.ndarray:
-    """``double(x) / 255`` (exactly what the driver does after ``imread``)."""
-    return x.astype(np.float64) / 255.0
-
-
-def pixels(shape: tuple[int, ...]) -> list[tuple[int, int]]:
-    """Fixed sample coordinates: corners, edge midpoints, centre and two interior points."""
-    h, w = shape[:2]
-    return [
-        (0, 0), (0, w - 1), (h - 1, 0), (h - 1, w - 1), (0, w // 2), (h // 2, 0),
-        (h // 2, w - 1), (h - 1, w // 2), (h // 2, w // 2), (h // 4, w // 3), (3 * h // 4, 5),
-    ]  # fmt: skip
-
-
 # ---------------------------------------------------------------------------------------------
 # a float64 re-statement of GFF.m on our reference primitives (quantisation optional)
 # ---------------------------------------------------------------------------------------------
@@ -255,11 +234,6 @@ def gff_emulation(
         base = ref.box_filter(g, 15, border="edge")  # fspecial('average', 31), 'replicate'
         fused += wb[n] * base + wd[n] * (g - base)
     return fused, np.stack(maps)
-
-
-def matlab_uint8(x01: np.ndarray) -> np.ndarray:
-    """``uint8(F * 255)``: round half away from zero, saturate."""
-    return np.clip(np.floor(x01 * 255.0 + 0.5), 0.0, 255.0).astype(np.uint8)
 
 
 # ---------------------------------------------------------------------------------------------

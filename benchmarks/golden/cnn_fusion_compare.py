@@ -18,27 +18,17 @@ by path. ``emit`` rewrites nothing: paste its output between the ``# GOLDEN-BEGI
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from pathlib import Path
 
 import numpy as np
+from _golden_io import load_test_module, read_octave, save_png
 
 import jointfilter as jf
 from jointfilter.fusion import _blend
 
-_TEST = Path(__file__).resolve().parents[2] / "tests" / "test_cnn_fusion_parity_octave.py"
-
 
 def _module():
-    spec = importlib.util.spec_from_file_location("test_cnn_fusion_parity_octave", _TEST)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _read(path: Path, shape: tuple[int, ...], dtype: str) -> np.ndarray:
-    """A column-major array written by Octave's fwrite."""
-    return np.fromfile(path, dtype).reshape(shape[::-1]).transpose()
+    return load_test_module("test_cnn_fusion_parity_octave")
 
 
 def _tsv(path: Path) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
@@ -61,28 +51,21 @@ def _load(out: Path, rows, name: str, shape: tuple[int, int]) -> dict[str, objec
     sizes = _sizes(rows, name, nlev)
     res = {
         "nlev": nlev,
-        "f": _read(out / f"{name}.f64", shape, "<f8"),
-        "u8": _read(out / f"{name}.u8", shape, "u1"),
+        "f": read_octave(out / f"{name}.f64", shape, "<f8"),
+        "u8": read_octave(out / f"{name}.u8", shape, "u1"),
     }
     for key in ("L1", "L2", "W", "F"):
         res[key] = [
-            _read(out / f"{name}_{key}_{lev + 1}.f64", sizes[lev], "<f8") for lev in range(nlev)
+            read_octave(out / f"{name}_{key}_{lev + 1}.f64", sizes[lev], "<f8")
+            for lev in range(nlev)
         ]
     return res
 
 
 def cmd_write(out_dir: str) -> None:
-    import imageio.v3 as iio
-
     mod = _module()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-
-    def save(name: str, img: np.ndarray) -> str:
-        path = out / f"{name}.png"
-        iio.imwrite(path, img)
-        assert np.array_equal(iio.imread(path), img)  # lossless round trip
-        return path.name
 
     pairs = mod.cnn_pairs()
     files = {}
@@ -90,7 +73,11 @@ def cmd_write(out_dir: str) -> None:
         w = mod.weight_map(ir, vis)
         wfile = f"cnn_{name}_w.f32"
         np.ascontiguousarray(w.T, dtype="<f4").tofile(out / wfile)  # column-major
-        files[name] = (save(f"cnn_{name}_ir", ir), save(f"cnn_{name}_vis", vis), wfile)
+        files[name] = (
+            save_png(out, f"cnn_{name}_ir", ir),
+            save_png(out, f"cnn_{name}_vis", vis),
+            wfile,
+        )
     rows = []
     for c in mod.CASES:
         h, w = pairs[c.pair][0].shape

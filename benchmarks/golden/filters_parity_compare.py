@@ -20,24 +20,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 from pathlib import Path
 
 import numpy as np
-
-_TEST = Path(__file__).resolve().parents[2] / "tests" / "test_filters_parity_octave.py"
+from _golden_io import load_test_module, read_octave, save_png
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("test_filters_parity_octave", _TEST)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _read(path: Path, shape: tuple[int, ...]) -> np.ndarray:
-    """A float64 column-major array written by Octave's fwrite."""
-    return np.fromfile(path, "<f8").reshape(shape[::-1]).transpose()
+    return load_test_module("test_filters_parity_octave")
 
 
 def _tsv(path: Path) -> dict[str, dict[str, float]]:
@@ -53,25 +43,17 @@ def _tsv(path: Path) -> dict[str, dict[str, float]]:
 
 
 def cmd_write(out_dir: str) -> None:
-    import imageio.v3 as iio
-
     mod = _module()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    def save(name: str, img: np.ndarray) -> str:
-        path = out / f"{name}.png"
-        iio.imwrite(path, img)
-        assert np.array_equal(iio.imread(path), img)  # lossless round trip
-        return path.name
-
-    files = {k: save(f"ea_{k}", v) for k, v in mod.ea_images().items()}
+    files = {k: save_png(out, f"ea_{k}", v) for k, v in mod.ea_images().items()}
     rows = [
         f"{c.name}\t{c.function}\t{files[c.target]}\t{files[c.guide]}\t{c.radius}\t{c.lam!r}"
         for c in mod.EA_CASES
     ]
     (out / "ea_cases.tsv").write_text("\n".join(rows) + "\n")
-    files = {k: save(f"dcp_{k}", v) for k, v in mod.dcp_images().items()}
+    files = {k: save_png(out, f"dcp_{k}", v) for k, v in mod.dcp_images().items()}
     rows = [f"{c.name}\t{files[c.image]}\t{c.patch}\t{c.omega!r}" for c in mod.DCP_CASES]
     (out / "dcp_cases.tsv").write_text("\n".join(rows) + "\n")
     print(f"wrote {out}")
@@ -91,7 +73,7 @@ def cmd_compare(case_dir: str) -> None:
             print(f"| {c.name} | {c.radius} | {c.lam:g} | missing | missing | |")
             continue
         x, _ = mod.ea_inputs(c)
-        want = _read(f, x.shape)
+        want = read_octave(f, x.shape)
         r64 = mod.ours_reference(c)
         pub = mod.ours_public(c)
         print(
@@ -110,11 +92,11 @@ def cmd_compare(case_dir: str) -> None:
     for c in mod.DCP_CASES:
         rgb8 = images[c.image]
         shape = rgb8.shape[:2]
-        dc = _read(out / f"{c.name}_dc.f64", shape)
-        dcvh = _read(out / f"{c.name}_dcvh.f64", shape)
+        dc = read_octave(out / f"{c.name}_dc.f64", shape)
+        dcvh = read_octave(out / f"{c.name}_dcvh.f64", shape)
         dct_f = out / f"{c.name}_dct.f64"
-        dct = _read(dct_f, shape) if dct_f.exists() else None
-        t = _read(out / f"{c.name}_t.f64", shape)
+        dct = read_octave(dct_f, shape) if dct_f.exists() else None
+        t = read_octave(out / f"{c.name}_t.f64", shape)
         row = dcp[c.name]
         a_metin = np.array([row[f"A{j}"] for j in (1, 2, 3)])
         a_tanay = np.array([row[f"At{j}"] for j in (1, 2, 3)]) if "At1" in row else None
@@ -152,7 +134,7 @@ def cmd_emit(case_dir: str) -> None:
         if c.name in mod.EA_FULL_CASES:
             continue
         x, _ = mod.ea_inputs(c)
-        q = _read(out / f"{c.name}.f64", x.shape)
+        q = read_octave(out / f"{c.name}.f64", x.shape)
         px = ", ".join(f"{yx}: {float(q[yx])!r}" for yx in mod.pixels(q.shape))
         im = ea[c.name]["imag_max"]
         print(f'    "{c.name}": ({float(q.sum())!r}, {float((q * q).sum())!r}, {{{px}}}, {im!r}),')
@@ -163,7 +145,7 @@ def cmd_emit(case_dir: str) -> None:
         if c.name not in mod.EA_FULL_CASES:
             continue
         x, _ = mod.ea_inputs(c)
-        q = _read(out / f"{c.name}.f64", x.shape).ravel()
+        q = read_octave(out / f"{c.name}.f64", x.shape).ravel()
         print(f'    "{c.name}": """')
         for i in range(0, q.size, 4):
             print(" ".join(repr(float(v)) for v in q[i : i + 4]))
@@ -178,10 +160,10 @@ def cmd_emit(case_dir: str) -> None:
     print("DCP_GOLDEN: dict[str, dict[str, object]] = {")
     for c in mod.DCP_CASES:
         shape = images[c.image].shape[:2]
-        dc = _read(out / f"{c.name}_dc.f64", shape)
+        dc = read_octave(out / f"{c.name}_dc.f64", shape)
         dc8 = np.floor(dc * 255.0 + 0.5).astype(np.uint8)
         assert np.array_equal(dc8.astype(np.float64) / 255.0, dc)
-        t = _read(out / f"{c.name}_t.f64", shape)
+        t = read_octave(out / f"{c.name}_t.f64", shape)
         row = dcp[c.name]
         a = [round(row[f"A{j}"] * 255.0) for j in (1, 2, 3)]
         at = [round(row[f"At{j}"] * 255.0) for j in (1, 2, 3)]

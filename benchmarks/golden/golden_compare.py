@@ -15,20 +15,16 @@ source of truth); this script loads that module by path.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 from pathlib import Path
 
-from jointfilter.metrics import fusion_metrics
+from _golden_io import load_test_module
 
-_TEST = Path(__file__).resolve().parents[2] / "tests" / "test_metrics_golden.py"
+from jointfilter.metrics import fusion_metrics
 
 
 def _golden_module():
-    spec = importlib.util.spec_from_file_location("test_metrics_golden", _TEST)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_test_module("test_metrics_golden")
 
 
 def _read_tsv(path: str) -> tuple[dict[str, str], list[tuple[str, str, str, float | None]]]:

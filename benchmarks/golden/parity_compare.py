@@ -19,27 +19,17 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 from pathlib import Path
 
 import numpy as np
+from _golden_io import load_test_module, read_octave, save_png
 
 import jointfilter as jf
 from jointfilter import _reference as ref
 
-_TEST = Path(__file__).resolve().parents[2] / "tests" / "test_reference_parity_octave.py"
-
 
 def _module():
-    spec = importlib.util.spec_from_file_location("test_reference_parity_octave", _TEST)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _read(path: Path, shape: tuple[int, ...], dtype: str) -> np.ndarray:
-    """A column-major array written by Octave's fwrite."""
-    return np.fromfile(path, dtype).reshape(shape[::-1]).transpose()
+    return load_test_module("test_reference_parity_octave")
 
 
 def _info(tsv: Path) -> dict[str, str]:
@@ -52,19 +42,11 @@ def _info(tsv: Path) -> dict[str, str]:
 
 
 def cmd_write(out_dir: str) -> None:
-    import imageio.v3 as iio
-
     mod = _module()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    def save(name: str, img: np.ndarray) -> str:
-        path = out / f"{name}.png"
-        iio.imwrite(path, img)
-        assert np.array_equal(iio.imread(path), img)  # lossless round trip
-        return path.name
-
-    files = {k: save(k, v) for k, v in mod.gf_images().items()}
+    files = {k: save_png(out, k, v) for k, v in mod.gf_images().items()}
     rows = [
         f"{c.name}\t{c.function}\t{files[c.target]}\t{files[c.guide]}\t{c.radius}\t{c.eps!r}\t"
         f"{c.subsample}"
@@ -75,7 +57,8 @@ def cmd_write(out_dir: str) -> None:
     (out / "resize_cases.tsv").write_text("\n".join(rows) + "\n")
     rows = []
     for name, (vis, ir) in mod.gff_pairs().items():
-        rows.append(f"{name}\t{save(f'gff_{name}_vis', vis)}\t{save(f'gff_{name}_ir', ir)}")
+        vis_png, ir_png = save_png(out, f"gff_{name}_vis", vis), save_png(out, f"gff_{name}_ir", ir)
+        rows.append(f"{name}\t{vis_png}\t{ir_png}")
     (out / "gff_cases.tsv").write_text("\n".join(rows) + "\n")
     print(f"wrote {out}")
 
@@ -99,7 +82,7 @@ def cmd_compare(case_dir: str) -> None:
             print(f"| {c.name} | {c.radius} | {c.eps:g} | {c.subsample} | missing | missing |")
             continue
         p, g = _gf_ref(mod, c, images)
-        want = _read(f, p.shape, "<f8")
+        want = read_octave(f, p.shape, "<f8")
         r64 = ref.guided_filter(p, g, c.radius, c.eps, border="clipped", subsample=c.subsample)
         core = jf.guided_filter(
             p.astype(np.float32), g.astype(np.float32), radius=c.radius, eps=c.eps,
@@ -113,11 +96,11 @@ def cmd_compare(case_dir: str) -> None:
     print("|---|---|---|---|")
     for kind, n, p in mod.RESIZE_CASES:
         if kind == "nearest":
-            got = _read(out / f"nearest_{n}_{p}.f64", (-(-n // p),), "<f8").astype(int) - 1
+            got = read_octave(out / f"nearest_{n}_{p}.f64", (-(-n // p),), "<f8").astype(int) - 1
             ok = np.array_equal(got, ref.decimation_indices(n, p))
             print(f"| nearest | {n} | {p} | {'equal' if ok else got.tolist()} |")
         else:
-            taps = _read(out / f"bilinear_{p}_{n}.f64", (n, p), "<f8")
+            taps = read_octave(out / f"bilinear_{p}_{n}.f64", (n, p), "<f8")
             print(f"| bilinear | {n} | {p} | {np.abs(taps - _taps(p, n)).max():.1e} |")
 
     print(f"\nreference run: {_info(d / 'gff.tsv')}")
@@ -126,8 +109,8 @@ def cmd_compare(case_dir: str) -> None:
     print("|---|---|---|---|---|")
     for name, (vis, ir) in mod.gff_pairs().items():
         shape = vis.shape
-        g8 = _read(out / f"{name}.u8", shape, "u1")
-        nq = _read(out / f"{name}_nq.f64", shape, "<f8")
+        g8 = read_octave(out / f"{name}.u8", shape, "u1")
+        nq = read_octave(out / f"{name}_nq.f64", shape, "<f8")
         emu, _ = mod.gff_emulation([vis, ir])
         ours8 = jf.fuse(ir, vis, method="guided")
         oursf = jf.fuse(mod.unit(ir).astype(np.float32), mod.unit(vis).astype(np.float32),
@@ -165,7 +148,7 @@ def cmd_emit(case_dir: str) -> None:
     for c in mod.GF_CASES:
         if c.name in mod.FULL_CASES:
             continue
-        q = _read(out / f"{c.name}.f64", images[c.target].shape, "<f8")
+        q = read_octave(out / f"{c.name}.f64", images[c.target].shape, "<f8")
         px = ", ".join(f"{yx}: {float(q[yx])!r}" for yx in mod.pixels(q.shape))
         print(f'    "{c.name}": ({float(q.sum())!r}, {float((q * q).sum())!r}, {{{px}}}),')
     print("}")
@@ -174,7 +157,7 @@ def cmd_emit(case_dir: str) -> None:
     for c in mod.GF_CASES:
         if c.name not in mod.FULL_CASES:
             continue
-        q = _read(out / f"{c.name}.f64", images[c.target].shape, "<f8").ravel()
+        q = read_octave(out / f"{c.name}.f64", images[c.target].shape, "<f8").ravel()
         print(f'    "{c.name}": """')
         for i in range(0, q.size, 4):
             print(" ".join(repr(float(v)) for v in q[i : i + 4]))
@@ -185,7 +168,7 @@ def cmd_emit(case_dir: str) -> None:
     print("NEAREST_ROWS: dict[tuple[int, int], list[int]] = {")
     for kind, n, p in mod.RESIZE_CASES:
         if kind == "nearest":
-            got = _read(out / f"nearest_{n}_{p}.f64", (-(-n // p),), "<f8").astype(int) - 1
+            got = read_octave(out / f"nearest_{n}_{p}.f64", (-(-n // p),), "<f8").astype(int) - 1
             print(f"    ({n}, {p}): {got.tolist()},")
     print("}")
     print("\n# (h, n) -> per output row (first column, its weight, second column, its weight) of")
@@ -193,7 +176,7 @@ def cmd_emit(case_dir: str) -> None:
     print("BILINEAR_TAPS: dict[tuple[int, int], list[tuple[int, float, int, float]]] = {")
     for kind, n, h in mod.RESIZE_CASES:
         if kind == "bilinear" and h <= 12:
-            taps = _read(out / f"bilinear_{h}_{n}.f64", (n, h), "<f8")
+            taps = read_octave(out / f"bilinear_{h}_{n}.f64", (n, h), "<f8")
             rows = []
             for t in taps:
                 nz = np.flatnonzero(t)
@@ -207,8 +190,8 @@ def cmd_emit(case_dir: str) -> None:
     print("# and the 'nq' variant (no weight quantisation): sum, {(row, col): value} in [0, 1]")
     print("GFF_GOLDEN: dict[str, dict[str, object]] = {")
     for name, (vis, _) in mod.gff_pairs().items():
-        g8 = _read(out / f"{name}.u8", vis.shape, "u1")
-        nq = _read(out / f"{name}_nq.f64", vis.shape, "<f8")
+        g8 = read_octave(out / f"{name}.u8", vis.shape, "u1")
+        nq = read_octave(out / f"{name}_nq.f64", vis.shape, "<f8")
         pts = mod.pixels(vis.shape)
         print(f'    "{name}": {{')
         print(f'        "u8_sha": "{hashlib_hex(g8)}",')
