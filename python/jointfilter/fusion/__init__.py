@@ -199,8 +199,9 @@ def fuse(
             ``focus_radius`` 4, ``threshold`` 0.0 (SML threshold); then the blending
             parameters below.
         "cnn"
-            ``model`` ("blur-cnn", a .onnx/.pt path or a loaded model), ``backend``
-            ("auto" | "onnx" | "torch"), ``stride`` 8; then the blending parameters below.
+            ``model`` ("blur-cnn", a .onnx/.pt path of kind "pairs" or a loaded model),
+            ``backend`` ("auto" | "onnx" | "torch"), ``stride`` 8 (at most the network's
+            32-pixel window); then the blending parameters below.
         blending ("focus", "cnn")
             ``blend`` ("pyramid" | "two_scale" | "weighted", default "pyramid"), ``radius`` 8,
             ``eps`` 0.1 (refinement ``W = GF(P, (ir + vis) / 2)``), ``levels`` (default:
@@ -223,7 +224,9 @@ def fuse(
     jointfilter.errors.DTypeError
         Unsupported dtypes.
     jointfilter.errors.ParameterError
-        Unknown method or parameter, out-of-range values.
+        Unknown method or parameter, out-of-range values; for ``method="cnn"`` a `model`
+        that is neither "blur-cnn" nor an existing .onnx/.pt file, a model of another kind
+        (e.g. "derain"), or a `stride` larger than the network's window.
     jointfilter.errors.NonFiniteError
         NaN or Inf in a float input.
     jointfilter.errors.MissingDependencyError
@@ -252,8 +255,10 @@ def fuse(
     S. K. Nayar, Y. Nakagawa. Shape from focus. IEEE TPAMI 16(8), 1994.
     """
     p = _check_params(method, params)
-    if not isinstance(clip, bool) or not isinstance(return_weights, bool):
-        raise ParameterError("clip and return_weights must be bools.")
+    for name, flag in (("clip", clip), ("return_weights", return_weights)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ParameterError(f"{name} must be a bool (True or False); got {v.describe(flag)}.")
+    clip, return_weights = bool(clip), bool(return_weights)
     if _cuda.is_cuda_array(infrared) or _cuda.is_cuda_array(visible):  # GFF / focus on the GPU
         return _cuda.fuse_cuda(
             infrared, visible, method=method, params=p, data_range=data_range, clip=clip,

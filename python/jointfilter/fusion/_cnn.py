@@ -13,6 +13,7 @@ Nothing here imports torch or onnxruntime at module import time.
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +32,69 @@ _INSTALL = (
 _CACHE: dict[tuple[str, str], Any] = {}
 
 
+def _not_a_blur_model(what: str) -> ParameterError:
+    return ParameterError(
+        f"model must be a blur-detection model ({DEFAULT_MODEL!r}, a .onnx/.pt file of kind "
+        f"'pairs' or a loaded jointfilter.models.BlurCNNModel); got {what}, which is not one. "
+        f"Pass model={DEFAULT_MODEL!r} (the default)."
+    )
+
+
+def _check_loaded(net: Any, jm: Any) -> Any:
+    """Reject a loaded jointfilter model of another kind (e.g. 'derain') with a clear error."""
+    model_cls = getattr(jm, "Model", None)
+    blur_cls = getattr(jm, "BlurCNNModel", None)
+    if (
+        isinstance(model_cls, type)
+        and isinstance(blur_cls, type)
+        and isinstance(net, model_cls)
+        and not isinstance(net, blur_cls)
+    ):
+        raise _not_a_blur_model(f"a {type(net).__name__}")
+    return net
+
+
+def _runtime_missing(model: Any, backend: str, exc: Exception) -> MissingDependencyError:
+    if backend == "auto":
+        return MissingDependencyError(
+            f"method='cnn' runs the {str(model)!r} blur-detection network and no runtime is "
+            f"installed: {_INSTALL}. ({exc})"
+        )
+    return MissingDependencyError(
+        f"method='cnn' with backend={backend!r} cannot run the {str(model)!r} blur-detection "
+        f"network: {exc}. Install that runtime, or pass backend='auto' to use whichever of "
+        "ONNX Runtime / PyTorch is installed."
+    )
+
+
 def load_blur_model(model: Any = DEFAULT_MODEL, backend: str = "auto") -> Any:
     """Return a callable ``model(a, b) -> (H, W) map`` for a name, a path or a loaded model.
+
+    Parameters
+    ----------
+    model : str, path-like or callable
+        ``"blur-cnn"`` (the shipped network), a ``.onnx`` / ``.pt`` file of kind ``"pairs"``,
+        or an already loaded model (any callable ``model(a, b, stride=...)``).
+    backend : {"auto", "onnx", "torch"}
+        Runtime used to load a name or a path.
+
+    Returns
+    -------
+    callable
+        The loaded model (cached per name/path and backend).
 
     Raises
     ------
     MissingDependencyError
-        The models subpackage, the model file or both runtimes are unavailable; the message
-        says what to install.
+        The models subpackage, the shipped model file or the runtime is unavailable; the
+        message says what to install.
+    ParameterError
+        `model` is neither the shipped name nor an existing .onnx/.pt file, or is a model of
+        another kind (e.g. ``"derain"``).
     """
     if callable(model) and not isinstance(model, str):
-        return model
+        jm_loaded = sys.modules.get("jointfilter.models")
+        return model if jm_loaded is None else _check_loaded(model, jm_loaded)
     if not isinstance(model, str) and not hasattr(model, "__fspath__"):
         raise ParameterError(
             f"model must be a registry name (e.g. {DEFAULT_MODEL!r}), a .pt/.onnx path or a "
@@ -67,24 +120,32 @@ def load_blur_model(model: Any = DEFAULT_MODEL, backend: str = "auto") -> Any:
             "not register; upgrade jointfilter (pip install -U 'jointfilter[onnx]') or pass "
             "model= with a .onnx/.pt file."
         )
+    name = str(model)
+    if name != DEFAULT_MODEL:
+        spec = jm.REGISTRY.get(name) if isinstance(model, str) else None
+        if spec is not None and getattr(spec, "kind", "pairs") != "pairs":
+            raise _not_a_blur_model(f"{name!r} (a model of kind {getattr(spec, 'kind', '?')!r})")
+        path = Path(model)
+        if spec is None and not (path.suffix in (".onnx", ".pt") and path.is_file()):
+            raise ParameterError(
+                f"model must be {DEFAULT_MODEL!r}, an existing .onnx/.pt file or a loaded "
+                f"blur-detection model; got {name!r}, which is neither a shipped model name nor "
+                f"an existing .onnx/.pt file. Check the path, or omit model= for {DEFAULT_MODEL!r}."
+            )
     try:
         net = jm.load(model, backend=backend)
     except MissingDependencyError as exc:
-        raise MissingDependencyError(
-            f"method='cnn' runs the {str(model)!r} blur-detection network and no runtime is "
-            f"installed: {_INSTALL}. ({exc})"
-        ) from exc
+        raise _runtime_missing(model, backend, exc) from exc
     except ModelError as exc:
         raise MissingDependencyError(
-            f"method='cnn' needs the blur-detection model {str(model)!r}, which is not "
+            f"method='cnn' needs the blur-detection model {name!r}, which is not "
             f"available ({exc}). Reinstall jointfilter with its model files "
             "(pip install --force-reinstall 'jointfilter[onnx]') or pass model= with a "
             ".onnx/.pt file; method='focus' is the classical alternative that needs nothing."
         ) from exc
     except ImportError as exc:
-        raise MissingDependencyError(
-            f"method='cnn' could not import its runtime ({exc}): {_INSTALL}."
-        ) from exc
+        raise _runtime_missing(model, backend, exc) from exc
+    net = _check_loaded(net, jm)
     _CACHE[key] = net
     return net
 
@@ -107,6 +168,14 @@ def cnn_decision(
         Mean probability over the covering windows that the infrared source is sharper.
     """
     net = load_blur_model(model, backend)
+    window = getattr(net, "window", None)
+    if isinstance(window, int) and not isinstance(window, bool) and stride > window:
+        # the runner places windows every `stride` pixels (plus one flush with the far edge):
+        # a larger stride leaves uncovered pixels, which would score 0 (visible) silently
+        raise ParameterError(
+            f"stride must be <= the network's window ({window} pixels) so that every pixel is "
+            f"scored; got stride={stride}. Use the default 8, or at most {window}."
+        )
     if min(ir.shape) < 32:
         from ..errors import ShapeError
 

@@ -144,8 +144,8 @@ def _numpy_from_unit(
     if dtype.kind in "ui":
         info = np.iinfo(dtype)
         return np.clip(np.rint(y), info.min, info.max).astype(dtype)
-    if clip:
-        np.clip(y, 0.0, data_range, out=y)
+    if clip:  # saturate at the dtype's largest finite value (float16: 65504 < 65535)
+        np.clip(y, 0.0, min(data_range, float(np.finfo(dtype).max)), out=y)
     return y.astype(dtype)
 
 

@@ -75,6 +75,8 @@ def as_image(image: ArrayLike, name: str) -> np.ndarray:
             "image.astype(np.float32) / 255 for floats in [0, 1]."
         )
         raise DTypeError(msg)
+    if not arr.dtype.isnative:  # e.g. big-endian uint16 from a FITS/TIFF reader: same values
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
     if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 3)):

@@ -442,6 +442,21 @@ def entropy(fused: ArrayLike, *, color_mode: str = "gray", float_range: float = 
 
     256-bin histogram of the 8-bit fused image, ``EN = -sum p log2 p``.
     Inputs are converted as in :func:`fusion_metrics`.
+
+    Parameters
+    ----------
+    fused : array_like
+        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
+        8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single_fused("EN", fused, color_mode, None, float_range)
 
@@ -453,6 +468,23 @@ def standard_deviation(
 
     ``variant="vifb"``: VIFB ``metricsVariance.m`` (population std, divisor M*N, despite the
     name).  ``variant="thfylsty"``: MATLAB ``std2`` (divisor M*N - 1).
+
+    Parameters
+    ----------
+    fused : array_like
+        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
+        8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    variant : {"vifb", "thfylsty"}
+        Convention (default ``"vifb"``), see above.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single_fused("SD", fused, color_mode, variant, float_range)
 
@@ -467,6 +499,23 @@ def spatial_frequency(
     ``per_channel_mean`` is one M x 3W mosaic (VIFB's ``size`` quirk, seams included).
     ``variant="tang"``: Linfeng-Tang ``SF_evaluation``, means over the actual number of
     differences.
+
+    Parameters
+    ----------
+    fused : array_like
+        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
+        8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    variant : {"vifb", "tang"}
+        Convention (default ``"vifb"``), see above.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single_fused("SF", fused, color_mode, variant, float_range)
 
@@ -479,6 +528,23 @@ def average_gradient(
     ``variant="vifb"``: VIFB ``metricsAvg_gradient.m`` (same in Linfeng-Tang): MATLAB
     ``gradient``, ``sum(sqrt((gx² + gy²)/2)) / ((M-1)(N-1))``.  ``variant="kumar"``: Kumar's
     ``fusion_perform_fn.m``, circular forward differences without the /2, divided by M*N.
+
+    Parameters
+    ----------
+    fused : array_like
+        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
+        8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    variant : {"vifb", "kumar"}
+        Convention (default ``"vifb"``), see above.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single_fused("AG", fused, color_mode, variant, float_range)
 
@@ -489,6 +555,21 @@ def edge_intensity(
     """Edge intensity EI, VIFB ``metricsEdge_intensity.m``; higher is better.
 
     Mean Sobel magnitude (``fspecial('sobel')``, ``imfilter`` with replicate border).
+
+    Parameters
+    ----------
+    fused : array_like
+        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
+        8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single_fused("EI", fused, color_mode, None, float_range)
 
@@ -498,6 +579,21 @@ def definition(fused: ArrayLike, *, color_mode: str = "gray", float_range: float
 
     Forward differences on the first (M-1) x (N-1) pixels,
     ``mean(sqrt((dx² + dy²) / 2))``.
+
+    Parameters
+    ----------
+    fused : array_like
+        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
+        8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single_fused("DF", fused, color_mode, None, float_range)
 
@@ -516,6 +612,23 @@ def mutual_information(
     ``variant="vifb"``: VIFB ``metricsMutinf.m`` (Qu et al. 2002): each image min-max
     normalised (constant -> 0), ``round(255 x)``, 256x256 joint histogram, **nats**.
     ``variant="tang"``: Linfeng-Tang ``MI_evaluation``: raw 8-bit values, **bits**.
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    variant : {"vifb", "tang"}
+        Convention (default ``"vifb"``), see above.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single("MI", infrared, visible, fused, color_mode, variant, float_range)
 
@@ -536,6 +649,23 @@ def qabf(
     g_F where g_A == g_F (reference quirk), evaluated on ``255 * x`` as VIFB does.
     ``variant="hli"``: the same code on ``im2double`` data (hli1221 / Linfeng-Tang).
     ``variant="kumar"``: Petrovic's measure as in Kumar's ``objective_fusion_perform_fn.m``.
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    variant : {"vifb", "hli", "kumar"}
+        Convention (default ``"vifb"``), see above.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single("Qabf", infrared, visible, fused, color_mode, variant, float_range)
 
@@ -555,6 +685,23 @@ def nabf(
     0-255 data.  ``variant="hli"``: hli1221 ``analysis_nabf.m`` parity, the same code on
     ``im2double`` data (no pixel reaches T_d = 2, all weights 0.001).
     ``variant="petrovic"``: Petrovic's original artefact measure (NABF1).
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    variant : {"kumar", "hli", "petrovic"}
+        Convention (default ``"kumar"``), see above.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (lower is better).
     """
     return _single("Nabf", infrared, visible, fused, color_mode, variant, float_range)
 
@@ -572,6 +719,21 @@ def viff(
     Higher is better.  Four scales, Gaussian windows 17/9/5/3 (sigma N/5), visual noise
     0.005*255², per pixel the source with the smaller gain g, weights [1, 0, 0.15, 1]/2.15.
     NaN for images smaller than 41 pixels on a side (empty 'valid' regions in the reference).
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single("VIFF", infrared, visible, fused, color_mode, None, float_range)
 
@@ -588,6 +750,21 @@ def scd(
 
     ``corr2(F - B, A) + corr2(F - A, B)`` as in the authors' ``SCD.m`` / hli1221
     ``analysis_SCD.m``.  NaN when a difference image or a source is constant.
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single("SCD", infrared, visible, fused, color_mode, None, float_range)
 
@@ -603,6 +780,21 @@ def cc(
     """Correlation coefficient CC = (rho(A,F) + rho(B,F)) / 2, Linfeng-Tang ``CC_evaluation``.
 
     Higher is better.  Pearson correlation on float data; NaN when an image is constant.
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single("CC", infrared, visible, fused, color_mode, None, float_range)
 
@@ -619,6 +811,21 @@ def cross_entropy(
 
     Mean of KL(h_A || h_F) and KL(h_B || h_F), 256-bin histograms, log2, bins where either
     probability is 0 skipped.
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (lower is better).
     """
     return _single("CE", infrared, visible, fused, color_mode, None, float_range)
 
@@ -635,6 +842,21 @@ def rmse(
 
     ``(sqrt(SSE_AF) + sqrt(SSE_BF)) / 2 / (M N)``: the square root of the *sum*, divided by
     the pixel count (not the textbook root-mean-square error).
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (lower is better).
     """
     return _single("RMSE", infrared, visible, fused, color_mode, None, float_range)
 
@@ -655,6 +877,23 @@ def fusion_psnr(
     ``MSE = (MSE_AF + MSE_BF)/2``.  ``variant="tang"``: Linfeng-Tang ``PSNR_evaluation``
     (MSE of /255 data, 255 in the numerator: standard + 48.13 dB).  Infinite when F equals
     both sources.  For restoration use :func:`jointfilter.metrics.psnr`.
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    variant : {"vifb", "standard", "tang"}
+        Convention (default ``"vifb"``), see above.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single("PSNR", infrared, visible, fused, color_mode, variant, float_range)
 
@@ -675,6 +914,23 @@ def fusion_ssim(
     SSIM_a, the *mean* of MATLAB built-in ``ssim`` (replicate padding, same-size map).
     NaN under ``"vifb"`` for images smaller than 11 pixels on a side.
     For restoration use :func:`jointfilter.metrics.ssim`.
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    variant : {"vifb", "hli"}
+        Convention (default ``"vifb"``), see above.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single("SSIM", infrared, visible, fused, color_mode, variant, float_range)
 
@@ -694,6 +950,21 @@ def qcb(
     size/30), local contrast from 31x31 Gaussians (sigma 2 and 4, zero padding), contrast
     preservation weighted by saliency.  NaN for a constant non-zero input (0/0 in the
     reference's normalisation).
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (higher is better).
     """
     return _single("Qcb", infrared, visible, fused, color_mode, None, float_range)
 
@@ -710,5 +981,20 @@ def qcv(
 
     **Lower is better.**  16x16 regions, saliency = sum of Sobel magnitude^5, Mannos-Sakrison
     CSF-filtered differences, ``sum(l_A D_A + l_B D_B) / sum(l_A + l_B)``.
+
+    Parameters
+    ----------
+    infrared, visible, fused : array_like
+        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
+        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
+    color_mode : {"gray", "per_channel_mean"}
+        Colour handling, as in :func:`fusion_metrics`.
+    float_range : float
+        The value that maps to 255 for floating-point input (default 1.0).
+
+    Returns
+    -------
+    float
+        The metric value (lower is better).
     """
     return _single("Qcv", infrared, visible, fused, color_mode, None, float_range)

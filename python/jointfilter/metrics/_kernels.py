@@ -42,7 +42,7 @@ def _hist256(x: np.ndarray) -> np.ndarray:
 def _entropy_from_counts(h: np.ndarray) -> float:
     """Shannon entropy in nats of a histogram (zero bins skipped)."""
     p = h[h > 0] / h.sum()
-    return float(-(p * np.log(p)).sum())
+    return float(0.0 - (p * np.log(p)).sum())  # 0.0 - x: a single bin gives 0.0, not -0.0
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:

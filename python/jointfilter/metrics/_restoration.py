@@ -23,6 +23,9 @@ def _validate_pair(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     ref = np.asarray(reference)
     tst = np.asarray(test)
+    # non-native byte order (big-endian uint16 from FITS/TIFF readers): same values, native
+    ref = ref if ref.dtype.isnative else ref.astype(ref.dtype.newbyteorder("="))
+    tst = tst if tst.dtype.isnative else tst.astype(tst.dtype.newbyteorder("="))
     for name, arr in (("reference", ref), ("test", tst)):
         if arr.dtype == np.bool_ or not (
             np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
@@ -45,6 +48,13 @@ def _validate_pair(
         msg = (
             f"test must have the same shape as reference {ref.shape}; got {tst.shape}. "
             "Crop or resize so that the images are registered pixel to pixel."
+        )
+        raise ShapeError(msg)
+    if ref.ndim == 3 and ref.shape[0] in (1, 3, 4) and ref.shape[2] > 4:
+        # crop and the SSIM window would run over (C, H) instead of (H, W)
+        msg = (
+            f"reference and test of shape {ref.shape} look like channels-first (C, H, W); "
+            "pass channels last (H, W, C), e.g. np.moveaxis(x, 0, -1)."
         )
         raise ShapeError(msg)
     if ref.dtype != tst.dtype and data_range is None:
