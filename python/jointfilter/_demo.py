@@ -67,18 +67,10 @@ def _to_u8(img: np.ndarray, gain: float = 1.0) -> np.ndarray:
 
 
 def _write_png(path: Path, rgb: np.ndarray) -> None:
-    try:
-        import cv2
-    except ImportError as exc:
-        from .errors import MissingDependencyError
+    """Write an RGB (or gray) image atomically: a crash or Ctrl-C leaves no partial file."""
+    from .batch import write_image_atomic
 
-        raise MissingDependencyError(
-            "writing PNG files needs OpenCV: pip install 'jointfilter[io]'"
-        ) from exc
-    tmp = path.with_name(path.name + ".tmp.png")
-    if not cv2.imwrite(str(tmp), np.ascontiguousarray(rgb[..., ::-1])):
-        raise OSError(f"could not write {path}")
-    tmp.replace(path)  # atomic: a crash never leaves a half-written file under the final name
+    write_image_atomic(path, rgb)
 
 
 def run_demo(
@@ -175,6 +167,6 @@ eps={eps})</code>.</p>
 {extra}
 </body></html>
 """
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
+    from .batch import _write_bytes_atomic
+
+    _write_bytes_atomic(path, page.encode("utf-8"))

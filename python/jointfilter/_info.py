@@ -44,6 +44,16 @@ def set_num_threads(n: int) -> None:
     """Set the number of threads the kernels use (0 = all cores).
 
     Results do not depend on it: work is split into row bands fixed by image size and radius.
+
+    Parameters
+    ----------
+    n : int
+        Thread count, >= 0; 0 means one thread per core.
+
+    Raises
+    ------
+    ParameterError
+        `n` is not an int >= 0.
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
         raise ParameterError(f"n must be an int >= 0 (0 = all cores); got {n!r}.")
@@ -51,5 +61,11 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
-    """The number of threads the kernels use."""
+    """The number of threads the kernels use.
+
+    Returns
+    -------
+    int
+        The count set by :func:`set_num_threads` (all cores by default).
+    """
     return int(_core.get_num_threads())

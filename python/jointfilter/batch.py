@@ -9,6 +9,8 @@ output folder, then :func:`os.replace`), and never writes over an input.
 
 Images are read with OpenCV (``cv2.IMREAD_UNCHANGED``, so 16-bit PNG/TIFF stay 16-bit) and
 handed to `op` channels-last in RGB(A) order; the result is written back in the same convention.
+The ops :func:`restore_op` and :func:`fuse_op` take care of alpha channels (a target's passes
+through unfiltered; a guide's or a fusion input's is dropped).
 
 Examples
 --------
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -50,8 +53,8 @@ _FORMAT_DTYPES = {
     ".png": ("uint8", "uint16"),
     ".pgm": ("uint8", "uint16"),
     ".ppm": ("uint8", "uint16"),
-    ".tif": ("uint8", "uint16", "float32"),
-    ".tiff": ("uint8", "uint16", "float32"),
+    ".tif": ("uint8", "uint16", "float32", "float64"),
+    ".tiff": ("uint8", "uint16", "float32", "float64"),
     ".jpg": ("uint8",),
     ".jpeg": ("uint8",),
     ".bmp": ("uint8",),
@@ -59,6 +62,9 @@ _FORMAT_DTYPES = {
 }
 
 Op = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+#: files without a partner named by :meth:`BatchResult.summary` (the rest are counted)
+_SHOW_UNMATCHED = 20
 
 
 def _cv2() -> Any:
@@ -98,21 +104,30 @@ class BatchResult:
         return not self.failed
 
     def summary(self) -> str:
-        """One line of counts, then one line per failure."""
+        """One line of counts, one line per failure, then the files without a partner."""
         lines = [
             f"{len(self.done)} done, {len(self.skipped)} skipped (exist), "
             f"{len(self.failed)} failed, {len(self.unmatched)} without a partner"
         ]
         lines += [f"FAILED {p}: {msg}" for p, msg in self.failed]
+        shown = self.unmatched[:_SHOW_UNMATCHED]
+        lines += [f"NO PARTNER {p}" for p in shown]
+        if len(self.unmatched) > len(shown):
+            lines.append(f"... and {len(self.unmatched) - len(shown)} more without a partner")
         return "\n".join(lines)
 
 
-def _list_images(folder: Path, extensions: tuple[str, ...]) -> dict[str, Path]:
+def _list_images(folder: Path, extensions: tuple[str, ...]) -> tuple[dict[str, Path], list[Path]]:
+    """Images of `folder` by stem, and the files whose stem an earlier file already took."""
     found: dict[str, Path] = {}
+    duplicates: list[Path] = []
     for p in sorted(folder.iterdir()):
         if p.is_file() and p.suffix.lower() in extensions and not p.name.startswith("."):
-            found.setdefault(p.stem, p)
-    return found
+            if p.stem in found:
+                duplicates.append(p)  # a.png and a.tif: only a.png is paired, a.tif reported
+            else:
+                found[p.stem] = p
+    return found, duplicates
 
 
 def _as_path(value: Any, name: str) -> Path:
@@ -164,7 +179,9 @@ def match_pairs(
     pairs : list of (Path, Path)
         ``(target, guide)`` sorted by stem.
     unmatched : list of Path
-        Files of either folder with no partner.
+        Files of either folder with no partner, including a file whose stem another file of
+        its folder already has (``a.tif`` beside ``a.png``: only the first in sorted order is
+        paired).
 
     Raises
     ------
@@ -180,42 +197,113 @@ def match_pairs(
         if not p.is_dir():
             raise ParameterError(f"{name} must be an existing folder; got {str(p)!r}.")
         dirs.append(p)
-    targets = _list_images(dirs[0], exts)
-    guides = _list_images(dirs[1], exts)
+    targets, target_dups = _list_images(dirs[0], exts)
+    guides, guide_dups = _list_images(dirs[1], exts)
     pairs = [(targets[k], guides[k]) for k in sorted(targets) if k in guides]
-    unmatched = [targets[k] for k in sorted(targets) if k not in guides]
-    unmatched += [guides[k] for k in sorted(guides) if k not in targets]
+    unmatched = [targets[k] for k in sorted(targets) if k not in guides] + target_dups
+    unmatched += [guides[k] for k in sorted(guides) if k not in targets] + guide_dups
     return pairs, unmatched
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image unchanged (bit depth kept), channels last in RGB(A) order.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Image file (PNG, TIFF, JPEG, ...; any format OpenCV decodes). Non-ASCII names work on
+        every platform (the bytes are read by Python and decoded in memory).
+
+    Returns
+    -------
+    ndarray
+        ``(H, W)`` for gray images, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA; the file's dtype
+        (uint8, uint16, float32, ...).
+
     Raises
     ------
+    FileNotFoundError
+        No file at `path`.
     OSError
-        The file cannot be read or decoded (missing, empty, truncated, a folder, ...).
+        The file cannot be read or decoded (a folder, unreadable, empty, truncated, corrupt).
     DTypeError
         `path` is not a str or os.PathLike.
     """
     cv2 = _cv2()
     path = _as_path(path, "path")
-    img = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
+    where = repr(os.fspath(path))
+    if not path.exists():
+        raise FileNotFoundError(f"cannot read image {where}: no such file")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot read image {where}: it is a folder, not an image file")
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise OSError(f"cannot read image {where}: {exc.strerror or exc}") from exc
+    img = None
+    if data.size:
+        try:
+            img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+        except cv2.error:
+            img = None
     if img is None:
-        raise OSError(f"cannot read or decode image {os.fspath(path)!r} (corrupt or unsupported)")
-    if img.ndim == 3 and img.shape[2] == 3:
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-    elif img.ndim == 3 and img.shape[2] == 4:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+        raise OSError(f"cannot read or decode image {where} (empty, corrupt or unsupported format)")
+    if img.ndim == 3 and img.shape[2] in (3, 4):  # BGR(A) -> RGB(A), any dtype
+        img = np.ascontiguousarray(img[..., [2, 1, 0, 3][: img.shape[2]]])
     return img
+
+
+def _write_bytes_atomic(path: Path, data: bytes | memoryview | np.ndarray) -> None:
+    """Write `data` to a hidden temporary file beside `path`, then rename it over `path`.
+
+    The temporary file is created with the usual permissions (``0o666`` less the umask, like
+    any new file) and removed if anything fails, Ctrl-C included: `path` is either the old file
+    or the complete new one, never a partial write.
+    """
+    tmp: Path | None = None
+    try:
+        for _ in range(100):
+            candidate = path.with_name(f".{path.stem}.{os.urandom(4).hex()}.tmp{path.suffix}")
+            try:
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            tmp = candidate
+            break
+        else:  # pragma: no cover - 100 random-name collisions
+            raise FileExistsError(f"cannot create a temporary file beside {str(path)!r}")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        if exc.errno is None:
+            raise
+        raise type(exc)(exc.errno, f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
+    except BaseException:  # Ctrl-C: no partial file left behind
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_image_atomic(path: str | os.PathLike[str], image: np.ndarray) -> None:
     """Write `image` (RGB(A), channels last) to `path` atomically.
 
-    The image is encoded into a hidden temporary file in the same folder, which then replaces
-    `path` with :func:`os.replace`; if anything fails, the temporary file is removed and `path`
-    is untouched. The format follows the suffix of `path`; uint16 stays 16-bit in PNG/TIFF.
+    The image is encoded in memory and written to a hidden temporary file in the same folder,
+    which then replaces `path` with :func:`os.replace`; if anything fails (Ctrl-C included), the
+    temporary file is removed and `path` is untouched. The format follows the suffix of `path`;
+    uint16 stays 16-bit in PNG/TIFF. New files get the usual permissions (``0o666`` less the
+    umask).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file; its folder must exist. The suffix picks the format.
+    image : ndarray
+        ``(H, W)`` or ``(H, W, 1|3|4)`` image in RGB(A) order.
 
     Raises
     ------
@@ -245,28 +333,17 @@ def write_image_atomic(path: str | os.PathLike[str], image: np.ndarray) -> None:
     if img.ndim == 3 and img.shape[2] in (3, 4):  # RGB(A) -> BGR(A), any dtype
         img = np.ascontiguousarray(img[..., [2, 1, 0, 3][: img.shape[2]]])
     try:
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
+        ok, encoded = cv2.imencode(path.suffix, img)
+    except cv2.error as exc:
+        raise OSError(
+            f"cannot encode {img.dtype} {img.shape} image as {path.suffix}: {exc}"
+        ) from exc
+    if not ok:
+        raise OSError(
+            f"cannot encode {img.dtype} {img.shape} image as {path.suffix!r}; use .tif for "
+            "float images or convert with dtype= in the operation."
         )
-    except OSError as exc:
-        raise OSError(exc.errno, f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    try:
-        try:
-            ok = cv2.imwrite(tmp, img)
-        except cv2.error as exc:
-            raise OSError(
-                f"cannot encode {img.dtype} {img.shape} image as {path.suffix}: {exc}"
-            ) from exc
-        if not ok:
-            raise OSError(
-                f"cannot encode {img.dtype} {img.shape} image as {path.suffix!r}; use .tif for "
-                "float images or convert with dtype= in the operation."
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _write_bytes_atomic(path, encoded)
 
 
 def _process_one(op: Op, target: Path, guide: Path, out: Path) -> tuple[str, Path, str]:
@@ -281,25 +358,81 @@ def _process_one(op: Op, target: Path, guide: Path, out: Path) -> tuple[str, Pat
     return ("done", out, "")
 
 
+def _split_alpha(img: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(rgb, alpha)`` of an ``(H, W, 4)`` RGBA image; ``(img, None)`` otherwise."""
+    if img.ndim == 3 and img.shape[2] == 4:
+        return img[..., :3], img[..., 3]
+    return img, None
+
+
+def _alpha_like(alpha: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`alpha` rescaled from its dtype's full range to `dtype`'s (1.0 for floats)."""
+    if alpha.dtype == dtype:
+        return alpha
+    scale = float(np.iinfo(alpha.dtype).max) if alpha.dtype.kind in "ui" else 1.0
+    a = alpha.astype(np.float64) / scale
+    if dtype.kind in "ui":
+        top = np.iinfo(dtype).max
+        return np.clip(np.rint(a * top), 0, top).astype(dtype)
+    return a.astype(dtype)
+
+
 def _restore_call(target: np.ndarray, guide: np.ndarray, **kw: Any) -> np.ndarray:
     import jointfilter
 
-    return jointfilter.restore(target, guide, **kw)  # resolved at call time
+    rgb, alpha = _split_alpha(target)
+    result = jointfilter.restore(rgb, _split_alpha(guide)[0], **kw)  # resolved at call time
+    if alpha is None or result.ndim != 3 or result.shape[:2] != alpha.shape:
+        return result
+    return np.dstack([result, _alpha_like(alpha, result.dtype)])
 
 
 def _fuse_call(infrared: np.ndarray, visible: np.ndarray, **kw: Any) -> np.ndarray:
     import jointfilter
 
-    return jointfilter.fuse(infrared, visible, **kw)
+    return jointfilter.fuse(_split_alpha(infrared)[0], _split_alpha(visible)[0], **kw)
 
 
-def restore_op(task: str, **kw: Any) -> Op:
-    """A picklable ``op(target, guide)`` calling ``jointfilter.restore(..., task=task, **kw)``."""
+def restore_op(task: str | None, **kw: Any) -> Op:
+    """A picklable ``op(target, guide)`` calling ``jointfilter.restore(..., task=task, **kw)``.
+
+    Images read from RGBA files are handled: the guide's alpha channel is dropped (it carries
+    no structure) and the target's alpha channel is not filtered but passed through to the
+    result unchanged (rescaled if the result has another dtype).
+
+    Parameters
+    ----------
+    task : str or None
+        A task of :func:`jointfilter.restore` (None: generic restoration).
+    **kw
+        More keyword arguments of :func:`jointfilter.restore`.
+
+    Returns
+    -------
+    callable
+        ``op(target, guide) -> ndarray``, picklable for Dask workers.
+    """
     return functools.partial(_restore_call, task=task, **kw)
 
 
 def fuse_op(method: str | None = None, **kw: Any) -> Op:
-    """A picklable ``op(infrared, visible)`` calling ``jointfilter.fuse(..., method=method)``."""
+    """A picklable ``op(infrared, visible)`` calling ``jointfilter.fuse(..., method=method)``.
+
+    Alpha channels of RGBA inputs are dropped (the fused image has none).
+
+    Parameters
+    ----------
+    method : str, optional
+        A method of :func:`jointfilter.fuse` (``"guided"``, ``"focus"``, ``"cnn"``);
+        None: its default.
+    **kw
+        More keyword arguments of :func:`jointfilter.fuse`.
+
+    Returns
+    -------
+    callable
+        ``op(infrared, visible) -> ndarray``, picklable for Dask workers.
+    """
     if method is not None:
         kw["method"] = method
     return functools.partial(_fuse_call, **kw)
@@ -324,13 +457,37 @@ def _check_out_dir(out_dir: Path, inputs: tuple[Path, ...]) -> None:
         ) from exc
 
 
+class _TextProgress:
+    """A plain progress counter on stderr, used when tqdm is not installed."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.n, self._shown = total, 0, -1
+        self._tty = sys.stderr.isatty()
+
+    def update(self, k: int = 1) -> None:
+        self.n += k
+        if self._tty:
+            sys.stderr.write(f"\r{self.n}/{self.total} images")
+            sys.stderr.flush()
+        elif (10 * self.n) // max(self.total, 1) > self._shown:  # a line every 10 %
+            self._shown = (10 * self.n) // max(self.total, 1)
+            print(f"{self.n}/{self.total} images", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._tty and self.n:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
 def _progress(total: int, enabled: bool | None) -> Any:
-    if enabled is False:
+    if enabled is False or total == 0:
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return None
+        if enabled is None and not sys.stderr.isatty():
+            return None
+        return _TextProgress(total)
     return tqdm(total=total, unit="img", disable=None if enabled is None else False)
 
 
@@ -372,7 +529,8 @@ def run_batch(
     cluster_kwargs : dict, optional
         Extra ``LocalCluster`` arguments, e.g. ``{"threads_per_worker": 1, "processes": False}``.
     progress : bool, optional
-        Show a tqdm progress bar (if tqdm is installed); ``None`` = only on a terminal.
+        Show progress on stderr: a tqdm bar if tqdm is installed, else a plain counter;
+        ``None`` = only on a terminal.
     extensions : iterable of str
         Suffixes considered images.
 

@@ -6,7 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import JointFilterError, ParameterError
+from .errors import DTypeError, JointFilterError, ParameterError
+
+#: image suffixes (a video written under one of these names would be a broken image file)
+_IMAGE_SUFFIXES = (
+    ".png",
+    ".tif",
+    ".tiff",
+    ".jpg",
+    ".jpeg",
+    ".bmp",
+    ".exr",
+    ".pgm",
+    ".ppm",
+    ".webp",
+)
 
 #: smallest demo image: the restore gallery's tasks (depth upsampling by 4, SSIM's 11x11
 #: window) need at least this many pixels per side
@@ -89,13 +103,29 @@ def _pairwise(args: argparse.Namespace, op, first: str, second: str) -> int:
     from . import batch
 
     a, b, out = Path(getattr(args, first)), Path(getattr(args, second)), Path(args.out)
+    for name, p in ((first, a), (second, b)):
+        if not p.exists():
+            raise FileNotFoundError(f"cannot read {name} {str(p)!r}: no such file or folder")
     if a.is_dir() or b.is_dir():
         if not (a.is_dir() and b.is_dir()):
-            raise OSError(f"{first} and {second} must both be files or both be folders")
+            kinds = ", ".join(
+                f"{n} is a {'folder' if p.is_dir() else 'file'}"
+                for n, p in ((first, a), (second, b))
+            )
+            raise ParameterError(
+                f"{first} and {second} must both be files or both be folders; {kinds}."
+            )
         result = batch.run_batch(
             a, b, out, op, overwrite=args.overwrite, scheduler=args.scheduler, progress=True
         )
         print(result.summary())
+        if not (result.done or result.skipped or result.failed):
+            print(
+                f"jointfilter: error: no image of {str(a)!r} has a partner with the same file "
+                f"name (stem) in {str(b)!r}; nothing was processed.",
+                file=sys.stderr,
+            )
+            return 1
         return 0 if result.ok else 1
     if _same_file(out, a) or _same_file(out, b):
         raise OSError(f"refusing to overwrite an input file: {out}")
@@ -107,7 +137,14 @@ def _pairwise(args: argparse.Namespace, op, first: str, second: str) -> int:
         )
     if out.exists() and not args.overwrite:
         raise OSError(f"{out} exists; pass --overwrite to replace it")
-    batch.write_image_atomic(out, op(batch.read_image(a), batch.read_image(b)))
+    result = op(batch.read_image(a), batch.read_image(b))
+    try:
+        batch.write_image_atomic(out, result)
+    except DTypeError as exc:
+        raise ParameterError(
+            f"--out {str(out)!r}: the result is {result.dtype}, which {out.suffix} files do not "
+            "store; use a .tif output (uint8, uint16, float32, float64) or .png (uint8, uint16)."
+        ) from exc
     print(f"wrote {out}")
     return 0
 
@@ -127,15 +164,12 @@ def _fuse(args: argparse.Namespace) -> int:
 def _metrics(args: argparse.Namespace) -> int:
     import json
 
-    from .batch import read_image
+    from .batch import _split_alpha, read_image
     from .metrics import fusion_metrics
 
-    scores = fusion_metrics(
-        read_image(args.infrared),
-        read_image(args.visible),
-        read_image(args.fused),
-        metrics=args.metrics.split(",") if args.metrics else None,
-    )
+    names = [n.strip() for n in args.metrics.split(",") if n.strip()] if args.metrics else []
+    images = [_split_alpha(read_image(p))[0] for p in (args.infrared, args.visible, args.fused)]
+    scores = fusion_metrics(*images, metrics=names or None)
     if args.json:
         print(
             json.dumps(
@@ -156,16 +190,32 @@ def _metrics(args: argparse.Namespace) -> int:
 def _video(args: argparse.Namespace) -> int:
     from .video import RestoreFilter, process_video
 
+    if args.task and (args.radius is not None or args.eps is not None):
+        raise ParameterError(
+            "--radius/--eps set the default guided filter; --task uses the task's own "
+            "parameters. Pass one or the other."
+        )
     # a RestoreFilter keeps a fixed guide image's guide-only work between frames
     op = RestoreFilter(args.task) if args.task else None
     out = Path(args.out)
     if _same_file(out, Path(args.target)) or _same_file(out, Path(args.guide)):
         raise OSError(f"refusing to overwrite an input file: {out}")
     _check_output_file(out)
+    if out.suffix.lower() in _IMAGE_SUFFIXES:
+        raise ParameterError(
+            f"--out must be a video file such as out.mp4 or out.avi; got the image name "
+            f"{str(out)!r}."
+        )
     if out.exists() and not args.overwrite:
         raise OSError(f"{out} exists; pass --overwrite to replace it")
     result = process_video(
-        args.target, args.guide, args.out, op=op, radius=args.radius, eps=args.eps, progress=True
+        args.target,
+        args.guide,
+        args.out,
+        op=op,
+        radius=8 if args.radius is None else args.radius,
+        eps=1e-3 if args.eps is None else args.eps,
+        progress=True,
     )
     print(f"wrote {result.path}: {result.frames} frames, {result.fps:.1f} frames/s")
     return 0
@@ -192,8 +242,21 @@ def _default_data_dir() -> Path | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``jointfilter`` argument parser (subcommands demo, restore, fuse, metrics, video, bench).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Parsed arguments carry ``func``, the subcommand's handler.
+    """
+    from .restoration import TASKS
+
     parser = argparse.ArgumentParser(
-        prog="jointfilter", description="Multi-modal joint image restoration."
+        prog="jointfilter",
+        description="Multi-modal joint image restoration.",
+        epilog="Outputs are written atomically and never over an input. Exit status: 0 ok, "
+        "1 some pairs of a folder batch failed (or none matched), 2 bad arguments or input, "
+        "130 interrupted.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the guided filter on built-in synthetic data")
@@ -210,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="restore a target image (or folder) with a guide")
     restore.add_argument("target")
     restore.add_argument("guide")
-    restore.add_argument("--task", default=None, help="task name (default: generic restoration)")
+    restore.add_argument(
+        "--task", default=None, choices=TASKS, help="task name (default: generic restoration)"
+    )
     _add_batch_options(restore)
     restore.set_defaults(func=_restore)
 
@@ -235,22 +300,58 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("-o", "--out", required=True)
     video.add_argument("--overwrite", action="store_true", help="replace an existing output")
     video.add_argument(
-        "--task", default=None, help="restore task per frame (default: guided filter)"
+        "--task",
+        default=None,
+        choices=TASKS,
+        help="restore task per frame (default: guided filter)",
     )
-    video.add_argument("--radius", type=int, default=8)
-    video.add_argument("--eps", type=float, default=1e-3)
+    video.add_argument(
+        "--radius",
+        type=int,
+        default=None,
+        help="guided filter radius (default: 8; not with --task)",
+    )
+    video.add_argument(
+        "--eps", type=float, default=None, help="guided filter eps (default: 1e-3; not with --task)"
+    )
     video.set_defaults(func=_video)
+
+    from . import _bench
+
+    bench = sub.add_parser(
+        "bench",
+        help="time the guided filter against OpenCV's ximgproc (interleaved medians)",
+        description=_bench.__doc__.split("\n\n")[0],
+    )
+    _bench.add_arguments(bench)
+    bench.set_defaults(func=_bench.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``jointfilter`` command."""
+    """Entry point of the ``jointfilter`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success; 1 when pairs of a folder batch failed or no pair matched;
+        2 for a bad argument, a missing or unreadable input, or a refused output (with a message
+        on stderr); 130 when interrupted (Ctrl-C).
+    """
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
     except (JointFilterError, OSError) as exc:
         print(f"jointfilter: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outputs are written atomically: nothing partial is left
+        print("\njointfilter: interrupted; outputs written so far are complete.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
