@@ -33,7 +33,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from . import _core
 from . import _validate as v
-from .errors import NonFiniteError, ShapeError
+from .errors import NonFiniteError, ParameterError, ShapeError
 
 __all__ = [
     "EPS_W",
@@ -184,15 +184,34 @@ def _edge_aware_public(
     if g_core.dtype == np.float32 and not np.isfinite(g_core).all():
         raise _nonfinite((("guide", g),), ValueError())
     g_range = v.check_data_range(data_range, g.dtype)
-    g01 = (g_core * np.float32(1.0 / g_range)).astype(np.float32, copy=False)
-    if not gradient_domain:
-        eps_map, gamma_map = np.float32(eps_abs) / wgif_weights(g01), None
-    else:
-        gamma_hat, gamma_map = gdgif_weights(g01, radius)
-        eps_map = np.float32(eps_abs) / gamma_hat
-        # the prior is a slope on the common [0, 1] scale: in data units it is gamma times
-        # (target range / guide range)
-        gamma_map *= np.float32(v.default_data_range(t.dtype) / g_range)
+    # an extreme data_range (or lam) can push the float32 weights out of range: checked below
+    # with an error naming the arguments, instead of warnings and the kernel's "eps_map"
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        g01 = (g_core * np.float32(1.0 / g_range)).astype(np.float32, copy=False)
+        if not np.isfinite(g01).all():
+            raise ParameterError(
+                f"data_range={g_range:g} scales the guide beyond float32's range (guide / "
+                "data_range overflows); pass the guide's value range (255 for uint8, 65535 "
+                "for uint16, 1.0 for floats in [0, 1]) or leave data_range=None."
+            )
+        if not gradient_domain:
+            eps_map, gamma_map = np.float32(eps_abs) / wgif_weights(g01), None
+        else:
+            gamma_hat, gamma_map = gdgif_weights(g01, radius)
+            eps_map = np.float32(eps_abs) / gamma_hat
+            # the prior is a slope on the common [0, 1] scale: in data units it is gamma times
+            # (target range / guide range)
+            gamma_map *= np.float32(v.default_data_range(t.dtype) / g_range)
+        maps_ok = bool(np.isfinite(eps_map).all() and (eps_map > 0).all())
+        if gamma_map is not None:
+            maps_ok = maps_ok and bool(np.isfinite(gamma_map).all())
+    if not maps_ok:
+        raise ParameterError(
+            f"lam * data_range**2 = {eps_abs:g} (lam={lam:g}, data_range={g_range:g}) divided "
+            "by the edge-aware weights is outside float32's range; pass the guide's true "
+            "value range as data_range (255 for uint8, 65535 for uint16, 1.0 for floats in "
+            "[0, 1]) and a lam nearer 1e-4..1e-1."
+        )
     try:
         edge_aware_filter(
             v.core_ready(t),

@@ -20,6 +20,9 @@ _MAX_TARGET_CHANNELS = 4
 
 def _nonfinite(names: tuple[tuple[str, np.ndarray], ...], exc: Exception) -> NonFiniteError:
     bad = [n for n, a in names if a.dtype.kind == "f" and not np.isfinite(a).all()]
+    big = [n for n, a in names if v.beyond_float32(a)]
+    if big and not bad:  # finite float64 that became Inf in float32
+        return NonFiniteError(v.beyond_float32_message(big))
     which = " and ".join(bad) if bad else "an input"
     return NonFiniteError(
         f"{which} contains NaN or Inf; box-filter sums cannot localise them, so the result "
@@ -180,8 +183,9 @@ def guided_filter(
         below eps are averaged; above it, edges are kept.
     subsample : int, default 1
         Fast guided filter factor s (He & Sun 2015): coefficients are computed on an s-times
-        nearest-decimated pair with radius ``max(1, round(radius / s))`` and upsampled
-        bilinearly. Cost of the box passes falls by about s**2.
+        nearest-decimated pair with radius ``max(1, floor(radius / s + 0.5))`` (halves round
+        up, as MATLAB's ``uint16(r / s)``) and upsampled bilinearly. Cost of the box passes
+        falls by about s**2.
     decimation : {"nearest", "mean"}, default "nearest"
         How the fast filter (``subsample > 1``) decimates the **target**: ``"nearest"`` takes
         one pixel per s x s block (He & Sun's reference); ``"mean"`` takes the block's mean,
@@ -207,7 +211,8 @@ def guided_filter(
         docs/core.md). Use it where such errors are far below the noise (video, previews).
     apply_guide : ndarray, optional
         Apply the coefficients fitted on `guide` to this image instead (the guide's shape, any
-        supported dtype): ``q = mean(a) . apply_guide + mean(b)``. Fitting on a blurred guide
+        supported dtype, values in the guide's units: they are used as they are, not rescaled
+        by dtype): ``q = mean(a) . apply_guide + mean(b)``. Fitting on a blurred guide
         and applying to the sharp one restores detail a blur removed from the target
         (flash/no-flash deblurring).
 
@@ -499,8 +504,9 @@ class GuidedFilter:
             )
         if not v._rows_ok(arr):
             raise ShapeError(
-                f"{name} must have contiguous pixels within rows (row strides are fine); "
-                "pass np.ascontiguousarray(x). The object never copies frames."
+                f"{name} must have contiguous pixels within rows and a positive row stride "
+                f"(got strides {arr.strides}; a row-strided crop is fine); pass "
+                "np.ascontiguousarray(x). The object never copies frames."
             )
         return arr
 
@@ -577,6 +583,12 @@ class GuidedFilter:
             self._check_frame(out, "out", self.shape, self.out_dtype)
             if not out.flags.writeable:
                 raise ParameterError("out is read-only; pass a writable array.")
+            if v._overlaps_itself(out):
+                raise ParameterError(
+                    f"out overlaps itself (strides {out.strides} for shape {out.shape}: its "
+                    "rows share memory); pass an array with distinct elements, e.g. "
+                    "np.empty_like(target)."
+                )
             if np.may_share_memory(out, t) or np.may_share_memory(out, self._guide):
                 raise ParameterError("out overlaps target or guide; pass a separate array.")
         if t.size == 0:

@@ -9,9 +9,27 @@ from numpy.typing import NDArray
 
 from . import _core, _cuda
 from . import _validate as v
-from .errors import NonFiniteError
+from .errors import NonFiniteError, ShapeError
 
 __all__ = ["max_filter", "min_filter"]
+
+
+def check_layout(arr: Any, name: str) -> None:
+    """(H, W) or (H, W, C), any C; refuse what looks like channels-first (C, H, W).
+
+    The min/max filters take any channel count, so the shape rules of the other filters (at
+    most 4 channels) do not apply; a small first axis with many "channels" is almost surely a
+    (C, H, W) image, which would be filtered as C rows without an error.
+    """
+    if arr.ndim not in (2, 3):
+        v.check_image_shape(arr, name, 4)  # raises the standard shape error
+    if arr.ndim == 3 and arr.shape[2] > 4 and arr.shape[0] <= 4:
+        raise ShapeError(
+            f"{name} of shape {tuple(arr.shape)} looks like channels-first (C, H, W); "
+            "jointfilter expects channels last: pass np.moveaxis(x, 0, -1). (For a real image "
+            "of at most 4 rows with more than 4 channels, filter x.swapaxes(0, 1) and swap "
+            "the result back.)"
+        )
 
 
 def _extremum(image: Any, radius: Any, border: Any, out: Any, maximum: bool) -> NDArray[Any]:
@@ -25,14 +43,16 @@ def _extremum(image: Any, radius: Any, border: Any, out: Any, maximum: bool) -> 
         )
     arr = v.as_array(image, "image")
     v.check_dtype(arr, "image")
-    if arr.ndim not in (2, 3):
-        v.check_image_shape(arr, "image", 4)  # raises the standard shape error
+    check_layout(arr, "image")
     radius = v.check_radius(radius)
     border_code = v.check_border(border)
     plan = v.plan_output(out, arr.shape, arr.dtype, (("image", arr),))
     if arr.size == 0:
         return plan.result
     src = v.core_ready(arr)
+    if arr.dtype == np.float64 and not np.isfinite(src).all() and v.beyond_float32(arr):
+        # a finite 1e300 would come back as inf
+        raise NonFiniteError(v.beyond_float32_message(["image"]))
     core_out = plan.core_out if plan.core_out.dtype == src.dtype else np.empty(arr.shape, src.dtype)
     try:
         _core.minmax_filter(src, core_out, radius, border_code, maximum)
@@ -54,7 +74,8 @@ def min_filter(
     Parameters
     ----------
     image : ndarray, shape (H, W) or (H, W, C)
-        uint8, uint16 or float32 (float64 is computed in float32); each channel separately.
+        uint8, uint16 or float32; each channel separately. float64 (and float16) are
+        compared after rounding to float32, so a float64 result holds float32-rounded values.
     radius : int
         Window half-width; any radius works.
     border : {"clipped", "symmetric", "reflect", "edge"}
@@ -66,7 +87,18 @@ def min_filter(
     Returns
     -------
     ndarray
-        Same shape and dtype as `image`. Values are compared exactly, never converted.
+        Same shape and dtype as `image`. uint8, uint16 and float32 values are compared
+        exactly, never converted.
+
+    Raises
+    ------
+    ShapeError
+        Not (H, W) or (H, W, C), or what looks like a channels-first (C, H, W) image.
+    DTypeError, ParameterError
+        An unsupported dtype; a bad radius, border or `out`.
+    NonFiniteError
+        NaN in the image (the extremum of a window with NaN is undefined; +-Inf is fine), or
+        float64 values beyond float32's range.
 
     Notes
     -----

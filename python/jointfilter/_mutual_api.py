@@ -8,9 +8,27 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _validate as v
-from .errors import ParameterError, ShapeError
+from .errors import NonFiniteError, ParameterError, ShapeError
 
 __all__ = ["mutual_structure_filter"]
+
+
+def _nonfinite_error(t: np.ndarray, g: np.ndarray) -> NonFiniteError:
+    """The NonFiniteError of the public call: which input, and how to fix it."""
+    names = (("target", t), ("guide", g))
+    bad = [n for n, a in names if a.dtype.kind == "f" and not np.isfinite(a).all()]
+    if bad:
+        return NonFiniteError(
+            f"{' and '.join(bad)} contains NaN or Inf; the box sums of the regressions cannot "
+            "localise them. Replace them first, e.g. np.nan_to_num(x)."
+        )
+    big = [n for n, a in names if v.beyond_float32(a)]
+    if big:
+        return NonFiniteError(v.beyond_float32_message(big))
+    return NonFiniteError(
+        "target / data_range or guide / guide_range overflows float32 (Inf); pass the images' "
+        "true value ranges as data_range= and guide_range= (or leave them None)."
+    )
 
 
 def mutual_structure_filter(
@@ -135,11 +153,14 @@ def mutual_structure_filter(
     }
     with np.errstate(over="ignore"):  # float64 beyond float32 becomes inf: NonFiniteError
         t01, g01 = to_unit(t, t_range), to_unit(g, g_range)
-    if not return_guide:
-        out = mutual_structure_channels(t01, g01, **params)
-        return from_unit(out, out_dtype, t_range)
-    planes = [t01] if t.ndim == 2 else [t01[:, :, c] for c in range(channels)]
-    pairs = [planes_filter(p, g01, **params) for p in planes]
+    try:
+        if not return_guide:
+            out = mutual_structure_channels(t01, g01, **params)
+            return from_unit(out, out_dtype, t_range)
+        planes = [t01] if t.ndim == 2 else [t01[:, :, c] for c in range(channels)]
+        pairs = [planes_filter(p, g01, **params) for p in planes]
+    except NonFiniteError:
+        raise _nonfinite_error(t, g) from None
     if t.ndim == 2:
         out, gout = pairs[0]
     else:

@@ -72,6 +72,12 @@ def as_array(value: Any, name: str) -> np.ndarray:
 def check_dtype(arr: np.ndarray, name: str) -> None:
     if arr.dtype not in ACCEPTED_DTYPES:
         hint = ""
+        if not arr.dtype.isnative and arr.dtype.newbyteorder("=") in ACCEPTED_DTYPES:
+            raise DTypeError(
+                f"{name} has non-native byte order ({arr.dtype.str}, e.g. big-endian data read "
+                "from a file); the compiled core reads native-order arrays only. Convert it "
+                "with x.astype(x.dtype.newbyteorder('='))."
+            )
         if arr.dtype.kind in "iu":
             hint = (
                 " Convert it, e.g. x.astype(np.uint16) if the values fit, or "
@@ -122,6 +128,8 @@ def core_ready(arr: np.ndarray) -> np.ndarray:
 
 
 def _rows_ok(arr: np.ndarray) -> bool:
+    if arr.size == 0:  # numpy gives empty arrays zero strides; there is nothing to read
+        return True
     item = arr.itemsize
     channels = arr.shape[2] if arr.ndim == 3 else 1
     if arr.ndim == 3 and channels > 1 and arr.strides[2] != item:
@@ -201,6 +209,8 @@ def check_border(border: Any) -> int:
     hint = ""
     if isinstance(border, str) and border.lower() in _BORDER_HINTS:
         hint = f" (OpenCV's {border} is border={_BORDER_HINTS[border.lower()]!r})"
+    elif isinstance(border, str) and border.lower() in BORDERS:
+        hint = f" (names are lower case: border={border.lower()!r})"
     names = ", ".join(repr(b) for b in BORDERS)
     raise ParameterError(f"border must be one of {names}; got {describe(border)}{hint}.")
 
@@ -231,6 +241,25 @@ def output_dtype(dtype: Any, target_dtype: np.dtype) -> np.dtype:
     return dt
 
 
+def beyond_float32(arr: np.ndarray) -> bool:
+    """True if a float64 `arr` has finite values that float32 turns into Inf (|x| > 3.4e38)."""
+    if arr.dtype != np.float64 or arr.size == 0:
+        return False
+    with np.errstate(over="ignore"):
+        inf32 = np.isinf(arr.astype(np.float32))
+    return bool((inf32 & np.isfinite(arr)).any())
+
+
+def beyond_float32_message(names: list[str]) -> str:
+    """Error text for float64 inputs whose values overflow the float32 computation."""
+    which = " and ".join(names)
+    return (
+        f"{which} has float64 values beyond float32's range (|x| > 3.4e38); the filters "
+        "compute in float32, where they would become Inf. Rescale the data first (and pass "
+        "data_range= for the new scale)."
+    )
+
+
 @dataclass(frozen=True)
 class OutPlan:
     """Where the core writes, and what to hand back to the caller."""
@@ -240,6 +269,9 @@ class OutPlan:
 
     def finish(self) -> np.ndarray:
         if self.core_out is not self.result:
+            if self.result.dtype == np.float16:  # saturate, as integer outputs do (not inf)
+                big = float(np.finfo(np.float16).max)
+                np.clip(self.core_out, -big, big, out=self.core_out)
             np.copyto(self.result, self.core_out, casting="unsafe")
         return self.result
 
@@ -248,7 +280,8 @@ def plan_output(
     out: Any, shape: tuple[int, ...], dtype: np.dtype, inputs: tuple[tuple[str, np.ndarray], ...]
 ) -> OutPlan:
     """Validate `out` (or allocate) and choose the buffer the core writes into."""
-    core_dtype = np.dtype(np.float32) if dtype == np.float64 else dtype
+    # float64 and float16 outputs are computed in float32 and converted at the end
+    core_dtype = dtype if dtype in CORE_DTYPES else np.dtype(np.float32)
     if out is None:
         result = np.empty(shape, dtype)
         core = result if dtype == core_dtype else np.empty(shape, core_dtype)

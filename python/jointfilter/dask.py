@@ -570,10 +570,11 @@ def _extremum_block(image: np.ndarray, *, radius: int, border: str, maximum: boo
 
 
 def _extremum(image: Any, radius: Any, chunks: Any, border: Any, maximum: bool) -> da.Array:
+    from ._morphology import check_layout
+
     img = _input(image, "image")
     v.check_dtype(img, "image")
-    if img.ndim not in (2, 3):
-        v.check_image_shape(img, "image", 4)  # raises the standard shape error
+    check_layout(img, "image")  # any channel count; channels-first refused as in memory
     r = v.check_radius(radius)
     v.check_border(border)
     _check_chunks(chunks)

@@ -8,6 +8,7 @@ Messages name the argument, what was expected, what arrived and how to fix it.
 from __future__ import annotations
 
 __all__ = [
+    "ConcurrentUseError",
     "CudaError",
     "DTypeError",
     "JointFilterError",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import os
 import tempfile
 import threading
@@ -306,7 +307,8 @@ class VideoFilter:
         if self._work is None:
             self._work = np.empty(self.shape, np.float32)
         work = self._filter(target, out=self._work)
-        self._stretch_into(work, out)
+        if work.size:  # an empty frame has no range to estimate
+            self._stretch_into(work, out)
         return out
 
     def _check_out(self, out: Any, target: Any, guide: Any) -> None:
@@ -531,18 +533,22 @@ class FusionVideoFilter:
         self.p = _check_params(method, params)
         self.method = method
         self.params = dict(params)
-        shape = tuple(int(n) for n in shape)
-        if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (1, 3)):
+        expect = "shape must be (H, W), (H, W, 1) or (H, W, 3) (the visible frame)"
+        try:  # operator.index: ints (numpy too), never a silently truncated 40.7
+            shape = tuple(operator.index(n) for n in shape)
+        except TypeError:
             raise ShapeError(
-                f"shape must be (H, W), (H, W, 1) or (H, W, 3) (the visible frame); got {shape}."
-            )
+                f"{expect}; got {v.describe(shape)}. Pass a tuple of ints, e.g. visible.shape."
+            ) from None
+        if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (1, 3)):
+            raise ShapeError(f"{expect}; got {shape}.")
         if shape[0] < 1 or shape[1] < 1:
             raise ShapeError(f"shape must not be empty; got {shape}.")
         if ir_channels not in (1, 3):
             raise ShapeError(f"ir_channels must be 1 or 3; got {ir_channels!r}.")
         self.shape = shape
-        self.dtype = np.dtype(dtype)
-        self.ir_dtype = self.dtype if ir_dtype is None else np.dtype(ir_dtype)
+        self.dtype = self._dtype(dtype, "dtype")
+        self.ir_dtype = self.dtype if ir_dtype is None else self._dtype(ir_dtype, "ir_dtype")
         for name, dt in (("dtype", self.dtype), ("ir_dtype", self.ir_dtype)):
             if dt not in v.CORE_DTYPES:
                 raise DTypeError(
@@ -564,6 +570,16 @@ class FusionVideoFilter:
         self._range = np.zeros(2, np.float64)
         self._sample: np.ndarray | None = None
         self._buffers_ready = False
+
+    @staticmethod
+    def _dtype(dtype: Any, name: str) -> np.dtype:
+        try:
+            return np.dtype(dtype)
+        except TypeError:
+            raise DTypeError(
+                f"{name} must be uint8, uint16 or float32 for a FusionVideoFilter; got "
+                f"{v.describe(dtype)}."
+            ) from None
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
