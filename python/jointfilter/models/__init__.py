@@ -31,7 +31,7 @@ from ._backends import (
     available_backends,
     choose_backend,
 )
-from ._errors import ModelError, ParameterError
+from ._errors import DTypeError, MissingDependencyError, ModelError, ParameterError
 from ._registry import REGISTRY, WEIGHTS_DIR, ModelSpec
 from ._runner import (
     BlurCNNModel,
@@ -108,9 +108,14 @@ def verify(spec: ModelSpec, fmt: str) -> Path:
     if expected:
         got = _sha256(path)
         if got != expected:
+            fix = (
+                "reinstall jointfilter or re-download it"
+                if REGISTRY.get(spec.name) is spec
+                else f"convert it again (the checksum is in {str(path.with_suffix('.json'))!r})"
+            )
             msg = (
                 f"model {spec.name!r}: {fmt} file {str(path)!r} is corrupt (sha256 {got[:12]}"
-                f"..., expected {expected[:12]}...); reinstall jointfilter or re-download it"
+                f"..., expected {expected[:12]}...); {fix}"
             )
             raise ModelError(msg)
     return path
@@ -168,11 +173,16 @@ def _spec_from_path(
         m = 4 if k == "image" else 1
     ld = latent_dim or meta.get("config", {}).get("latent_dim") or (4 if k == "stochastic" else 0)
     fmt = "onnx" if path.suffix == ".onnx" else "torchscript"
+    # the side file written by convert / train records each file's SHA-256: check it on load
+    entry = meta.get("files", {}).get(fmt) if isinstance(meta.get("files"), dict) else None
+    expected = None
+    if isinstance(entry, dict) and entry.get("file") == path.name:
+        expected = entry.get("sha256") if isinstance(entry.get("sha256"), str) else None
     return ModelSpec(
         name=path.name,
         kind=k,
         multiple=int(m),
-        files={fmt: (str(path), None)},
+        files={fmt: (str(path), expected)},
         arch=arch,
         config=meta.get("config", {}),
         latent_dim=int(ld),
@@ -236,16 +246,19 @@ def load(
     name_or_path : str or Path
         A registry name (``list_models()``) or a path to a TorchScript ``.pt`` or ONNX
         ``.onnx`` file (e.g. written by ``python -m jointfilter.models.convert``). A ``.json``
-        side file of the same stem supplies the kind and multiple.
-    backend : {"auto", "onnx", "torch"}
-        Runtime. ``"auto"``: ONNX Runtime on CPU if installed, TorchScript on CUDA, else
-        whichever is installed.
+        side file of the same stem supplies the kind and multiple, and the file's SHA-256 if
+        it records one (checked on load).
+    backend : {"auto", "onnx", "torch", "torchscript"}
+        Runtime (``"torchscript"`` is an alias of ``"torch"``). ``"auto"``: ONNX Runtime on
+        CPU if installed, TorchScript on CUDA, else whichever is installed (and falls back to
+        the other runtime if the preferred one fails to import).
     device : str
         ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     half : bool
         Run in float16 (TorchScript backend on CUDA only).
     kind, multiple, latent_dim : optional
-        Override the I/O convention of a model loaded from a path.
+        Override the I/O convention of a model loaded from a path (not allowed for a
+        shipped model's name: its convention is fixed).
 
     Returns
     -------
@@ -256,7 +269,8 @@ def load(
     Raises
     ------
     ModelError
-        Unknown name, missing or corrupt file (SHA-256 mismatch), unloadable file.
+        Unknown name, missing or corrupt file (SHA-256 mismatch with the registry or the
+        side file), unloadable file.
     MissingDependencyError
         Neither onnxruntime nor torch is installed (the message names the extra).
     ParameterError
@@ -277,6 +291,17 @@ def load(
         )
         raise ModelError(msg)
     if isinstance(name_or_path, str) and name_or_path in REGISTRY:
+        given = [
+            k
+            for k, v in (("kind", kind), ("multiple", multiple), ("latent_dim", latent_dim))
+            if v is not None
+        ]
+        if given:
+            msg = (
+                f"{', '.join(given)} only override models loaded from a file; the shipped "
+                f"model {name_or_path!r} has a fixed convention: drop {', '.join(given)}="
+            )
+            raise ParameterError(msg)
         spec = REGISTRY[name_or_path]
     else:
         path = Path(name_or_path)
@@ -291,11 +316,29 @@ def load(
     if half and backend == "auto":
         backend = "torch"
     chosen = choose_backend(backend, device, list(spec.files))
-    if chosen == "torch":
-        be: Any = TorchScriptBackend(verify(spec, "torchscript"), device=device, half=half)
-    else:
-        be = OnnxBackend(verify(spec, "onnx"), device=device, half=half)
-    return make_model(spec, be)
+    candidates = [chosen]
+    if backend == "auto":
+        # an installed runtime can still fail to import (broken wheel, missing shared
+        # library): "auto" then falls back to the other runtime if it has a file
+        other = "onnx" if chosen == "torch" else "torch"
+        if other in available_backends() and _FORMAT[other] in spec.files:
+            candidates.append(other)
+    for i, name in enumerate(candidates):
+        try:
+            be: Any = (
+                TorchScriptBackend(verify(spec, "torchscript"), device=device, half=half)
+                if name == "torch"
+                else OnnxBackend(verify(spec, "onnx"), device=device, half=half)
+            )
+        except MissingDependencyError:
+            if i == len(candidates) - 1:
+                raise
+            continue
+        return make_model(spec, be)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_FORMAT = {"torch": "torchscript", "onnx": "onnx"}
 
 
 def from_module(
@@ -312,8 +355,56 @@ def from_module(
 
     Useful for official checkpoints loaded into :mod:`jointfilter.models.architectures`
     without exporting them first.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network; it is put in eval mode and moved to ``device``.
+    kind : {"image", "derain", "stochastic", "pairs"}
+        I/O convention (see :mod:`jointfilter.models._zoo`).
+    multiple : int
+        H and W are reflect-padded up to a multiple of this (>= 1).
+    latent_dim : int
+        Length of ``z`` for ``kind="stochastic"`` (>= 1 there; ignored otherwise).
+    name : str
+        Name shown in ``repr`` and ``model.name``.
+    device, half
+        As for :func:`load` (``half=True`` needs CUDA).
+
+    Returns
+    -------
+    Model
+        The runner of ``kind``, with ``backend.name == "torch-eager"``.
+
+    Raises
+    ------
+    ParameterError
+        Bad ``kind``, ``multiple``, ``latent_dim``, ``device`` or ``half``.
+    DTypeError
+        ``module`` is not a torch module.
     """
-    spec = ModelSpec(name=name, kind=kind, multiple=multiple, files={}, latent_dim=latent_dim)
+    if kind not in _KINDS:
+        msg = f"kind must be one of {', '.join(map(repr, _KINDS))}; got {kind!r}"
+        raise ParameterError(msg)
+    if not _is_int_at_least(multiple, 1):
+        msg = f"multiple must be an int >= 1; got {multiple!r}"
+        raise ParameterError(msg)
+    if not _is_int_at_least(latent_dim, 1 if kind == "stochastic" else 0):
+        low = 1 if kind == "stochastic" else 0
+        msg = f"latent_dim must be an int >= {low} for kind={kind!r}; got {latent_dim!r}"
+        raise ParameterError(msg)
+    if not callable(module) or not hasattr(module, "eval") or not hasattr(module, "to"):
+        msg = f"module must be a torch.nn.Module; got {type(module).__name__}"
+        raise DTypeError(msg)
+    if not isinstance(half, (bool, np.bool_)):
+        msg = f"half must be a bool; got {half!r}"
+        raise ParameterError(msg)
+    if not isinstance(device, str):
+        msg = f"device must be a string such as 'cpu' or 'cuda'; got {device!r}"
+        raise ParameterError(msg)
+    spec = ModelSpec(
+        name=name, kind=kind, multiple=int(multiple), files={}, latent_dim=int(latent_dim)
+    )
     return make_model(spec, TorchModuleBackend(module, device=device, half=half))
 
 

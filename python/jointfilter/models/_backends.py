@@ -30,7 +30,23 @@ _ONNX_HINT = "pip install 'jointfilter[onnx]'"
 
 
 def _installed(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
+    # A blocking import hook raises ImportError from find_spec, and a stub left in sys.modules
+    # without a __spec__ raises ValueError: both mean "not usable here".
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _missing(backend: str, error: BaseException | None = None) -> MissingDependencyError:
+    """The error for a runtime that is absent, or installed but failing to import."""
+    hint = _TORCH_HINT if backend == "torch" else _ONNX_HINT
+    runtime = "PyTorch" if backend == "torch" else "onnxruntime"
+    msg = f"model backend {backend!r} requires {runtime}: {hint}"
+    if error is not None and not isinstance(error, ModuleNotFoundError):
+        first = (str(error).splitlines() or [""])[0]
+        msg += f" ({runtime} is installed but failed to import: {type(error).__name__}: {first})"
+    return MissingDependencyError(msg)
 
 
 def available_backends() -> list[str]:
@@ -49,8 +65,10 @@ def choose_backend(backend: str, device: str, formats: Sequence[str]) -> str:
     ``auto`` prefers ONNX Runtime on CPU (lighter and faster here) and TorchScript on CUDA;
     it falls back to whichever runtime is installed and has a file.
     """
+    if backend == "torchscript":  # the file format's name, accepted as an alias
+        backend = "torch"
     if backend not in ("auto", "torch", "onnx"):
-        msg = f"backend must be 'auto', 'torch' or 'onnx'; got {backend!r}"
+        msg = f"backend must be 'auto', 'torch' (alias 'torchscript') or 'onnx'; got {backend!r}"
         raise ParameterError(msg)
     have = available_backends()
     if backend != "auto":
@@ -62,10 +80,7 @@ def choose_backend(backend: str, device: str, formats: Sequence[str]) -> str:
             )
             raise ModelError(msg)
         if backend not in have:
-            hint = _TORCH_HINT if backend == "torch" else _ONNX_HINT
-            runtime = "PyTorch" if backend == "torch" else "onnxruntime"
-            msg = f"model backend {backend!r} requires {runtime}: {hint}"
-            raise MissingDependencyError(msg)
+            raise _missing(backend)
         return backend
     order = ["torch", "onnx"] if device.startswith("cuda") else ["onnx", "torch"]
     for b in order:
@@ -143,9 +158,8 @@ class TorchScriptBackend(_TorchRunner):
     def __init__(self, path: str | Path, device: str = "cpu", half: bool = False) -> None:
         try:
             import torch
-        except ImportError as e:
-            msg = f"model backend 'torch' requires PyTorch: {_TORCH_HINT}"
-            raise MissingDependencyError(msg) from e
+        except (ImportError, OSError) as e:  # OSError: a shared library of torch is missing
+            raise _missing("torch", e) from e
         from ._export import torchscript_warnings
 
         if not hasattr(torch, "jit") or not hasattr(torch.jit, "load"):
@@ -184,9 +198,8 @@ class OnnxBackend(Backend):
     ) -> None:
         try:
             import onnxruntime as ort
-        except ImportError as e:
-            msg = f"model backend 'onnx' requires onnxruntime: {_ONNX_HINT}"
-            raise MissingDependencyError(msg) from e
+        except (ImportError, OSError) as e:  # OSError: a shared library is missing
+            raise _missing("onnx", e) from e
         if half:
             msg = "half=True (fp16) is only supported by backend='torch' on CUDA"
             raise ParameterError(msg)

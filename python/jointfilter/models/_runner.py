@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._backends import Backend
-from ._errors import DTypeError, NonFiniteError, ParameterError, ShapeError
+from ._errors import (
+    DTypeError,
+    JointFilterError,
+    ModelError,
+    NonFiniteError,
+    ParameterError,
+    ShapeError,
+)
 from ._registry import ModelSpec
 
 __all__ = ["BlurCNNModel", "DerainModel", "ImageModel", "Model", "StochasticModel", "make_model"]
@@ -40,10 +47,18 @@ def _to_float(image: np.ndarray, name: str) -> np.ndarray:
         raise DTypeError(msg)
     scale = _scale_of(image.dtype)
     if scale is not None and scale < 0:
-        msg = (
-            f"{name} must have dtype uint8, uint16, float32 or float64; got {image.dtype}; "
-            f"convert it first, e.g. {name}.astype(np.float32) / max_value"
-        )
+        native = image.dtype.newbyteorder("=")
+        if not image.dtype.isnative and _scale_of(native) != -1.0:
+            msg = (
+                f"{name} must have dtype uint8, uint16, float32 or float64 in native byte "
+                f"order; got {image.dtype} (non-native byte order): convert it with "
+                f"{name}.astype(np.{native.name})"
+            )
+        else:
+            msg = (
+                f"{name} must have dtype uint8, uint16, float32 or float64; got {image.dtype}; "
+                f"convert it first, e.g. {name}.astype(np.float32) / max_value"
+            )
         raise DTypeError(msg)
     if scale is None and not np.isfinite(image).all():
         msg = (
@@ -161,6 +176,20 @@ def _ramp(n: int, start: int, stop: int, overlap: int) -> np.ndarray:
     return np.clip((d - q + 0.5) / (overlap / 2.0), 0.0, 1.0)
 
 
+class _Prepared(NamedTuple):
+    """One frame checked and converted for the backend (``result`` set: nothing to run)."""
+
+    index: int
+    image: np.ndarray
+    rgb: np.ndarray | None  # H x W x 3 float32 in [0, 1]
+    tag: str
+    alpha: np.ndarray | None
+    nchw: np.ndarray | None  # 1 x 3 x H x W, padded to the multiple unless tiled
+    extras: list[np.ndarray]
+    tiled: bool
+    result: Any
+
+
 # ----------------------------------------------------------------------------- models
 class Model:
     """Base class of loaded models.
@@ -198,6 +227,42 @@ class Model:
             f"backend={self.backend.name!r}>"
         )
 
+    n_outputs = 1
+
+    def _run_backend(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        """``backend.run`` with runtime failures reported as :class:`ModelError`.
+
+        A network that does not follow the declared convention (a file loaded with a wrong
+        ``kind=``, ``multiple=`` or ``latent_dim=``) fails inside the runtime with a long
+        runtime-specific message, or returns too few outputs.
+        """
+        hint = (
+            "check kind=, multiple= and latent_dim= of load() (or the .json side file)"
+            if self.name not in _registry_names()
+            else "please report it"
+        )
+        try:
+            outs = self.backend.run(inputs)
+        except (JointFilterError, MemoryError):
+            raise
+        except Exception as e:
+            lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()] or [""]
+            # TorchScript puts its serialized traceback first and the cause last
+            first = lines[-1] if lines[0].startswith("The following operation failed") else lines[0]
+            shapes = ", ".join(str(tuple(a.shape)) for a in inputs)
+            msg = (
+                f"model {self.name!r} (kind {self.spec.kind!r}, multiple {self.multiple}) failed "
+                f"on inputs of shape {shapes}: {type(e).__name__}: {first}; {hint}"
+            )
+            raise ModelError(msg) from e
+        if len(outs) < self.n_outputs:
+            msg = (
+                f"model {self.name!r} returned {len(outs)} output(s); a {self.spec.kind!r} "
+                f"model returns {self.n_outputs}; {hint}"
+            )
+            raise ModelError(msg)
+        return outs
+
 
 class ImageModel(Model):
     """Image-to-image restoration model (``kind="image"``): ``model(image) -> image``."""
@@ -210,7 +275,7 @@ class ImageModel(Model):
     def _check_kwargs(self, kw: dict[str, Any]) -> None:
         if kw:
             msg = f"unexpected keyword arguments for a {self.spec.kind!r} model: {sorted(kw)}"
-            raise ParameterError(msg)
+            raise ParameterError(msg + _load_time_hint(kw))
 
     def __call__(
         self,
@@ -237,7 +302,8 @@ class ImageModel(Model):
             that ignores each tile's outer quarter-overlap, so a model whose receptive field
             radius is <= overlap/4 gives the whole-image result.
         batch_size : int
-            Frames (or tiles) per backend call.
+            Frames (or tiles) per backend call: consecutive untiled frames of the same size
+            go through the backend together.
 
         Returns
         -------
@@ -246,11 +312,33 @@ class ImageModel(Model):
             to [0, 1]); a list for list input, a 4-D array for 4-D input.
         """
         self._check_kwargs(dict(kwargs))
+        self._validate_tiling(tile, overlap, batch_size)
         frames, form = self._frames(image)
-        results = [
-            self._run_frame(f, i, len(frames), tile, overlap, batch_size, kwargs)
-            for i, f in enumerate(frames)
-        ]
+        if form == "empty-stack":  # (0, H, W, C): nothing to run, same shape and dtype back
+            return self._empty_stack(frames[0])
+        n = len(frames)
+        results: list[Any] = [None] * n
+        group: list[_Prepared] = []
+
+        def flush() -> None:
+            for p, r in zip(group, self._run_batch(group), strict=True):
+                results[p.index] = r
+            group.clear()
+
+        for i, f in enumerate(frames):
+            p = self._prepare(f, i, n, tile, kwargs)
+            if p.result is not None or p.tiled:
+                flush()
+                results[i] = (
+                    p.result
+                    if p.result is not None
+                    else self._run_tiled(p, tile or _AUTO_TILE, overlap, batch_size)
+                )
+                continue
+            if group and (group[0].nchw.shape[2:] != p.nchw.shape[2:] or len(group) >= batch_size):
+                flush()
+            group.append(p)
+        flush()
         return self._pack(results, form)
 
     # -- helpers -----------------------------------------------------------------------------
@@ -262,8 +350,18 @@ class ImageModel(Model):
                 raise ShapeError(msg)
             return list(image), "list"
         if isinstance(image, np.ndarray) and image.ndim == 4:
+            if image.shape[0] == 0:
+                return [image], "empty-stack"
             return list(image), "stack"
         return [image], "single"
+
+    def _empty_stack(self, stack: np.ndarray) -> Any:
+        """Result for a ``(0, H, W, C)`` stack after checking its frame layout and dtype."""
+        frame = np.zeros(stack.shape[1:], stack.dtype)
+        _check_layout(frame, "image[0]")
+        _to_float(frame, "image")
+        out = stack.copy()
+        return (out, np.zeros((0,), np.float64)) if self.n_extra_outputs else out
 
     def _pack(self, results: list[Any], form: str) -> Any:
         if form == "single":
@@ -295,42 +393,70 @@ class ImageModel(Model):
         ):
             msg = f"batch_size must be a positive int; got {batch_size!r}"
             raise ParameterError(msg)
+        if tile:  # checked whatever the image size, so the error does not depend on the data
+            self._rounded_tiling(int(tile), int(overlap))
 
-    def _run_frame(
-        self,
-        image: np.ndarray,
-        index: int,
-        n_frames: int,
-        tile: int | None,
-        overlap: int,
-        batch_size: int,
-        kw: dict[str, Any],
-    ) -> Any:
-        self._validate_tiling(tile, overlap, batch_size)
+    def _rounded_tiling(self, tile: int, overlap: int) -> tuple[int, int]:
+        """Tile and overlap rounded up to the model's multiple (overlap < tile checked)."""
+        m = self.multiple
+        tile = -(-tile // m) * m
+        overlap = -(-overlap // m) * m
+        if overlap >= tile:
+            msg = (
+                f"overlap ({overlap} px after rounding to the model's multiple {m}) must be "
+                f"smaller than tile ({tile} px): pass a smaller overlap= or a larger tile="
+            )
+            raise ParameterError(msg)
+        return tile, overlap
+
+    def _prepare(
+        self, image: np.ndarray, index: int, n_frames: int, tile: int | None, kw: dict[str, Any]
+    ) -> _Prepared:
+        """Check and convert one frame; decide whether it is tiled."""
         name = "image" if n_frames == 1 else f"image[{index}]"
         _check_layout(image, name)
         x = _to_float(image, name)
         if x.size == 0:
             out = image.copy()
-            return (out, self._empty_extra()) if self.n_extra_outputs else out
+            res = (out, self._empty_extra()) if self.n_extra_outputs else out
+            return _Prepared(index, image, None, "", None, None, [], False, res)
         rgb, tag, alpha = _to_rgb(x)
         nchw = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None])
         extras = self._extra_inputs(n_frames, index, kw)
-        m = self.multiple
         h, w = nchw.shape[2:]
         if tile is None:
             tile = _AUTO_TILE if h * w > _AUTO_TILE_PIXELS else 0
-        if tile and (h > tile or w > tile):
-            y, extra = self._tiled(nchw, extras, tile, overlap, batch_size)
-        else:
-            padded, _, _ = _pad_to(nchw, m)
-            outs = self.backend.run([padded, *extras])
-            y = outs[0][:, :, :h, :w]
-            extra = outs[1:]
-        y_hwc = _from_rgb(y[0].transpose(1, 2, 0), tag, alpha)
-        out = _from_float(y_hwc, image.dtype)
+        tiled = bool(tile) and (h > tile or w > tile)
+        if not tiled:
+            nchw = _pad_to(nchw, self.multiple)[0]
+        return _Prepared(index, image, rgb, tag, alpha, nchw, extras, tiled, None)
+
+    def _run_batch(self, group: list[_Prepared]) -> list[Any]:
+        """Untiled frames of equal padded size in one backend call."""
+        if not group:
+            return []
+        batch = group[0].nchw if len(group) == 1 else np.concatenate([p.nchw for p in group])
+        extras = [
+            e if len(group) == 1 else np.concatenate([p.extras[k] for p in group])
+            for k, e in enumerate(group[0].extras)
+        ]
+        outs = self._run_backend([batch, *extras])
+        results = []
+        for i, p in enumerate(group):
+            h, w = p.rgb.shape[:2]
+            y = outs[0][i : i + 1, :, :h, :w]
+            results.append(self._finish(p, y, [o[i : i + 1] for o in outs[1:]]))
+        return results
+
+    def _run_tiled(self, p: _Prepared, tile: int, overlap: int, batch_size: int) -> Any:
+        y, extra = self._tiled(p.nchw, p.extras, tile, overlap, batch_size)
+        return self._finish(p, y, extra)
+
+    def _finish(self, p: _Prepared, y: np.ndarray, extra: list[np.ndarray]) -> Any:
+        y_hwc = _from_rgb(y[0].transpose(1, 2, 0), p.tag, p.alpha)
+        out = _from_float(y_hwc, p.image.dtype)
         if self.n_extra_outputs:
-            return out, self._postprocess_extra(extra, rgb, y[0].transpose(1, 2, 0))
+            return out, self._postprocess_extra(extra, p.rgb, y[0].transpose(1, 2, 0))
         return out
 
     def _empty_extra(self) -> Any:
@@ -346,14 +472,7 @@ class ImageModel(Model):
         self, x: np.ndarray, extras: list[np.ndarray], tile: int, overlap: int, batch_size: int
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         m = self.multiple
-        tile = -(-tile // m) * m
-        overlap = -(-overlap // m) * m
-        if overlap >= tile:
-            msg = (
-                f"overlap ({overlap} px after rounding to the model's multiple {m}) must be "
-                f"smaller than tile ({tile} px)"
-            )
-            raise ParameterError(msg)
+        tile, overlap = self._rounded_tiling(tile, overlap)
         h, w = x.shape[2:]
         stride = tile - overlap
         boxes = [
@@ -376,7 +495,7 @@ class ImageModel(Model):
                 crops = [_pad_to(x[:, :, y0:y1, x0:x1], m)[0] for (y0, y1, x0, x1) in bxs]
                 batch = np.concatenate(crops, axis=0)
                 ex = [np.repeat(e, len(bxs), axis=0) for e in extras]
-                outs = self.backend.run([batch, *ex])
+                outs = self._run_backend([batch, *ex])
                 for i, (y0, y1, x0, x1) in enumerate(bxs):
                     wy = _ramp(h, y0, y1, overlap)
                     wx = _ramp(w, x0, x1, overlap)
@@ -400,6 +519,12 @@ class ImageModel(Model):
         return y, extra
 
 
+def _registry_names() -> set[str]:
+    from ._registry import REGISTRY
+
+    return set(REGISTRY)
+
+
 class DerainModel(ImageModel):
     """Rain removal with a continuous rain-density estimate (``kind="derain"``).
 
@@ -417,6 +542,7 @@ class DerainModel(ImageModel):
     """
 
     n_extra_outputs = 1
+    n_outputs = 2
 
     def __init__(self, spec: ModelSpec, backend: Backend) -> None:
         super().__init__(spec, backend)
@@ -445,7 +571,7 @@ class StochasticModel(ImageModel):
         extra = set(kw) - {"z", "seed"}
         if extra:
             msg = f"unexpected keyword arguments for a stochastic model: {sorted(extra)}"
-            raise ParameterError(msg)
+            raise ParameterError(msg + _load_time_hint(extra))
         if kw.get("z") is not None and kw.get("seed") is not None:
             msg = "pass either z= or seed=, not both"
             raise ParameterError(msg)
@@ -493,11 +619,47 @@ class StochasticModel(ImageModel):
     def sample(
         self, image: np.ndarray, n: int = 8, *, seed: int | None = 0, **kwargs: Any
     ) -> list[np.ndarray]:
-        """``n`` enhancements of one image with ``z ~ N(0, I)`` drawn from ``seed``."""
+        """``n`` enhancements of one image with ``z ~ N(0, I)`` drawn from ``seed``.
+
+        Parameters
+        ----------
+        image : ndarray or sequence of ndarray
+            As for a model call (a list or 4-D stack gives a list of lists / stacks, one
+            per draw, each draw's ``z`` shared by all frames).
+        n : int
+            Number of draws (>= 0).
+        seed : int or None
+            Seed of the draws (``None``: fresh randomness, not reproducible).
+        **kwargs
+            ``tile``, ``overlap``, ``batch_size`` as for a model call (``z`` is not
+            accepted: call ``model(image, z=z)`` to run a chosen code).
+
+        Returns
+        -------
+        list
+            ``n`` results, each of the input's shape and dtype.
+        """
         n = _positive_int(n, "n", 0)
         _check_seed(seed)
+        if "z" in kwargs:
+            msg = (
+                "sample() draws z ~ N(0, I) itself from seed=; to run one chosen latent code "
+                "call the model directly: model(image, z=z)"
+            )
+            raise ParameterError(msg)
         zs = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
         return [self(image, z=z, **kwargs) for z in zs]
+
+
+def _load_time_hint(kw: Any) -> str:
+    """Point options of ``load()`` passed to a model call back to ``load()``."""
+    at_load = sorted(set(kw) & {"backend", "device", "half"})
+    if not at_load:
+        return ""
+    return (
+        f"; {', '.join(at_load)} {'is' if len(at_load) == 1 else 'are'} chosen when loading: "
+        f"jointfilter.models.load(name, {', '.join(k + '=...' for k in at_load)})"
+    )
 
 
 def _check_seed(seed: Any) -> None:
@@ -521,12 +683,19 @@ class BlurCNNModel(Model):
     def classify(self, pairs: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Logits ``(N, 2)`` for raw pairs ``(N, 3, 64, 32)`` (class 0 = top half sharper)."""
         batch_size = _positive_int(batch_size, "batch_size")
-        pairs = np.asarray(pairs, np.float32)
+        try:
+            pairs = np.asarray(pairs, np.float32)
+        except (TypeError, ValueError) as e:
+            msg = f"pairs must be a float array of shape (N, 3, 64, 32); got {type(pairs).__name__}"
+            raise DTypeError(msg) from e
         if pairs.ndim != 4 or pairs.shape[1:] != (3, 64, 32):
             msg = f"pairs must have shape (N, 3, 64, 32); got {pairs.shape}"
             raise ShapeError(msg)
+        if not np.isfinite(pairs).all():
+            msg = "pairs contains NaN or Inf; replace them first, e.g. np.nan_to_num(pairs)"
+            raise NonFiniteError(msg)
         outs = [
-            self.backend.run([pairs[i : i + batch_size]])[0]
+            self._run_backend([pairs[i : i + batch_size]])[0]
             for i in range(0, len(pairs), batch_size)
         ]
         return np.concatenate(outs) if outs else np.zeros((0, 2), np.float32)

@@ -94,10 +94,19 @@ def _io(arch: str) -> tuple[list[str], list[str]]:
     return ["image"], ["output"]
 
 
+def _with_ext(base: Path, ext: str) -> Path:
+    """``base`` + ``ext``: appended, so a dotted stem such as ``net.v2`` is kept whole."""
+    return base.with_name(base.name + ext)
+
+
 def export(
     arch: str, module: Any, base: str | Path, *, onnx: bool = True, torchscript: bool = True
 ) -> dict[str, Path]:
-    """Write ``base.pt`` and ``base.onnx`` for ``module``; returns the paths written."""
+    """Write ``base.pt`` and ``base.onnx`` for ``module``; returns the paths written.
+
+    ``base`` is the path without extension; the extensions are appended (``net.v2`` ->
+    ``net.v2.pt``), never substituted for a dotted part of the name.
+    """
     from torch.export import Dim
 
     from ._export import export_onnx, export_torchscript
@@ -113,7 +122,7 @@ def export(
     )
     out: dict[str, Path] = {}
     if torchscript:
-        out["torchscript"] = export_torchscript(module, ex, base.with_suffix(".pt"))
+        out["torchscript"] = export_torchscript(module, ex, _with_ext(base, ".pt"))
     if onnx:
         batch = Dim("batch", min=1, max=4096)
         if kind == "pairs":
@@ -135,7 +144,7 @@ def export(
         out["onnx"] = export_onnx(
             module,
             ex,
-            base.with_suffix(".onnx"),
+            _with_ext(base, ".onnx"),
             input_names=ins,
             output_names=outs,
             dynamic_shapes=shapes,
