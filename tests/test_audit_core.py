@@ -200,3 +200,11 @@ def test_fast_radius_rule_documented_as_implemented() -> None:
     doc = " ".join(jf.guided_filter.__doc__.split())
     assert "max(1, floor(radius / s + 0.5))" in doc
     assert "round(radius / s)" not in doc
+
+
+def test_set_num_threads_caps_the_count_and_keeps_the_old_one():
+    before = jf.get_num_threads()
+    for n in (2**31, 100_000, jf._info.MAX_THREADS + 1):
+        with pytest.raises(ParameterError, match="at most"):
+            jf.set_num_threads(n)
+        assert jf.get_num_threads() == before

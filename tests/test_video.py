@@ -246,3 +246,38 @@ def test_stretch_out_is_checked_before_any_state_changes() -> None:
     buf = np.empty((2 * H, W), np.uint8)[::2]  # any layout: the stretch writes with copyto
     np.testing.assert_array_equal(vf(g, g, out=buf), VideoFilter(
         (H, W), np.uint8, radius=2, stretch=True, alpha=0.5)(g, g))  # fmt: skip
+
+
+def test_process_video_refuses_an_image_name_for_out(tmp_path: Path) -> None:
+    _write_video(tmp_path / "t.avi", _frames(2))
+    for name in ("o.png", "o.JPG", "o.webp"):
+        with pytest.raises(ParameterError, match="must be a video file"):
+            process_video(tmp_path / "t.avi", tmp_path / "t.avi", tmp_path / name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.avi"]
+
+
+def test_process_video_output_mode_and_plain_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import builtins
+    import os
+
+    real_import = builtins.__import__
+
+    def no_tqdm(name, *args, **kwargs):
+        if name.startswith("tqdm"):
+            raise ImportError("no tqdm here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tqdm)
+    _write_video(tmp_path / "t.avi", _frames(3))
+    mask = os.umask(0o027)
+    try:
+        process_video(
+            tmp_path / "t.avi", tmp_path / "t.avi", tmp_path / "o.avi", fourcc="MJPG", radius=2,
+            progress=True,
+        )  # fmt: skip
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "o.avi").stat().st_mode & 0o777 == 0o640  # 0666 less the umask
+    assert "3/3 frames" in capsys.readouterr().err

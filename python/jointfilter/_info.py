@@ -40,6 +40,10 @@ def build_info() -> dict[str, Any]:
     return info
 
 
+#: Largest thread count :func:`set_num_threads` accepts.
+MAX_THREADS = 1024
+
+
 def set_num_threads(n: int) -> None:
     """Set the number of threads the kernels use (0 = all cores).
 
@@ -48,16 +52,28 @@ def set_num_threads(n: int) -> None:
     Parameters
     ----------
     n : int
-        Thread count, >= 0; 0 means one thread per core.
+        Thread count, 0 to :data:`MAX_THREADS`; 0 means one thread per core.
 
     Raises
     ------
     ParameterError
-        `n` is not an int >= 0.
+        `n` is not an int in [0, MAX_THREADS].
+    RuntimeError
+        The operating system refused to start the threads; the previous count stays in force.
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
         raise ParameterError(f"n must be an int >= 0 (0 = all cores); got {n!r}.")
-    _core.set_num_threads(int(n))
+    if n > MAX_THREADS:
+        raise ParameterError(
+            f"n must be at most {MAX_THREADS}; got {n}. Bands of rows are the unit of work, so "
+            "more threads than cores only add overhead: pass 0 for one thread per core."
+        )
+    before = int(_core.get_num_threads())
+    try:
+        _core.set_num_threads(int(n))
+    except RuntimeError:
+        _core.set_num_threads(before)  # e.g. the OS's thread limit: keep the old pool
+        raise
 
 
 def get_num_threads() -> int:

@@ -460,18 +460,22 @@ def _check_out_dir(out_dir: Path, inputs: tuple[Path, ...]) -> None:
 class _TextProgress:
     """A plain progress counter on stderr, used when tqdm is not installed."""
 
-    def __init__(self, total: int) -> None:
-        self.total, self.n, self._shown = total, 0, -1
+    def __init__(self, total: int | None, noun: str = "images") -> None:
+        self.total, self.noun, self.n, self._shown = total, noun, 0, -1
         self._tty = sys.stderr.isatty()
 
     def update(self, k: int = 1) -> None:
         self.n += k
+        of = f"/{self.total}" if self.total else ""
         if self._tty:
-            sys.stderr.write(f"\r{self.n}/{self.total} images")
+            sys.stderr.write(f"\r{self.n}{of} {self.noun}")
             sys.stderr.flush()
-        elif (10 * self.n) // max(self.total, 1) > self._shown:  # a line every 10 %
-            self._shown = (10 * self.n) // max(self.total, 1)
-            print(f"{self.n}/{self.total} images", file=sys.stderr, flush=True)
+            return
+        # a line every 10 % (every 100 items when the total is unknown)
+        step = (10 * self.n) // max(self.total, 1) if self.total else self.n // 100
+        if step > self._shown:
+            self._shown = step
+            print(f"{self.n}{of} {self.noun}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._tty and self.n:
@@ -479,7 +483,9 @@ class _TextProgress:
             sys.stderr.flush()
 
 
-def _progress(total: int, enabled: bool | None) -> Any:
+def _progress(total: int | None, enabled: bool | None, unit: str = "img") -> Any:
+    """A tqdm bar, else a :class:`_TextProgress`, or None (disabled, nothing to do, or no
+    terminal with ``enabled=None``)."""
     if enabled is False or total == 0:
         return None
     try:
@@ -487,8 +493,8 @@ def _progress(total: int, enabled: bool | None) -> Any:
     except ImportError:
         if enabled is None and not sys.stderr.isatty():
             return None
-        return _TextProgress(total)
-    return tqdm(total=total, unit="img", disable=None if enabled is None else False)
+        return _TextProgress(total, "images" if unit == "img" else f"{unit}s")
+    return tqdm(total=total, unit=unit, disable=None if enabled is None else False)
 
 
 def run_batch(

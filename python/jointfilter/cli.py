@@ -8,20 +8,6 @@ from pathlib import Path
 
 from .errors import DTypeError, JointFilterError, ParameterError
 
-#: image suffixes (a video written under one of these names would be a broken image file)
-_IMAGE_SUFFIXES = (
-    ".png",
-    ".tif",
-    ".tiff",
-    ".jpg",
-    ".jpeg",
-    ".bmp",
-    ".exr",
-    ".pgm",
-    ".ppm",
-    ".webp",
-)
-
 #: smallest demo image: the restore gallery's tasks (depth upsampling by 4, SSIM's 11x11
 #: window) need at least this many pixels per side
 _DEMO_MIN_SIDE = 16
@@ -201,11 +187,6 @@ def _video(args: argparse.Namespace) -> int:
     if _same_file(out, Path(args.target)) or _same_file(out, Path(args.guide)):
         raise OSError(f"refusing to overwrite an input file: {out}")
     _check_output_file(out)
-    if out.suffix.lower() in _IMAGE_SUFFIXES:
-        raise ParameterError(
-            f"--out must be a video file such as out.mp4 or out.avi; got the image name "
-            f"{str(out)!r}."
-        )
     if out.exists() and not args.overwrite:
         raise OSError(f"{out} exists; pass --overwrite to replace it")
     result = process_video(

@@ -32,6 +32,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from . import _validate as v
 from ._filters import GuidedFilter
+from .batch import IMAGE_EXTENSIONS
 from .errors import (
     ConcurrentUseError,
     DTypeError,
@@ -803,7 +804,8 @@ def _cv2() -> Any:
     return cv2
 
 
-_IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".exr")
+#: suffixes taken as images: a guide with one is a still image, an `out` with one is refused
+_IMAGE_SUFFIXES = (*IMAGE_EXTENSIONS, ".webp")
 
 
 def _as_path(value: Any, name: str, what: str) -> Path:
@@ -824,8 +826,21 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+def _new_file_mode() -> int:
+    """The permissions a newly created file gets: 0o666 less the process umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _check_out_path(out: Path, inputs: list[tuple[str, Path]]) -> None:
-    """`out` can be written by a rename in its folder, and is none of the inputs."""
+    """`out` can be written by a rename in its folder, is a video name, and is no input."""
+    if out.suffix.lower() in _IMAGE_SUFFIXES:
+        raise ParameterError(
+            f"out must be a video file (e.g. .mp4 or .avi); got {os.fspath(out)!r}, an image "
+            "name, which cannot hold a video. Pass e.g. "
+            f"{os.fspath(out.with_suffix('.mp4'))!r}."
+        )
     for name, p in inputs:
         if _same_file(out, p):
             raise ParameterError(
@@ -975,7 +990,8 @@ def process_video(
     max_frames : int, optional
         Stop after this many frames (>= 1).
     progress : bool, optional
-        tqdm progress bar (if installed); None = only on a terminal.
+        Progress on stderr: a tqdm bar if tqdm is installed, else a plain frame counter;
+        None = only on a terminal.
 
     Returns
     -------
@@ -1114,13 +1130,9 @@ def _run(
     """The frame loop of :func:`process_video` (arguments checked, captures open)."""
     tmp_path: Path | None = None
     writer = None
-    bar = None
-    try:
-        from tqdm.auto import tqdm
+    from .batch import _progress
 
-        bar = tqdm(total=total, unit="frame", disable=None if progress is None else not progress)
-    except ImportError:
-        pass
+    bar = _progress(total, progress, unit="frame")
     frames = 0
     frame_shape: tuple[int, ...] | None = None
     bgr = gbgr = rgb = grgb = gbuf = outbuf = None  # reused frame buffers
@@ -1213,6 +1225,7 @@ def _run(
         assert tmp_path is not None
         writer.release()
         writer = None
+        os.chmod(tmp_path, _new_file_mode())  # mkstemp made it 0600
         os.replace(tmp_path, out_p)
         tmp_path = None
     finally:
