@@ -167,3 +167,19 @@ def test_docs_qabf_identical_value_matches_the_code() -> None:
     text = (DOCS / "metrics.md").read_text(encoding="utf-8")
     quoted = set(re.findall(r"= (0\.97\d{3})", text))
     assert quoted == {value}
+
+
+def test_float_inputs_in_0_255_without_data_range_are_refused():
+    rng = np.random.default_rng(3)
+    ir = rng.uniform(0, 255, (40, 48)).astype(np.float32)
+    vis = rng.uniform(0, 255, (40, 48, 3)).astype(np.float32)
+    with pytest.raises(ParameterError, match="data_range"):
+        fuse(ir, vis)
+    with pytest.raises(ParameterError, match="infrared is float with values up to"):
+        fuse(ir, vis / 255)
+    out = fuse(ir, vis, data_range=255)  # the fix the message names
+    assert out.dtype == np.float32
+    assert 0 <= out.min() <= out.max() <= 255
+    assert out.max() > 2  # not clipped to [0, 1]
+    hdr = fuse(ir / 100, vis / 100, clip=False)  # above 1 on purpose
+    assert hdr.max() > 1.5

@@ -145,6 +145,20 @@ def _fuse_planes(
     return fused, weights
 
 
+def _check_float_scale(arr: np.ndarray, name: str) -> None:
+    """Refuse float data far above the default range 1.0 (e.g. [0, 255] floats), which the
+    clipped result would turn almost white without an error."""
+    if arr.dtype.kind == "f" and arr.size:
+        top = float(arr.max())
+        if top > 1.5:
+            raise ParameterError(
+                f"{name} is float with values up to {top:g}, but float inputs are taken in "
+                "[0, 1] unless data_range= says otherwise, and the result would be clipped "
+                "to [0, 1]. Pass data_range= with the data's range (e.g. 255), or clip=False "
+                "for data above 1 on purpose."
+            )
+
+
 def fuse(
     infrared: NDArray[Any],
     visible: NDArray[Any],
@@ -172,7 +186,9 @@ def fuse(
         decision map (needs ``jointfilter.models``' ``"blur-cnn"`` and ONNX Runtime or torch).
     data_range : float, optional
         Value range of **float** inputs (default 1.0); uint8 / uint16 inputs always use 255 /
-        65535. Each source is divided by its own range, so mixed dtypes are fine.
+        65535. Each source is divided by its own range, so mixed dtypes are fine. With the
+        default range and ``clip=True``, float values above 1.5 raise ``ParameterError``
+        (data in [0, 255] passed as float without ``data_range=255``).
     clip : bool, default True
         Clip a float result to ``[0, data_range]`` (integer results are always rounded
         half-to-even and saturated).
@@ -265,6 +281,9 @@ def fuse(
             return_weights=return_weights,
         )  # fmt: skip
     ir_raw, vis_raw, ir_range, vis_range = check_inputs(infrared, visible, data_range)
+    if clip and data_range is None:
+        _check_float_scale(ir_raw, "infrared")
+        _check_float_scale(vis_raw, "visible")
     ir = infrared_unit(ir_raw, ir_range)
     if method == "cnn" and min(ir.shape) < _CNN_WINDOW:
         raise ShapeError(
