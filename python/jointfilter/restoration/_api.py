@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -234,6 +235,7 @@ def _resolve(
 ) -> dict[str, Any]:
     preset = copy.deepcopy(PRESETS[task])
     check_parameter_names(task, overrides)
+    _validate_params(overrides, task)  # before the values are used below
     shape = g.shape[:2]
     p: dict[str, Any] = {}
     for key, value in preset.items():
@@ -271,7 +273,11 @@ def _resolve(
             p["snap_radius"] = factor if factor > 1 else 0
         if p["denoise_eps"] == "auto":  # a quarter of the depth's noise variance
             p["denoise_eps"] = float(max(0.25 * sigma * sigma, 1e-6))
-    _validate_params(p)
+    _validate_params(p, task)
+    if "max_blur_radius" in p:
+        # blurs wider than the image are all the same constant (clipped box means), so the
+        # search stops there: same choice, and a huge value cannot run for hours
+        p["max_blur_radius"] = min(p["max_blur_radius"], max(shape))
     if p.get("precision") == "auto":
         # float32 sums where their error (under a tenth of a level, see SINGLE_MIN_EPS) cannot
         # show: 8-bit results; 16-bit and float results keep double
@@ -280,10 +286,29 @@ def _resolve(
     return p
 
 
-def _validate_params(p: dict[str, Any]) -> None:
+def _is_auto(value: Any) -> bool:
+    return isinstance(value, str) and value == "auto"
+
+
+def _validate_params(p: dict[str, Any], task: str | None) -> None:
+    """ParameterError naming the parameter unless every value in `p` is valid for `task`.
+
+    ``"auto"`` is accepted only where the task's preset is ``"auto"`` (and for
+    ``subsample``, which every task with that parameter resolves).
+    """
+    preset = PRESETS[task]
     for key, value in p.items():
+        if key not in preset:
+            continue  # data-driven values added by the tasks
+        if _is_auto(value):
+            if _is_auto(preset[key]) or key == "subsample":
+                continue
+            raise ParameterError(
+                f"{key} has no 'auto' value for task {task!r}; pass a value (default "
+                f"{preset[key]!r}) or leave it out."
+            )
         if key in _CHOICES:
-            if value not in _CHOICES[key]:
+            if not isinstance(value, str) or value not in _CHOICES[key]:
                 opts = ", ".join(map(repr, _CHOICES[key]))
                 raise ParameterError(f"{key} must be one of {opts}; got {v.describe(value)}.")
         elif key.endswith("radius") or key in (
@@ -292,8 +317,6 @@ def _validate_params(p: dict[str, Any]) -> None:
             "n_residual",
             "subsample",
         ):
-            if value == "auto":
-                continue
             v.check_radius(value, key)
             if key == "subsample" and value < 1:
                 raise ParameterError("subsample must be an int >= 1; got 0.")
@@ -307,24 +330,61 @@ def _validate_params(p: dict[str, Any]) -> None:
             "min_sigma",
             "snap_threshold",
         ):
-            if value != "auto":
-                v.check_positive_float(value, key)
-        elif key == "radii":
-            for r in value:
-                v.check_radius(r, "radii")
-        elif key == "eps_list":
-            for e in value:
-                v.check_positive_float(e, "eps_list")
-        elif key in ("strength", "nir_detail"):
+            v.check_positive_float(value, key)
+        elif key in ("radii", "eps_list"):
+            if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, np.ndarray)):
+                raise ParameterError(
+                    f"{key} must be a non-empty list of candidate values, e.g. {key}="
+                    f"{list(preset[key])}; got {v.describe(value)}."
+                )
+            if len(value) == 0:
+                raise ParameterError(
+                    f"{key} must list at least one candidate for the SURE search; got an "
+                    f"empty {type(value).__name__}."
+                )
+            for item in value:
+                if key == "radii":
+                    v.check_radius(item, "radii")
+                else:
+                    v.check_positive_float(item, "eps_list")
+        elif key in ("strength", "nir_detail", "gain"):
             if (
                 isinstance(value, bool)
-                or not isinstance(value, (int, float))
+                or not isinstance(value, numbers.Real)
                 or not math.isfinite(value)
             ):
-                raise ParameterError(f"{key} must be a finite number; got {v.describe(value)}.")
-        elif key == "gain" and value != "auto":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ParameterError(f"gain must be 'auto' or a number; got {v.describe(value)}.")
+                hint = " ('auto' or a number)" if key == "gain" else ""
+                raise ParameterError(
+                    f"{key} must be a finite number{hint}; got {v.describe(value)}."
+                )
+        elif key == "guided_base" and not isinstance(value, (bool, np.bool_)):
+            raise ParameterError(
+                f"guided_base must be True (guided-filter base) or False (box mean); got "
+                f"{v.describe(value)}."
+            )
+
+
+def _check_finite(
+    unit: np.ndarray, raw: np.ndarray, name: str, range_name: str, rng: float
+) -> None:
+    """NonFiniteError unless the float32 form `unit` (`raw` / `rng`) of float `raw` is finite."""
+    if raw.dtype.kind != "f" or np.isfinite(unit).all():
+        return
+    if not np.isfinite(raw).all():
+        raise NonFiniteError(
+            f"{name} contains NaN or Inf; replace them first, e.g. np.nan_to_num({name})."
+        )
+    peak = float(np.abs(raw).max())
+    if peak > float(np.finfo(np.float32).max):
+        raise NonFiniteError(
+            f"{name} has values beyond float32's range (max |value| {peak:.3g}), where the "
+            f"computation runs; rescale it to [0, 1] first (float data are converted to "
+            f"float32 before {range_name}= is applied)."
+        )
+    raise NonFiniteError(
+        f"{name} / {range_name} overflows float32 ({range_name}={rng:.3g}, max |value| "
+        f"{peak:.3g}); pass the data's peak value as {range_name}=."
+    )
 
 
 def restore(
@@ -414,13 +474,6 @@ def _restore(
     factor = _check_sizes(t, g, task)
     g = _check_task_channels(t, g, task)
     cached = guide_state is not None and "gf" in guide_state
-    for name, arr in (("target", t), ("guide", g)):
-        if name == "guide" and cached:
-            continue  # checked when the state was filled
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise NonFiniteError(
-                f"{name} contains NaN or Inf; replace them first, e.g. np.nan_to_num({name})."
-            )
     t_range = overrides.pop("data_range", None)
     g_range = overrides.pop("guide_range", None)
     t_range = v.check_data_range(t_range, t.dtype)
@@ -429,15 +482,21 @@ def _restore(
         if g_range is None
         else v.check_positive_float(g_range, "guide_range")
     )
-    # the tasks never write to their inputs, so float32 [0, 1] data are used without a copy
-    tf = to_unit(t, t_range, copy=False)
+    # the tasks never write to their inputs, so float32 [0, 1] data are used without a copy;
+    # float data are checked for NaN / Inf on that copy (one pass, as on the input), which
+    # also catches float64 values that overflow float32
+    with np.errstate(over="ignore", invalid="ignore"):
+        tf = to_unit(t, t_range, copy=False)
+    _check_finite(tf, t, "target", "data_range", t_range)
     squeeze = tf.ndim == 3 and tf.shape[2] == 1
     if squeeze:
         tf = tf[:, :, 0]
     if cached:
-        gf, gy = guide_state["gf"], guide_state["gy"]
+        gf, gy = guide_state["gf"], guide_state["gy"]  # checked when the state was filled
     else:
-        gf = to_unit(g, g_range, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            gf = to_unit(g, g_range, copy=False)
+        _check_finite(gf, g, "guide", "guide_range", g_range)
         if gf.ndim == 3 and gf.shape[2] == 1:
             gf = gf[:, :, 0]
         gy = luminance(gf)
