@@ -171,7 +171,8 @@ JF_HD float es2_sum3_px(const float* p, int64_t h, int64_t w, int64_t y, int64_t
 /// band_fuse.m).
 JF_HD float match_select_px(float w, float ca, float cb, float sa, float sb, float sab, float threshold) {
     const float avg = weighted_px(w, ca, cb);
-    const float m = 2.0f * sab / fmaxf(sa + sb, static_cast<float>(1e-30));
+    const float floor = static_cast<float>(1e-30), e = sa + sb;
+    const float m = 2.0f * sab / (e > floor ? e : floor);  // fmaxf(e, floor), NaN -> floor too
     const float sel = sa > sb ? ca : cb;  // equal energies: b (the visible image), as band_fuse.m
     return m > threshold ? avg : sel;     // strict, as band_fuse.m and algorithms.md 8.2
 }

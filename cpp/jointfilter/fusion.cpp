@@ -231,7 +231,8 @@ void dot_taps(const float* k, int64_t n_taps, const float* const* rows, int64_t 
 
 constexpr int64_t kSepBandRows = 64;  // output rows per task of the separable passes
 
-/// `source_row(y, buf)` writes source row y (width sw) into buf.
+/// `source_row(y, buf)` returns source row y (width sw): a pointer into the source, or buf
+/// after writing the row there.
 template <class RowFn>
 void run_sep(const SepPlan& p, int64_t sw, const ImageView& dst, RowFn source_row) {
     const int64_t K = static_cast<int64_t>(p.k.size()), step = p.step, wo = p.wo;
@@ -250,16 +251,17 @@ void run_sep(const SepPlan& p, int64_t sw, const ImageView& dst, RowFn source_ro
                     trow[j] = zeros.data();
                     continue;
                 }
-                source_row(sy, src.data());
-                for (int64_t x = 0; x < npad; ++x) {
-                    const int64_t sx = p.cols[x];
-                    prow.data()[x] = sx < 0 ? 0.0f : src.data()[sx];
-                }
+                const float* row = source_row(sy, src.data());
+                const int64_t* cols = p.cols.data();
                 if (step == 1) {
-                    for (int64_t i = 0; i < K; ++i) taps[i] = prow.data() + i;
+                    float* pr = prow.data();
+                    for (int64_t x = 0; x < npad; ++x) pr[x] = cols[x] < 0 ? 0.0f : row[cols[x]];
+                    for (int64_t i = 0; i < K; ++i) taps[i] = pr + i;
                 } else {  // step 2: even and odd samples apart, so the taps are unit-stride
                     float *ev = split.data(), *od = split.data() + (npad + 1) / 2;
-                    for (int64_t x = 0; x < npad; ++x) (x % 2 == 0 ? ev : od)[x / 2] = prow.data()[x];
+                    for (int64_t x = 0; 2 * x < npad; ++x) ev[x] = cols[2 * x] < 0 ? 0.0f : row[cols[2 * x]];
+                    for (int64_t x = 0; 2 * x + 1 < npad; ++x)
+                        od[x] = cols[2 * x + 1] < 0 ? 0.0f : row[cols[2 * x + 1]];
                     for (int64_t i = 0; i < K; ++i) taps[i] = (i % 2 == 0 ? ev : od) + i / 2;
                 }
                 float* t = tmp.row(j);
@@ -273,10 +275,7 @@ void run_sep(const SepPlan& p, int64_t sw, const ImageView& dst, RowFn source_ro
 }
 
 auto copy_rows(const ImageView& src) {
-    return [&src](int64_t y, float* buf) {
-        const float* s = crow<float>(src, y);
-        std::copy(s, s + src.width, buf);
-    };
+    return [&src](int64_t y, float*) { return crow<float>(src, y); };
 }
 
 const std::vector<float>& binomial() {
@@ -538,17 +537,18 @@ void saliency(const ImageView& src, const ImageView& dst, const std::vector<floa
     p.rows = border_taps(h, 1, r, h, Border::edge);
     p.cols = border_taps(w, 1, r, w, Border::edge);
     // the Laplacian of a source row is made on demand (replicate border)
-    run_sep(p, w, dst, [&src, h, w](int64_t y, float* buf) {
+    run_sep(p, w, dst, [&src, h, w](int64_t y, float* buf) -> const float* {
         const float* c = crow<float>(src, y);
         const float* u = crow<float>(src, y > 0 ? y - 1 : 0);
         const float* d = crow<float>(src, y + 1 < h ? y + 1 : h - 1);
         if (w == 1) {
             buf[0] = laplacian_abs_px(u[0], d[0], c[0], c[0], c[0]);
-            return;
+            return buf;
         }
         buf[0] = laplacian_abs_px(u[0], d[0], c[0], c[1], c[0]);
         for (int64_t x = 1; x < w - 1; ++x) buf[x] = laplacian_abs_px(u[x], d[x], c[x - 1], c[x + 1], c[x]);
         buf[w - 1] = laplacian_abs_px(u[w - 1], d[w - 1], c[w - 2], c[w - 1], c[w - 1]);
+        return buf;
     });
 }
 
@@ -639,6 +639,34 @@ void weighted_blend(const ImageView& a, const ImageView& b, const ImageView& w, 
     });
 }
 
+/// Row y of es2_sum3_px over a whole h x w plane, the same additions in the same order: the
+/// interior columns as one loop the compiler vectorises (every sample of the three rows is
+/// inside the extension there), the first and last column through es2_sum3_px (corners).
+void es2_sum3_row(const float* p, int64_t h, int64_t w, int64_t y, float* out) {
+    if (w < 3) {
+        for (int64_t x = 0; x < w; ++x) out[x] = es2_sum3_px(p, h, w, y, x);
+        return;
+    }
+    const float* __restrict r0 = p + es2_index(y - 1, h) * w;
+    const float* __restrict r1 = p + y * w;
+    const float* __restrict r2 = p + es2_index(y + 1, h) * w;
+    out[0] = es2_sum3_px(p, h, w, y, 0);
+    for (int64_t x = 1; x + 1 < w; ++x) {
+        float acc = 0.0f;  // from +0 and in es2_sum3_px's order, so -0 sums and roundings agree
+        acc += r0[x - 1];
+        acc += r0[x];
+        acc += r0[x + 1];
+        acc += r1[x - 1];
+        acc += r1[x];
+        acc += r1[x + 1];
+        acc += r2[x - 1];
+        acc += r2[x];
+        acc += r2[x + 1];
+        out[x] = acc;
+    }
+    out[w - 1] = es2_sum3_px(p, h, w, y, w - 1);
+}
+
 void pyramid_reduce(const ImageView& src, const ImageView& dst) {
     check_view(src, "image");
     JF_CHECK(src.channels == 1 && src.dtype == DType::f32, "image: expected a float32 plane");
@@ -668,40 +696,46 @@ void pyramid_blend(const ImageView& a, const ImageView& b, const ImageView& w, i
     if (h == 0 || wd == 0) return;
     const auto n = static_cast<size_t>(levels);
     const float thr = to_f32(threshold);  // NumPy compares float32 with float32(t)
-    // Gaussian pyramids (level 0 = a copy of the input)
+    // Gaussian pyramids; level 0 is the input itself (views: nothing is copied)
     std::vector<Plane> ga(n), gb(n), gw(n);
-    auto copy_plane = [](const ImageView& v) {
-        Plane p(v.height, v.width);
-        for (int64_t y = 0; y < v.height; ++y)
-            std::copy(crow<float>(v, y), crow<float>(v, y) + v.width, p.row(y));
-        return p;
-    };
-    ga[0] = copy_plane(a);
-    gb[0] = copy_plane(b);
-    gw[0] = copy_plane(w);
+    const ImageView in[3] = {a, b, w};
+    std::vector<Plane>* pyr[3] = {&ga, &gb, &gw};
+    auto level_view = [&](int k, size_t l) { return l == 0 ? in[k] : (*pyr[k])[l].view(); };
     for (size_t l = 1; l < n; ++l) {
-        const int64_t lh = (ga[l - 1].h + 1) / 2, lw = (ga[l - 1].w + 1) / 2;
-        for (auto* g : {&ga, &gb, &gw}) {
-            (*g)[l] = Plane(lh, lw);
-            reduce_into((*g)[l - 1].view(), (*g)[l].view());
+        const ImageView prev = level_view(0, l - 1);
+        const int64_t lh = (prev.height + 1) / 2, lw = (prev.width + 1) / 2;
+        for (int k = 0; k < 3; ++k) {
+            (*pyr[k])[l] = Plane(lh, lw);
+            reduce_into(level_view(k, l - 1), (*pyr[k])[l].view());
         }
     }
-    // Laplacian levels in place: G_l - expand(G_{l+1}), the coarsest stays Gaussian
-    for (size_t l = 0; l + 1 < n; ++l) {
-        for (auto* g : {&ga, &gb}) {
-            Plane& lev = (*g)[l];
+    // Laplacian levels G_l - expand(G_{l+1}) (level 0 into a new plane); the coarsest stays
+    // Gaussian (level 0 of a one-level pyramid: a copy of the input)
+    for (size_t l = 0; l < n; ++l) {
+        for (int k = 0; k < 2; ++k) {
+            const ImageView g = level_view(k, l);
+            if (l == 0) (*pyr[k])[0] = Plane(h, wd);
+            Plane& lev = (*pyr[k])[l];
+            if (l + 1 == n) {
+                if (l == 0)
+                    for (int64_t y = 0; y < h; ++y)
+                        std::copy(crow<float>(g, y), crow<float>(g, y) + wd, lev.row(y));
+                continue;
+            }
             Plane up(lev.h, lev.w);
-            expand_into((*g)[l + 1].view(), up.view());
+            expand_into((*pyr[k])[l + 1].view(), up.view());
             for_pixels(lev.h, [&](int64_t y) {
-                float* p = lev.row(y);
+                const float* p = crow<float>(g, y);
                 const float* q = up.row(y);
-                for (int64_t x = 0; x < lev.w; ++x) p[x] = p[x] - q[x];
+                float* o = lev.row(y);
+                for (int64_t x = 0; x < lev.w; ++x) o[x] = p[x] - q[x];
             });
         }
     }
     // blend every level (into ga)
     for (size_t l = 0; l < n; ++l) {
-        Plane &ca = ga[l], &cb = gb[l], &cw = gw[l];
+        Plane &ca = ga[l], &cb = gb[l];
+        const ImageView cw = level_view(2, l);
         const bool rule = match;  // every level, the coarsest too (run_CNN.m's band_fuse)
         Plane sa, sb, sab;
         if (rule) {
@@ -720,17 +754,14 @@ void pyramid_blend(const ImageView& a, const ImageView& b, const ImageView& w, i
             sb = Plane(ca.h, ca.w);
             sab = Plane(ca.h, ca.w);
             for_pixels(ca.h, [&](int64_t y) {
-                float *o1 = sa.row(y), *o2 = sb.row(y), *o3 = sab.row(y);
-                for (int64_t x = 0; x < ca.w; ++x) {
-                    o1[x] = es2_sum3_px(paa.data(), ca.h, ca.w, y, x);
-                    o2[x] = es2_sum3_px(pbb.data(), ca.h, ca.w, y, x);
-                    o3[x] = es2_sum3_px(pab.data(), ca.h, ca.w, y, x);
-                }
+                es2_sum3_row(paa.data(), ca.h, ca.w, y, sa.row(y));
+                es2_sum3_row(pbb.data(), ca.h, ca.w, y, sb.row(y));
+                es2_sum3_row(pab.data(), ca.h, ca.w, y, sab.row(y));
             });
         }
         for_pixels(ca.h, [&](int64_t y) {
             float* p = ca.row(y);
-            const float *q = cb.row(y), *ww = cw.row(y);
+            const float *q = cb.row(y), *ww = crow<float>(cw, y);
             if (rule) {
                 const float *s1 = sa.row(y), *s2 = sb.row(y), *s3 = sab.row(y);
                 for (int64_t x = 0; x < ca.w; ++x)
