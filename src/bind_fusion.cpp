@@ -49,7 +49,7 @@ jf::Border border_of(int b) {
 void bind_fusion(py::module_& m) {
     using A = const py::array&;
     m.def(
-        "fusion_empty",
+        "scratch_empty",
         [](const std::vector<py::ssize_t>& shape) {
             size_t n = 1;
             for (const py::ssize_t d : shape) {
@@ -72,10 +72,13 @@ void bind_fusion(py::module_& m) {
             return py::array_t<float>(shape, data, owner);
         },
         "An uninitialised C-contiguous float32 array whose memory comes from (and returns to) the "
-        "fusion scratch pool.",
+        "scratch pool.",
         py::arg("shape"));
-    m.def("fusion_scratch_bytes", &fu::scratch_pooled_bytes, "Bytes kept by the fusion scratch pool.");
-    m.def("fusion_release_scratch", &fu::scratch_release, "Free the buffers the fusion scratch pool keeps.");
+    m.def("scratch_bytes", &fu::scratch_pooled_bytes, "Bytes kept by the scratch pool.");
+    m.def("release_scratch", &fu::scratch_release, "Free the buffers the scratch pool keeps.");
+    m.def("scratch_limit", &fu::scratch_limit, "Most bytes the scratch pool keeps.");
+    m.def("set_scratch_limit", &fu::set_scratch_limit,
+          "Set the scratch pool's limit (frees what exceeds it).", py::arg("nbytes"));
     m.def(
         "fusion_to_unit",
         [](A image, double scale, A o) {

@@ -353,9 +353,9 @@ def test_scratch_pool_reuses_and_releases() -> None:
     assert x.flags.writeable
     x[...] = 1.0
     del x
-    assert _core.fusion_scratch_bytes() > 0
-    _core.fusion_release_scratch()
-    assert _core.fusion_scratch_bytes() == 0
+    assert _core.scratch_bytes() > 0
+    _core.release_scratch()
+    assert _core.scratch_bytes() == 0
     with numpy_reference():
         assert _common.scratch((2, 3)).base is None  # plain NumPy array
 

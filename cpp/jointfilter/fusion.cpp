@@ -89,7 +89,7 @@ class ScratchPool {
     void give(float* data, size_t capacity) {
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            if (bytes_ + capacity * sizeof(float) <= kScratchPoolBytes) {
+            if (bytes_ + capacity * sizeof(float) <= limit_) {
                 free_.emplace_back(data, capacity);
                 bytes_ += capacity * sizeof(float);
                 return;
@@ -101,20 +101,33 @@ class ScratchPool {
         std::lock_guard<std::mutex> lock(mutex_);
         return bytes_;
     }
-    void release() {
-        std::vector<std::pair<float*, size_t>> items;
+    void release() { set_limit(limit(), 0); }
+    size_t limit() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return limit_;
+    }
+    /// New limit; kept buffers are freed (largest first) until at most `keep` bytes remain.
+    void set_limit(size_t limit, size_t keep) {
+        std::vector<std::pair<float*, size_t>> drop;
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            items.swap(free_);
-            bytes_ = 0;
+            limit_ = limit;
+            std::sort(free_.begin(), free_.end(),
+                      [](const auto& a, const auto& b) { return a.second < b.second; });
+            while (!free_.empty() && bytes_ > keep) {
+                drop.push_back(free_.back());
+                bytes_ -= free_.back().second * sizeof(float);
+                free_.pop_back();
+            }
         }
-        for (auto& item : items) delete[] item.first;
+        for (auto& item : drop) delete[] item.first;
     }
 
  private:
     std::mutex mutex_;
     std::vector<std::pair<float*, size_t>> free_;
     size_t bytes_ = 0;
+    size_t limit_ = kScratchPoolBytes;
 };
 
 ScratchPool& scratch_pool() {
@@ -431,6 +444,8 @@ float* scratch_take(size_t n, size_t* capacity) { return scratch_pool().take(n, 
 void scratch_give(float* data, size_t capacity) { scratch_pool().give(data, capacity); }
 size_t scratch_pooled_bytes() { return scratch_pool().bytes(); }
 void scratch_release() { scratch_pool().release(); }
+size_t scratch_limit() { return scratch_pool().limit(); }
+void set_scratch_limit(size_t bytes) { scratch_pool().set_limit(bytes, bytes); }
 
 // ---- conversions ------------------------------------------------------------------------------
 

@@ -45,13 +45,15 @@ enum class FocusMeasure : int { sml = 0, eol = 1, tenengrad = 2, variance = 3 };
 // ---- scratch planes ----------------------------------------------------------------------------
 //
 // Full-size float32 scratch (the planes of a fusion call, in C++ and, through the bindings, the
-// NumPy arrays the Python layer allocates) comes from a process-wide pool: freed buffers are kept
-// (up to kScratchPoolBytes in total) and handed out again, so steady-state calls touch no fresh
-// pages. Without it, glibc returns the freed multi-megabyte blocks to the OS after every call
-// and the next call page-faults them back: ~5000 faults, more CPU time than the arithmetic for a
-// 768x576 pair.
+// NumPy arrays the fusion and restore layers allocate) comes from a process-wide pool: freed
+// buffers are kept (up to scratch_limit() bytes in total) and handed out again, so steady-state
+// calls touch no fresh pages. Without it, glibc returns the freed multi-megabyte blocks to the
+// OS after every call and the next call page-faults them back (the kernel zeroes every page):
+// ~5000 faults, more CPU time than the arithmetic for a 768x576 fusion, and a third of a 1080p
+// restore() call.
 
-constexpr size_t kScratchPoolBytes = size_t{64} << 20;
+/// Default of scratch_limit(): room for a 1080p restore() call's planes (~100 MB).
+constexpr size_t kScratchPoolBytes = size_t{256} << 20;
 
 /// A buffer of at least n floats (uninitialised); *capacity receives its size, for scratch_give.
 float* scratch_take(size_t n, size_t* capacity);
@@ -61,6 +63,9 @@ void scratch_give(float* data, size_t capacity);
 size_t scratch_pooled_bytes();
 /// Free every kept buffer.
 void scratch_release();
+/// Most bytes the pool keeps; setting it frees kept buffers beyond the new limit (0: keep none).
+size_t scratch_limit();
+void set_scratch_limit(size_t bytes);
 
 /// dst (f32, H x W) = float32(src) * float32(scale); src has one channel.
 void to_unit(const ImageView& src, double scale, const ImageView& dst);

@@ -23,6 +23,7 @@ from ._filters import GuidedFilter, box_filter, guided_filter
 from ._info import build_info, get_num_threads, set_num_threads
 from ._morphology import max_filter, min_filter
 from ._mutual_api import mutual_structure_filter
+from ._scratch import get_scratch_limit, release_scratch, scratch_bytes, set_scratch_limit
 
 __version__: str = build_info()["version"]
 
@@ -34,13 +35,17 @@ __all__ = [
     "errors",
     "fuse",
     "get_num_threads",
+    "get_scratch_limit",
     "gradient_domain_guided_filter",
     "guided_filter",
     "max_filter",
     "min_filter",
     "mutual_structure_filter",
+    "release_scratch",
     "restore",
+    "scratch_bytes",
     "set_num_threads",
+    "set_scratch_limit",
     "weighted_guided_filter",
 ]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _core
+from .. import _core, _scratch
 from .. import _validate as v
 from ..errors import ParameterError, ShapeError
 
@@ -45,7 +45,7 @@ LUMA_BT601 = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 _NUMPY_REFERENCE = False
 #: the compiled core has the fusion steps (False only for a stale build of ``_core``; the NumPy
 #: path then runs, and tests/test_fusion_core.py fails on purpose)
-HAS_CORE_STEPS = hasattr(_core, "fusion_empty")
+HAS_CORE_STEPS = hasattr(_core, "scratch_empty")
 
 
 def refine_precision(eps: float) -> str:
@@ -87,7 +87,7 @@ def scratch(shape: tuple[int, ...]) -> np.ndarray:
     fusions touch no fresh pages; the array owns its buffer until it is freed.
     """
     if use_core():
-        return _core.fusion_empty(list(shape))  # type: ignore[no-any-return]
+        return _scratch.empty(shape)
     return np.empty(shape, np.float32)
 
 

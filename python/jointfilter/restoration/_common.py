@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import _core, box_filter
+from .. import _core, _scratch, box_filter
 from .._validate import default_data_range
 from . import _fast
 
@@ -92,7 +92,7 @@ def luminance(x: F32) -> F32:
         return x[:, :, 0]
     if x.shape[2] >= 3:
         if x.dtype == np.float32 and x.flags.c_contiguous and x.size:
-            out = np.empty(x.shape[:2], np.float32)
+            out = _scratch.empty(x.shape[:2])
             _core.restore_luma(x, out)  # all threads, one pass; the formula below
             return out
         r, g, b = (np.asarray(x[:, :, k], np.float32) for k in range(3))
@@ -104,7 +104,8 @@ def box_mean(x: F32, radius: int) -> F32:
     """Clipped-border box mean through the C++ core (float32 in, float32 out, any channels)."""
     if x.ndim == 3 and x.shape[2] > 4:
         return np.stack([box_mean(x[:, :, c], radius) for c in range(x.shape[2])], axis=2)
-    return box_filter(np.ascontiguousarray(x, np.float32), radius)
+    x = np.ascontiguousarray(x, np.float32)
+    return box_filter(x, radius, out=_scratch.empty(x.shape))
 
 
 def _interp_matrix_1d(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

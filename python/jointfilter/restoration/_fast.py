@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import _core
+from .. import _core, _scratch
 from .._info import get_num_threads
 from .._validate import CORE_DTYPES
 
@@ -151,7 +151,7 @@ def _row_values(x: np.ndarray) -> int:
 
 def to_unit(arr: NDArray[Any], data_range: float) -> F32:
     """``float32(arr) * float32(1 / data_range)`` in one blocked pass (a new array)."""
-    out = np.empty(arr.shape, np.float32)
+    out = _scratch.empty(arr.shape)
     if arr.ndim < 2:
         np.multiply(arr, np.float32(1.0 / data_range), out=out, dtype=np.float32)
         return out
@@ -245,7 +245,7 @@ def from_unit(x: F32, dtype: np.dtype, data_range: float) -> NDArray[Any]:
     """
     dtype = np.dtype(dtype)
     x = np.asarray(x)
-    out = np.empty(x.shape, dtype)
+    out = _scratch.empty(x.shape) if dtype == np.float32 else np.empty(x.shape, dtype)
     if x.ndim < 2:
         x = x.reshape(1, -1) if x.ndim == 1 else x.reshape(1, 1)
     o = out.reshape(x.shape)
@@ -279,7 +279,7 @@ def channel_min(x: F32, scale: NDArray[np.float32] | None = None) -> F32:
     elementwise minimum of the channel planes, which this does, block by block.
     """
     h, w, c = x.shape
-    out = np.empty((h, w), np.float32 if x.dtype.kind == "f" else x.dtype)
+    out = _scratch.empty((h, w)) if x.dtype.kind == "f" else np.empty((h, w), x.dtype)
     sc = None if scale is None else np.asarray(scale)
     if (
         x.dtype == np.float32

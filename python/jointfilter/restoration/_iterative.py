@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import box_filter, guided_filter
+from .. import _scratch, box_filter, guided_filter
 from ._common import box_mean, filter_precision
 from ._fast import Finish, blocked, from_unit
 
@@ -45,7 +45,7 @@ def _w(
         eps=eps,
         subsample=subsample,
         data_range=1.0,
-        out=out,
+        out=_scratch.empty(x.shape) if out is None else out,
         precision=precision,
         decimation=decimation,
     )
@@ -141,8 +141,8 @@ def iterative_guided_filter(
         return (x if finish is None else from_unit(x, finish.dtype, float(finish.scale))), parts
     z = relit_guide(ambient, flash, relight_radius)
     rows, row_values = z.shape[0], _row_values(z)
-    buf = np.empty_like(z)  # A - z, then (z - x)^2, then the result
-    wz = np.empty_like(z)  # W_F (A - z), then B[(z - x)^2]
+    buf = _scratch.empty(z.shape)  # A - z, then (z - x)^2, then the result
+    wz = _scratch.empty(z.shape)  # W_F (A - z), then B[(z - x)^2]
 
     def residual(sl: slice) -> None:
         np.subtract(ambient[sl], z[sl], out=buf[sl])
@@ -164,7 +164,7 @@ def iterative_guided_filter(
         blocked(update_last if i == n_residual - 1 else update, rows, row_values)
     d2 = box_filter(buf, blend_radius, out=wz)
     s2 = np.float32(max(noise_var, 1e-8))
-    weight = np.empty_like(z) if return_parts else None
+    weight = _scratch.empty(z.shape) if return_parts else None
     result = buf if finish is None else finish.empty(buf)
 
     def blend(sl: slice) -> None:  # w z + (1 - w) x, w = s2 / (s2 + d2)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import _core, guided_filter
+from .. import _core, _scratch, guided_filter
 from .._morphology import max_filter, min_filter
 from ._common import bilinear_resize, box_mean, filter_precision, from_unit, luminance
 from ._edge_aware import gdgif, wgif
@@ -56,7 +56,7 @@ def _gf(
         eps=eps,
         subsample=subsample,
         data_range=1.0,
-        out=out,
+        out=_scratch.empty(x.shape) if out is None else out,
         precision=prec,
         decimation=decimation,
     )
