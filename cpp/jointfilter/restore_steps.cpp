@@ -276,6 +276,26 @@ void channel_min(const ImageView& src, const float* scale, const ImageView& dst)
     JF_CHECK(dst.height == src.height && dst.width == src.width,
              "out: expected the image's height and width");
     const int64_t w = src.width, c = src.channels;
+    // np.minimum(m, v): m if m < v or m is NaN, else v (a NaN in v propagates too)
+    auto fmin_np = [](float m, float v) { return (m < v || m != m) ? m : v; };
+    if (c == 3) {  // one pass with the stride known: the same divisions and selections
+        for_bands(src.height, [&](int64_t y0, int64_t y1) {
+            const float s0 = scale ? scale[0] : 1.0f, s1 = scale ? scale[1] : 1.0f,
+                        s2 = scale ? scale[2] : 1.0f;
+            for (int64_t y = y0; y < y1; ++y) {
+                const float* __restrict x = crow<float>(src, y);
+                float* __restrict m = dst.row<float>(y);
+                if (scale) {
+                    for (int64_t i = 0; i < w; ++i)
+                        m[i] = fmin_np(fmin_np(x[3 * i] / s0, x[3 * i + 1] / s1), x[3 * i + 2] / s2);
+                } else {
+                    for (int64_t i = 0; i < w; ++i)
+                        m[i] = fmin_np(fmin_np(x[3 * i], x[3 * i + 1]), x[3 * i + 2]);
+                }
+            }
+        });
+        return;
+    }
     for_bands(src.height, [&](int64_t y0, int64_t y1) {
         std::vector<float> b(static_cast<size_t>(w));
         for (int64_t y = y0; y < y1; ++y) {
@@ -290,8 +310,7 @@ void channel_min(const ImageView& src, const float* scale, const ImageView& dst)
                     for (int64_t i = 0; i < w; ++i) v[i] = x[i * c + k];
                 }
                 if (k == 0) continue;
-                // np.minimum(m, b): m if m < b or m is NaN, else b (NaN in b propagates too)
-                for (int64_t i = 0; i < w; ++i) m[i] = (m[i] < v[i] || m[i] != m[i]) ? m[i] : v[i];
+                for (int64_t i = 0; i < w; ++i) m[i] = fmin_np(m[i], v[i]);
             }
         }
     });
