@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -410,6 +412,55 @@ def fusion_metrics(
     return out
 
 
+# the numpydoc sections every per-metric function shares, built from its signature and spec
+_SOURCES_DOC = {
+    True: (
+        "fused : array_like",
+        "    2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to",
+        "    8-bit as in :func:`fusion_metrics`.",
+    ),
+    False: (
+        "infrared, visible, fused : array_like",
+        "    2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,",
+        "    uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.",
+    ),
+}
+_F = TypeVar("_F", bound=Callable[..., float])
+
+
+def _documented(name: str) -> Callable[[_F], _F]:
+    """Append Parameters and Returns to the docstring of metric `name`'s function."""
+
+    def deco(fn: _F) -> _F:
+        spec = _SPECS[name]
+        params = inspect.signature(fn).parameters
+        lines = ["Parameters", "----------", *_SOURCES_DOC["infrared" not in params]]
+        lines += [
+            'color_mode : {"gray", "per_channel_mean"}',
+            "    Colour handling, as in :func:`fusion_metrics`.",
+        ]
+        if "variant" in params:
+            choices = ", ".join(f'"{v}"' for v in spec.variants)
+            default = params["variant"].default
+            lines += [
+                f"variant : {{{choices}}}",
+                f'    Convention (default ``"{default}"``), see above.',
+            ]
+        lines += [
+            "float_range : float",
+            "    The value that maps to 255 for floating-point input (default 1.0).",
+            "",
+            "Returns",
+            "-------",
+            "float",
+            f"    The metric value ({'higher' if spec.higher_is_better else 'lower'} is better).",
+        ]
+        fn.__doc__ = inspect.cleandoc(fn.__doc__ or "") + "\n\n" + "\n".join(lines)
+        return fn
+
+    return deco
+
+
 def _single(
     name: str,
     infrared: ArrayLike,
@@ -437,30 +488,18 @@ def _single_fused(
 # one function per metric
 
 
+@_documented("EN")
 def entropy(fused: ArrayLike, *, color_mode: str = "gray", float_range: float = 1.0) -> float:
     """Entropy EN (bits), VIFB ``metricsEntropy.m``; higher is better.
 
     256-bin histogram of the 8-bit fused image, ``EN = -sum p log2 p``.
     Inputs are converted as in :func:`fusion_metrics`.
 
-    Parameters
-    ----------
-    fused : array_like
-        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
-        8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single_fused("EN", fused, color_mode, None, float_range)
 
 
+@_documented("SD")
 def standard_deviation(
     fused: ArrayLike, *, color_mode: str = "gray", variant: str = "vifb", float_range: float = 1.0
 ) -> float:
@@ -469,26 +508,11 @@ def standard_deviation(
     ``variant="vifb"``: VIFB ``metricsVariance.m`` (population std, divisor M*N, despite the
     name).  ``variant="thfylsty"``: MATLAB ``std2`` (divisor M*N - 1).
 
-    Parameters
-    ----------
-    fused : array_like
-        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
-        8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    variant : {"vifb", "thfylsty"}
-        Convention (default ``"vifb"``), see above.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single_fused("SD", fused, color_mode, variant, float_range)
 
 
+@_documented("SF")
 def spatial_frequency(
     fused: ArrayLike, *, color_mode: str = "gray", variant: str = "vifb", float_range: float = 1.0
 ) -> float:
@@ -500,26 +524,11 @@ def spatial_frequency(
     ``variant="tang"``: Linfeng-Tang ``SF_evaluation``, means over the actual number of
     differences.
 
-    Parameters
-    ----------
-    fused : array_like
-        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
-        8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    variant : {"vifb", "tang"}
-        Convention (default ``"vifb"``), see above.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single_fused("SF", fused, color_mode, variant, float_range)
 
 
+@_documented("AG")
 def average_gradient(
     fused: ArrayLike, *, color_mode: str = "gray", variant: str = "vifb", float_range: float = 1.0
 ) -> float:
@@ -529,26 +538,11 @@ def average_gradient(
     ``gradient``, ``sum(sqrt((gx² + gy²)/2)) / ((M-1)(N-1))``.  ``variant="kumar"``: Kumar's
     ``fusion_perform_fn.m``, circular forward differences without the /2, divided by M*N.
 
-    Parameters
-    ----------
-    fused : array_like
-        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
-        8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    variant : {"vifb", "kumar"}
-        Convention (default ``"vifb"``), see above.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single_fused("AG", fused, color_mode, variant, float_range)
 
 
+@_documented("EI")
 def edge_intensity(
     fused: ArrayLike, *, color_mode: str = "gray", float_range: float = 1.0
 ) -> float:
@@ -556,48 +550,22 @@ def edge_intensity(
 
     Mean Sobel magnitude (``fspecial('sobel')``, ``imfilter`` with replicate border).
 
-    Parameters
-    ----------
-    fused : array_like
-        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
-        8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single_fused("EI", fused, color_mode, None, float_range)
 
 
+@_documented("DF")
 def definition(fused: ArrayLike, *, color_mode: str = "gray", float_range: float = 1.0) -> float:
     """Definition DF (清晰度), thfylsty ``Definition.m``; higher is better.
 
     Forward differences on the first (M-1) x (N-1) pixels,
     ``mean(sqrt((dx² + dy²) / 2))``.
 
-    Parameters
-    ----------
-    fused : array_like
-        2-D gray or ``(H, W, 3)`` colour image; uint8, uint16 or float, converted to
-        8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single_fused("DF", fused, color_mode, None, float_range)
 
 
+@_documented("MI")
 def mutual_information(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -613,26 +581,11 @@ def mutual_information(
     normalised (constant -> 0), ``round(255 x)``, 256x256 joint histogram, **nats**.
     ``variant="tang"``: Linfeng-Tang ``MI_evaluation``: raw 8-bit values, **bits**.
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    variant : {"vifb", "tang"}
-        Convention (default ``"vifb"``), see above.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single("MI", infrared, visible, fused, color_mode, variant, float_range)
 
 
+@_documented("Qabf")
 def qabf(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -650,26 +603,11 @@ def qabf(
     ``variant="hli"``: the same code on ``im2double`` data (hli1221 / Linfeng-Tang).
     ``variant="kumar"``: Petrovic's measure as in Kumar's ``objective_fusion_perform_fn.m``.
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    variant : {"vifb", "hli", "kumar"}
-        Convention (default ``"vifb"``), see above.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single("Qabf", infrared, visible, fused, color_mode, variant, float_range)
 
 
+@_documented("Nabf")
 def nabf(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -686,26 +624,11 @@ def nabf(
     ``im2double`` data (no pixel reaches T_d = 2, all weights 0.001).
     ``variant="petrovic"``: Petrovic's original artefact measure (NABF1).
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    variant : {"kumar", "hli", "petrovic"}
-        Convention (default ``"kumar"``), see above.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (lower is better).
     """
     return _single("Nabf", infrared, visible, fused, color_mode, variant, float_range)
 
 
+@_documented("VIFF")
 def viff(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -720,24 +643,11 @@ def viff(
     0.005*255², per pixel the source with the smaller gain g, weights [1, 0, 0.15, 1]/2.15.
     NaN for images smaller than 41 pixels on a side (empty 'valid' regions in the reference).
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single("VIFF", infrared, visible, fused, color_mode, None, float_range)
 
 
+@_documented("SCD")
 def scd(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -751,24 +661,11 @@ def scd(
     ``corr2(F - B, A) + corr2(F - A, B)`` as in the authors' ``SCD.m`` / hli1221
     ``analysis_SCD.m``.  NaN when a difference image or a source is constant.
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single("SCD", infrared, visible, fused, color_mode, None, float_range)
 
 
+@_documented("CC")
 def cc(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -781,24 +678,11 @@ def cc(
 
     Higher is better.  Pearson correlation on float data; NaN when an image is constant.
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single("CC", infrared, visible, fused, color_mode, None, float_range)
 
 
+@_documented("CE")
 def cross_entropy(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -812,24 +696,11 @@ def cross_entropy(
     Mean of KL(h_A || h_F) and KL(h_B || h_F), 256-bin histograms, log2, bins where either
     probability is 0 skipped.
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (lower is better).
     """
     return _single("CE", infrared, visible, fused, color_mode, None, float_range)
 
 
+@_documented("RMSE")
 def rmse(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -843,24 +714,11 @@ def rmse(
     ``(sqrt(SSE_AF) + sqrt(SSE_BF)) / 2 / (M N)``: the square root of the *sum*, divided by
     the pixel count (not the textbook root-mean-square error).
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (lower is better).
     """
     return _single("RMSE", infrared, visible, fused, color_mode, None, float_range)
 
 
+@_documented("PSNR")
 def fusion_psnr(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -878,26 +736,11 @@ def fusion_psnr(
     (MSE of /255 data, 255 in the numerator: standard + 48.13 dB).  Infinite when F equals
     both sources.  For restoration use :func:`jointfilter.metrics.psnr`.
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    variant : {"vifb", "standard", "tang"}
-        Convention (default ``"vifb"``), see above.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single("PSNR", infrared, visible, fused, color_mode, variant, float_range)
 
 
+@_documented("SSIM")
 def fusion_ssim(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -915,26 +758,11 @@ def fusion_ssim(
     NaN under ``"vifb"`` for images smaller than 11 pixels on a side.
     For restoration use :func:`jointfilter.metrics.ssim`.
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    variant : {"vifb", "hli"}
-        Convention (default ``"vifb"``), see above.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single("SSIM", infrared, visible, fused, color_mode, variant, float_range)
 
 
+@_documented("Qcb")
 def qcb(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -951,24 +779,11 @@ def qcb(
     preservation weighted by saliency.  NaN for a constant non-zero input (0/0 in the
     reference's normalisation).
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (higher is better).
     """
     return _single("Qcb", infrared, visible, fused, color_mode, None, float_range)
 
 
+@_documented("Qcv")
 def qcv(
     infrared: ArrayLike,
     visible: ArrayLike,
@@ -982,19 +797,5 @@ def qcv(
     **Lower is better.**  16x16 regions, saliency = sum of Sobel magnitude^5, Mannos-Sakrison
     CSF-filtered differences, ``sum(l_A D_A + l_B D_B) / sum(l_A + l_B)``.
 
-    Parameters
-    ----------
-    infrared, visible, fused : array_like
-        2-D gray or ``(H, W, 3)`` colour images of equal height and width; uint8,
-        uint16 or float, converted to 8-bit as in :func:`fusion_metrics`.
-    color_mode : {"gray", "per_channel_mean"}
-        Colour handling, as in :func:`fusion_metrics`.
-    float_range : float
-        The value that maps to 255 for floating-point input (default 1.0).
-
-    Returns
-    -------
-    float
-        The metric value (lower is better).
     """
     return _single("Qcv", infrared, visible, fused, color_mode, None, float_range)
