@@ -96,3 +96,12 @@ def test_bench_rejects_bad_options(option, value, message):
 def test_cli_bench_bad_option_exits_2(capsys):
     assert main(["bench", "--sizes", "8k"]) == 2
     assert "--sizes: unknown '8k'" in capsys.readouterr().err
+
+
+def test_cli_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"jointfilter {jf.__version__} (kernels: ")
+    assert jf.build_info()["kernel_isa"] in out

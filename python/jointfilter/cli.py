@@ -222,6 +222,20 @@ def _default_data_dir() -> Path | None:
     return None
 
 
+def _version_line() -> str:
+    """``jointfilter X.Y.Z (kernels: avx2, threads: N, CUDA: ...)`` from build_info()."""
+    from ._info import build_info
+
+    info = build_info()
+    cuda = "built" if info["cuda_built"] else "not built"
+    if info["cuda_built"]:
+        cuda += f", {info['cuda_devices']} device(s)"
+    return (
+        f"jointfilter {info['version']} (kernels: {info['kernel_isa']}, "
+        f"threads: {info['num_threads']}, CUDA: {cuda}, {info['compiler']})"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``jointfilter`` argument parser (subcommands demo, restore, fuse, metrics, video, bench).
 
@@ -238,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Outputs are written atomically and never over an input. Exit status: 0 ok, "
         "1 some pairs of a folder batch failed (or none matched), 2 bad arguments or input, "
         "130 interrupted.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=_version_line(),
+        help="print the version and how the core was built, then exit",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the guided filter on built-in synthetic data")
