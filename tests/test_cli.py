@@ -63,6 +63,21 @@ def test_fuse_and_metrics(pair, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "EN" in text
     assert "Qabf" in text
+    args = ["metrics", str(ir), str(vis), str(out), "--metrics", "EN,Qabf,RMSE"]
+    assert cli.main([*args, "--csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == "metric,value,better"
+    got = {r.split(",")[0]: r.split(",")[1:] for r in rows[1:]}
+    assert set(got) == {"EN", "Qabf", "RMSE"}
+    assert got["EN"][1] == "higher"
+    assert got["RMSE"][1] == "lower"
+    from jointfilter.metrics import fusion_metrics
+
+    imgs = [cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in (ir, vis, out)]
+    imgs = [i[..., ::-1] if i.ndim == 3 else i for i in imgs]  # BGR -> RGB, as read_image
+    assert float(got["EN"][0]) == fusion_metrics(*imgs, metrics=["EN"])["EN"].value
+    with pytest.raises(SystemExit):  # --csv and --json exclude each other
+        cli.main([*args, "--csv", "--json"])
 
 
 def test_never_overwrites_inputs_or_outputs(pair, tmp_path, capsys):

@@ -166,6 +166,14 @@ def _metrics(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
+    elif args.csv:  # one row per metric, full precision (repr of the float)
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["metric", "value", "better"])
+        for name, m in scores.items():
+            better = "higher" if m.higher_is_better else "lower"
+            writer.writerow([name, repr(float(m.value)), better])
     else:
         for name, m in scores.items():
             direction = "higher" if m.higher_is_better else "lower"
@@ -292,7 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("visible")
     metrics.add_argument("fused")
     metrics.add_argument("--metrics", default=None, help="comma-separated names (default: all)")
-    metrics.add_argument("--json", action="store_true")
+    fmt = metrics.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+    fmt.add_argument(
+        "--csv", action="store_true", help="print CSV rows: metric, value, better (higher/lower)"
+    )
     metrics.set_defaults(func=_metrics)
 
     video = sub.add_parser("video", help="filter a video under a guide video or image")
