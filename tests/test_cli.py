@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+import jointfilter as jf
 from jointfilter import cli
 
 cv2 = pytest.importorskip("cv2")
@@ -98,3 +99,31 @@ def test_unreadable_input_is_a_clean_error(tmp_path, pair, capsys):
     bad.write_bytes(b"not an image")
     assert cli.main(["fuse", str(bad), str(vis), "-o", str(tmp_path / "f.png")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_float_range_for_float_images(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:48, 0:64]
+    ir = (120 + 80 * np.sin(xx / 7.0) + rng.normal(0, 5, xx.shape)).clip(0, 255).astype(np.float32)
+    vis = np.dstack([100 + 60 * np.cos(yy / 5.0)] * 3).astype(np.float32)
+    for name, img in (("ir.tif", ir), ("vis.tif", vis)):
+        cv2.imwrite(str(tmp_path / name), img)
+    ir_p, vis_p, out = str(tmp_path / "ir.tif"), str(tmp_path / "vis.tif"), tmp_path / "f.tif"
+    # [0, 255] floats taken as [0, 1] would come back white: refused, naming the option
+    assert cli.main(["fuse", ir_p, vis_p, "-o", str(out)]) == 2
+    assert "--float-range" in capsys.readouterr().err
+    assert not out.exists()
+    assert cli.main(["fuse", ir_p, vis_p, "-o", str(out), "--float-range", "255"]) == 0
+    fused = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)[..., ::-1]
+    expect = jf.fuse(ir, vis, data_range=255)
+    np.testing.assert_array_equal(fused, expect)
+    # restore: the float target takes the range, the uint8 guide keeps 255
+    cv2.imwrite(str(tmp_path / "g.png"), vis.astype(np.uint8))
+    r_out = tmp_path / "r.tif"
+    args = ["restore", vis_p, str(tmp_path / "g.png"), "-o", str(r_out), "--task", "day_night"]
+    assert cli.main([*args, "--float-range", "255"]) == 0
+    got = cv2.imread(str(r_out), cv2.IMREAD_UNCHANGED)[..., ::-1]
+    want = jf.restore(vis, vis.astype(np.uint8), task="day_night", data_range=255)
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(SystemExit):
+        cli.main([*args, "--float-range", "0"])

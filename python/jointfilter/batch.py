@@ -377,9 +377,16 @@ def _alpha_like(alpha: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return a.astype(dtype)
 
 
-def _restore_call(target: np.ndarray, guide: np.ndarray, **kw: Any) -> np.ndarray:
+def _restore_call(
+    target: np.ndarray, guide: np.ndarray, float_range: float | None = None, **kw: Any
+) -> np.ndarray:
     import jointfilter
 
+    if float_range is not None:  # the range of float images only (integers keep their dtype's)
+        if target.dtype.kind == "f":
+            kw.setdefault("data_range", float_range)
+        if guide.dtype.kind == "f":
+            kw.setdefault("guide_range", float_range)
     rgb, alpha = _split_alpha(target)
     result = jointfilter.restore(rgb, _split_alpha(guide)[0], **kw)  # resolved at call time
     if alpha is None or result.ndim != 3 or result.shape[:2] != alpha.shape:
@@ -393,7 +400,7 @@ def _fuse_call(infrared: np.ndarray, visible: np.ndarray, **kw: Any) -> np.ndarr
     return jointfilter.fuse(_split_alpha(infrared)[0], _split_alpha(visible)[0], **kw)
 
 
-def restore_op(task: str | None, **kw: Any) -> Op:
+def restore_op(task: str | None, float_range: float | None = None, **kw: Any) -> Op:
     """A picklable ``op(target, guide)`` calling ``jointfilter.restore(..., task=task, **kw)``.
 
     Images read from RGBA files are handled: the guide's alpha channel is dropped (it carries
@@ -404,6 +411,9 @@ def restore_op(task: str | None, **kw: Any) -> Op:
     ----------
     task : str or None
         A task of :func:`jointfilter.restore` (None: generic restoration).
+    float_range : float, optional
+        Value range of floating-point images (``data_range`` for a float target,
+        ``guide_range`` for a float guide); integer images keep their dtype's range.
     **kw
         More keyword arguments of :func:`jointfilter.restore`.
 
@@ -412,7 +422,7 @@ def restore_op(task: str | None, **kw: Any) -> Op:
     callable
         ``op(target, guide) -> ndarray``, picklable for Dask workers.
     """
-    return functools.partial(_restore_call, task=task, **kw)
+    return functools.partial(_restore_call, task=task, float_range=float_range, **kw)
 
 
 def fuse_op(method: str | None = None, **kw: Any) -> Op:

@@ -138,13 +138,14 @@ def _pairwise(args: argparse.Namespace, op, first: str, second: str) -> int:
 def _restore(args: argparse.Namespace) -> int:
     from .batch import restore_op
 
-    return _pairwise(args, restore_op(args.task), "target", "guide")
+    return _pairwise(args, restore_op(args.task, float_range=args.float_range), "target", "guide")
 
 
 def _fuse(args: argparse.Namespace) -> int:
     from .batch import fuse_op
 
-    return _pairwise(args, fuse_op(args.method), "infrared", "visible")
+    kw = {} if args.float_range is None else {"data_range": args.float_range}
+    return _pairwise(args, fuse_op(args.method, **kw), "infrared", "visible")
 
 
 def _metrics(args: argparse.Namespace) -> int:
@@ -210,9 +211,27 @@ def _video(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value
+
+
 def _add_batch_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", required=True, help="output file, or folder for folder inputs")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument(
+        "--float-range",
+        type=_positive_float,
+        default=None,
+        metavar="V",
+        help="value range of floating-point images, e.g. 255 for float TIFFs holding 8-bit "
+        "values (default 1.0); integer images always use their dtype's range",
+    )
     p.add_argument(
         "--scheduler",
         default=None,

@@ -154,8 +154,8 @@ def _check_float_scale(arr: np.ndarray, name: str) -> None:
             raise ParameterError(
                 f"{name} is float with values up to {top:g}, but float inputs are taken in "
                 "[0, 1] unless data_range= says otherwise, and the result would be clipped "
-                "to [0, 1]. Pass data_range= with the data's range (e.g. 255), or clip=False "
-                "for data above 1 on purpose."
+                "to [0, 1]. Pass data_range= with the data's range (e.g. 255; on the command "
+                "line --float-range), or clip=False for data above 1 on purpose."
             )
 
 
