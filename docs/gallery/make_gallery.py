@@ -1,11 +1,11 @@
-"""Make the gallery images of docs/restore.md: every task on its synthetic protocol.
+"""Make the gallery images of docs/tasks/*.md: every task on its synthetic protocol.
 
 Each image is one strip, left to right: the degraded target, the guide, ``restore()``'s result
 with the task's defaults, and the ground truth. The clean images are scikit-image samples with
 no copyright restrictions (astronaut: NASA, public domain; coffee and chelsea: CC0), resized to
 a 256-pixel short side; the degradations are the documented protocols of
 ``jointfilter.restoration._protocols`` (seed 0). The script prints the Markdown lines (PSNR and
-SSIM of the target and of the result against the truth) that docs/restore.md shows under each
+SSIM of the target and of the result against the truth) that docs/tasks/<task>.md shows under each
 image.
 
 Usage (needs scikit-image and OpenCV, the ``test`` extra)::

@@ -523,7 +523,7 @@ def sure_guided_filter(
 
 
 def generic(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
-    """Joint restoration driven by the target's noise level (see docs/restore.md)."""
+    """Joint restoration driven by the target's noise level (see docs/tasks/generic.md)."""
     if p["noise_sigma"] < p["min_sigma"]:
         return t.copy()
     gy = _luma(g, luma)
