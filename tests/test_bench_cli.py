@@ -98,10 +98,12 @@ def test_cli_bench_bad_option_exits_2(capsys):
     assert "--sizes: unknown '8k'" in capsys.readouterr().err
 
 
-def test_cli_version(capsys):
+def test_cli_version(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "30")  # one line whatever the terminal width
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"jointfilter {jf.__version__} (kernels: ")
+    assert out.count("\n") == 1
     assert jf.build_info()["kernel_isa"] in out

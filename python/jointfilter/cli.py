@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from .errors import DTypeError, JointFilterError, ParameterError
 
@@ -263,6 +264,17 @@ def _version_line() -> str:
     )
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: print :func:`_version_line` as is (argparse's own action rewraps it)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(_version_line())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``jointfilter`` argument parser (subcommands demo, restore, fuse, metrics, video, bench).
 
@@ -282,8 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--version",
-        action="version",
-        version=_version_line(),
+        action=_VersionAction,
         help="print the version and how the core was built, then exit",
     )
     sub = parser.add_subparsers(dest="command", required=True)
