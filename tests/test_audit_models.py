@@ -263,3 +263,11 @@ def test_wrong_convention_override_gives_a_model_error() -> None:
     stochastic_onnx = jm.REGISTRY["stochastic-enhance"].path("onnx")
     with pytest.raises(ModelError, match=r"failed on inputs of shape.*kind="):
         jm.load(stochastic_onnx, kind="image")(x)  # was onnxruntime's own error
+
+
+def test_blur_cnn_stride_beyond_the_window_is_refused():
+    net = jm.load("blur-cnn")
+    a = np.random.default_rng(0).random((40, 40), dtype=np.float32)
+    with pytest.raises(ParameterError, match="stride must be <= the window"):
+        net(a, a, stride=net.window + 1)
+    assert net(a, a, stride=net.window).shape == (40, 40)  # the largest stride that covers all

@@ -728,7 +728,7 @@ class BlurCNNModel(Model):
             Registered images of the same (H, W), grey or RGB (RGB is converted to luma);
             uint8, uint16, float32 or float64. H and W must be >= 32.
         stride : int
-            Window stride in pixels (8 as in the reference pipeline).
+            Window stride in pixels (8 as in the reference pipeline), at most the window (32).
         batch_size : int
             Window pairs per backend call.
 
@@ -745,6 +745,12 @@ class BlurCNNModel(Model):
         batch_size = _positive_int(batch_size, "batch_size")
         h, w = ga.shape
         k = self.window
+        if stride > k:  # windows every `stride` pixels would leave pixels no window covers
+            msg = (
+                f"stride must be <= the window ({k} pixels) so that every pixel is scored; "
+                f"got {stride}. Use the default 8, or at most {k}."
+            )
+            raise ParameterError(msg)
         if h < k or w < k:
             msg = f"a and b must be at least {k}x{k}; got {ga.shape}"
             raise ShapeError(msg)
