@@ -253,6 +253,22 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     return img
 
 
+def _temp_beside(path: Path) -> tuple[Path, int]:
+    """A new hidden file beside `path` (``.<stem>.<random>.tmp<suffix>``) and its open fd.
+
+    Created like any new file (``0o666`` less the umask, unlike :func:`tempfile.mkstemp`'s
+    ``0o600``), so the file that replaces `path` has the usual permissions.
+    """
+    for _ in range(100):
+        candidate = path.with_name(f".{path.stem}.{os.urandom(4).hex()}.tmp{path.suffix}")
+        try:
+            return candidate, os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+    # pragma: no cover - 100 random-name collisions
+    raise FileExistsError(f"cannot create a temporary file beside {str(path)!r}")
+
+
 def _write_bytes_atomic(path: Path, data: bytes | memoryview | np.ndarray) -> None:
     """Write `data` to a hidden temporary file beside `path`, then rename it over `path`.
 
@@ -262,16 +278,7 @@ def _write_bytes_atomic(path: Path, data: bytes | memoryview | np.ndarray) -> No
     """
     tmp: Path | None = None
     try:
-        for _ in range(100):
-            candidate = path.with_name(f".{path.stem}.{os.urandom(4).hex()}.tmp{path.suffix}")
-            try:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                continue
-            tmp = candidate
-            break
-        else:  # pragma: no cover - 100 random-name collisions
-            raise FileExistsError(f"cannot create a temporary file beside {str(path)!r}")
+        tmp, fd = _temp_beside(path)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

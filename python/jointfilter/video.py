@@ -19,7 +19,6 @@ import math
 import numbers
 import operator
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from . import _validate as v
 from ._filters import GuidedFilter
-from .batch import IMAGE_EXTENSIONS
+from .batch import IMAGE_EXTENSIONS, _temp_beside
 from .errors import (
     ConcurrentUseError,
     DTypeError,
@@ -826,13 +825,6 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def _new_file_mode() -> int:
-    """The permissions a newly created file gets: 0o666 less the process umask."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def _check_out_path(out: Path, inputs: list[tuple[str, Path]]) -> None:
     """`out` can be written by a rename in its folder, is a video name, and is no input."""
     if out.suffix.lower() in _IMAGE_SUFFIXES:
@@ -1197,14 +1189,12 @@ def _run(
             if writer is None:
                 frame_shape = result.shape
                 h, w = result.shape[:2]
-                fd, name = tempfile.mkstemp(
-                    prefix=f".{out_p.stem}.", suffix=f".tmp{out_p.suffix}", dir=out_p.parent
-                )
+                tmp_path, fd = _temp_beside(out_p)  # the usual permissions, not mkstemp's 0600
                 os.close(fd)
-                tmp_path = Path(name)
                 writer = cv2.VideoWriter(
-                    name, cv2.VideoWriter_fourcc(*fourcc), rate, (w, h), result.ndim == 3
-                )
+                    os.fspath(tmp_path), cv2.VideoWriter_fourcc(*fourcc), rate, (w, h),
+                    result.ndim == 3,
+                )  # fmt: skip
                 if not writer.isOpened():
                     raise ParameterError(
                         f"out: cannot create video {os.fspath(out_p)!r} with fourcc {fourcc!r}; "
@@ -1225,7 +1215,6 @@ def _run(
         assert tmp_path is not None
         writer.release()
         writer = None
-        os.chmod(tmp_path, _new_file_mode())  # mkstemp made it 0600
         os.replace(tmp_path, out_p)
         tmp_path = None
     finally:
