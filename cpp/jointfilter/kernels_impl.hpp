@@ -23,11 +23,13 @@
 #error "define JF_ARCH before including kernels_impl.hpp"
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -1237,17 +1239,133 @@ int64_t guided_scratch(int64_t w, int64_t /*radius: the ring size carries it*/, 
 // ---------------------------------------------------------------------------------------------
 // fast guided filter: bilinear upsampling of the mean coefficients, applied to the full guide
 
-/// Horizontal pass of the bilinear upsampling for one low-resolution row of coefficients
-/// (interleaved [low_w][kab]) into kab planes of W values: dst[k * w + x]. The row is split into
-/// planes first (`planes`: kab x low_w), so each output plane is one loop over x. In precision
-/// R: double (the default), or float for precision="single" (the coefficients are rounded to
-/// float once, and interpolated and applied in float).
+/// The x taps for blocks of L = Lanes<R>::n outputs, built once per call (AVX2 only): block j
+/// (outputs jL .. jL + L - 1) reads the L low-resolution samples from base[j] on, lane i the
+/// window's samples at 32-bit lanes idx[j][0][i] (x0) and idx[j][1][i] (x0 + 1, clamped; for
+/// double a pair of lanes per value) with weight f[j][i], fx rounded to R as in the scalar loop.
+/// Any taps whose span fits in L samples qualify (every integer factor, any width, the edges);
+/// base[j] < 0 marks a block that does not, left to the scalar loop. The lanes compute the
+/// scalar formula, so the results are the same bits.
 template <typename R>
-void upsample_row(const UpsampleJob& job, int64_t kab, int64_t sy, bool halving, R* planes, R* dst) {
-    const int64_t w = job.guide.width, lw = job.low_w;
-    const double* r = job.coef + sy * lw * kab;
-    for (int64_t sx = 0; sx < lw; ++sx)
+struct UpsampleTaps {
+    std::vector<int32_t> base;  // [blocks]
+    std::vector<int32_t> idx;   // [blocks][2][8]
+    std::vector<R> f;           // [blocks][L]
+    int64_t blocks = 0;
+
+    explicit UpsampleTaps(const UpsampleJob& job) {
+#if defined(__AVX2__)
+        constexpr int L = Lanes<R>::n, per = 8 / L;  // 32-bit lanes per value
+        const int64_t lw = job.low_w;
+        if (lw < L || lw > INT32_MAX) return;  // no window of L samples, or 32-bit indices overflow
+        blocks = job.guide.width / L;
+        base.resize(blocks);
+        idx.resize(blocks * 16);
+        f.resize(blocks * L);
+        for (int64_t j = 0; j < blocks; ++j) {
+            int64_t lo = lw, hi = 0;
+            for (int64_t x = j * L; x < j * L + L; ++x) {
+                lo = std::min(lo, job.x0[x]);
+                hi = std::max(hi, std::min(job.x0[x] + 1, lw - 1));
+            }
+            const int64_t b = std::min(lo, lw - L);  // the window stays inside the row
+            base[j] = hi - b < L ? static_cast<int32_t>(b) : -1;
+            for (int i = 0; i < L; ++i) {
+                const int64_t x = j * L + i, s0 = job.x0[x] - b, s1 = std::min(job.x0[x] + 1, lw - 1) - b;
+                for (int h = 0; h < per; ++h) {
+                    idx[j * 16 + i * per + h] = static_cast<int32_t>(s0 * per + h);
+                    idx[j * 16 + 8 + i * per + h] = static_cast<int32_t>(s1 * per + h);
+                }
+                f[j * L + i] = static_cast<R>(job.fx[x]);
+            }
+        }
+#else
+        (void)job;
+#endif
+    }
+};
+
+template <typename R>
+struct UpsampleCtx {
+    const UpsampleJob& job;
+    const UpsampleTaps<R>& taps;
+};
+
+/// Four doubles into R (rounded to float once for precision="single").
+template <typename R>
+inline void store_r4(R* dst, v4d v) {
+    if constexpr (std::is_same<R, float>::value) {
+        const v4f f = __builtin_convertvector(v, v4f);
+        std::memcpy(dst, &f, sizeof f);
+    } else {
+        storeu(dst, v);
+    }
+}
+
+/// Low-resolution row r of the coefficients (interleaved [low_w][kab] doubles) as kab planes of
+/// low_w values in R: 4 x 4 blocks transposed in registers, the rest one by one, in one
+/// sequential pass over the row (it comes from memory).
+template <typename R>
+void split_row(const double* r, int64_t lw, int64_t kab, R* planes) {
+    const int64_t k4 = kab & ~int64_t(3);
+    int64_t sx = 0;
+    for (; sx + 4 <= lw; sx += 4) {
+        const double* q = r + sx * kab;
+        for (int64_t k = 0; k < k4; k += 4) {
+            v4d m[4];
+            for (int i = 0; i < 4; ++i) m[i] = loadu<v4d>(q + i * kab + k);
+            transpose(m);
+            for (int i = 0; i < 4; ++i) store_r4(planes + (k + i) * lw + sx, m[i]);
+        }
+        for (int64_t k = k4; k < kab; ++k)
+            for (int64_t i = 0; i < 4; ++i) planes[k * lw + sx + i] = static_cast<R>(q[i * kab + k]);
+    }
+    for (; sx < lw; ++sx)
         for (int64_t k = 0; k < kab; ++k) planes[k * lw + sx] = static_cast<R>(r[sx * kab + k]);
+}
+
+/// Horizontal pass of the bilinear upsampling for one low-resolution row of coefficients into
+/// kab planes of W values: dst[k * w + x]. The row is split into planes first (`planes`:
+/// kab x low_w). In precision R: double (the default), or float for precision="single" (the
+/// coefficients are rounded to float once, and interpolated and applied in float).
+template <typename R>
+void upsample_row(const UpsampleCtx<R>& cx, int64_t kab, int64_t sy, bool halving, R* planes, R* dst) {
+    const UpsampleJob& job = cx.job;
+    const int64_t w = job.guide.width, lw = job.low_w;
+    split_row(job.coef + sy * lw * kab, lw, kab, planes);
+    int64_t done = 0;  // outputs [0, done) of every plane written by the blocks
+#if defined(__AVX2__)
+    {
+        // per block one load of the window, a permutation for each tap and the scalar formula
+        // lane by lane; the block's taps are loaded once for all kab planes
+        using V = typename Lanes<R>::V;
+        constexpr int L = Lanes<R>::n;
+        const UpsampleTaps<R>& t = cx.taps;
+        for (int64_t j = 0; j < t.blocks; ++j) {
+            const int64_t x = j * L, b = t.base[j];
+            if (b < 0) {
+                for (int64_t k = 0; k < kab; ++k) {
+                    const R* p = planes + k * lw;
+                    for (int64_t i = x; i < x + L; ++i) {
+                        const int64_t sx0 = job.x0[i], sx1 = sx0 + 1 < lw ? sx0 + 1 : lw - 1;
+                        dst[k * w + i] = p[sx0] + static_cast<R>(job.fx[i]) * (p[sx1] - p[sx0]);
+                    }
+                }
+                continue;
+            }
+            const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&t.idx[j * 16]));
+            const __m256i i1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&t.idx[j * 16 + 8]));
+            const V f = loadu<V>(&t.f[j * L]);
+            for (int64_t k = 0; k < kab; ++k) {
+                const __m256 a = _mm256_loadu_ps(reinterpret_cast<const float*>(planes + k * lw + b));
+                const V p0 = reinterpret_cast<V>(_mm256_permutevar8x32_ps(a, i0));
+                const V p1 = reinterpret_cast<V>(_mm256_permutevar8x32_ps(a, i1));
+                storeu(dst + k * w + x, p0 + f * (p1 - p0));
+            }
+        }
+        done = t.blocks * L;
+    }
+#endif
     for (int64_t k = 0; k < kab; ++k) {
         const R* p = planes + k * lw;
         R* d = dst + k * w;
@@ -1256,8 +1374,8 @@ void upsample_row(const UpsampleJob& job, int64_t kab, int64_t sy, bool halving,
             const int64_t sx1 = sx0 + 1 < lw ? sx0 + 1 : lw - 1;
             d[x] = p[sx0] + static_cast<R>(job.fx[x]) * (p[sx1] - p[sx0]);
         };
-        int64_t x = 0;
-        if (halving) {
+        int64_t x = done;
+        if (halving && x == 0) {
             // outputs 2m .. 2m + L - 1 read p[m - 1 .. m + L / 2]: one load, two permutations,
             // and the scalar formula lane by lane
             for (; x < 2; ++x) scalar(x);
@@ -1294,9 +1412,50 @@ bool halving_taps(const UpsampleJob& job) {
     return true;
 }
 
+/// One output row from the two x-interpolated coefficient rows (planes of W: per target channel
+/// a_0 .. a_{CG-1}, b) and the guide planes: o = v_b + v_a0 I_0 + ..., each coefficient v = t +
+/// fy (l - t) between the rows (the order of OpenCV's separable INTER_LINEAR), summed in the
+/// order of the guide channels, in one pass over x. Returns true if an output is not finite:
+/// the coefficients are, so a NaN/Inf came from the guide (x * 0 is 0 for finite x and NaN
+/// otherwise).
+template <typename R, int CG>
+bool apply_row(const R* top, const R* lower, const R* guide, R fy, int64_t ct, int64_t w, R* outp) {
+    using V = typename Lanes<R>::V;
+    constexpr int L = Lanes<R>::n;
+    const V vfy = splat<V>(fy), zero = {};
+    auto finite = zero == zero;  // lanes stay set while every output is finite
+    bool bad = false;
+    for (int64_t c = 0; c < ct; ++c) {
+        const R* t = top + c * (CG + 1) * w;
+        const R* l = lower + c * (CG + 1) * w;
+        R* o = outp + c * w;
+        int64_t x = 0;
+        for (; x + L <= w; x += L) {
+            const V tb = loadu<V>(t + CG * w + x), lb = loadu<V>(l + CG * w + x);
+            V acc = tb + vfy * (lb - tb);
+            for (int g = 0; g < CG; ++g) {
+                const V tg = loadu<V>(t + g * w + x), lg = loadu<V>(l + g * w + x);
+                acc += (tg + vfy * (lg - tg)) * loadu<V>(guide + g * w + x);
+            }
+            finite &= acc * zero == zero;
+            storeu(o + x, acc);
+        }
+        for (; x < w; ++x) {
+            R acc = t[CG * w + x] + fy * (l[CG * w + x] - t[CG * w + x]);
+            for (int g = 0; g < CG; ++g)
+                acc += (t[g * w + x] + fy * (l[g * w + x] - t[g * w + x])) * guide[g * w + x];
+            bad |= !(acc * R(0) == R(0));
+            o[x] = acc;
+        }
+    }
+    for (int i = 0; i < L; ++i) bad |= finite[i] == 0;
+    return bad;
+}
+
 template <typename R>
 void upsample_task(void* ctx, int64_t band, int worker) {
-    const UpsampleJob& job = *static_cast<const UpsampleJob*>(ctx);
+    const UpsampleCtx<R>& cx = *static_cast<const UpsampleCtx<R>*>(ctx);
+    const UpsampleJob& job = cx.job;
     const int64_t h = job.guide.height, w = job.guide.width;
     const int64_t cg = job.guide.channels, ct = job.target_channels;
     const int64_t kab = ct * (cg + 1);
@@ -1309,7 +1468,7 @@ void upsample_task(void* ctx, int64_t band, int worker) {
     R* bot = top + kab * w;
     R* low_planes = bot + kab * w;  // kab x low_w
     int64_t top_row = -1, bot_row = -1;
-    const bool halving = halving_taps(job);
+    const bool halving = cx.taps.blocks == 0 && halving_taps(job);
     const int64_t y0 = band * job.band_rows;
     const int64_t y1 = y0 + job.band_rows < h ? y0 + job.band_rows : h;
     for (int64_t y = y0; y < y1; ++y) {
@@ -1321,36 +1480,18 @@ void upsample_task(void* ctx, int64_t band, int worker) {
             std::swap(top_row, bot_row);
         }
         if (top_row != sy0) {
-            upsample_row(job, kab, sy0, halving, low_planes, top);
+            upsample_row(cx, kab, sy0, halving, low_planes, top);
             top_row = sy0;
         }
         if (bot_row != sy1 && sy1 != sy0) {
-            upsample_row(job, kab, sy1, halving, low_planes, bot);
+            upsample_row(cx, kab, sy1, halving, low_planes, bot);
             bot_row = sy1;
         }
         const R* lower = sy1 == sy0 ? top : bot;
         load_planes(job.guide, y, gplanes, no_offset);
-        // this row's coefficient v = t + fy (l - t) between the two x-interpolated rows (the
-        // order of OpenCV's separable INTER_LINEAR), used as soon as it is formed
-        for (int64_t c = 0; c < ct; ++c) {
-            const R* t = top + c * (cg + 1) * w;  // a_0 .. a_{cg-1}, b: planes of W
-            const R* l = lower + c * (cg + 1) * w;
-            R* o = outp + c * w;
-            const int64_t b = cg * w;
-            for (int64_t x = 0; x < w; ++x) o[x] = t[b + x] + fy * (l[b + x] - t[b + x]);
-            for (int64_t g = 0; g < cg; ++g) {
-                const R* tg = t + g * w;
-                const R* lg = l + g * w;
-                const R* ig = gplanes + g * w;
-                for (int64_t x = 0; x < w; ++x) o[x] += (tg[x] + fy * (lg[x] - tg[x])) * ig[x];
-            }
-        }
-        // the coefficients are known to be finite, so a NaN/Inf here came from the guide
-        // (x * 0 is 0 for finite x and NaN otherwise; an integer count vectorises, a double sum
-        // is one dependent add per value)
-        int64_t bad = 0;
-        for (int64_t i = 0; i < ct * w; ++i) bad += !(outp[i] * R(0) == R(0));
-        if (bad != 0) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
+        const bool bad = cg == 1 ? apply_row<R, 1>(top, lower, gplanes, fy, ct, w, outp)
+                                 : apply_row<R, 3>(top, lower, gplanes, fy, ct, w, outp);
+        if (bad) __atomic_store_n(job.nonfinite, 1, __ATOMIC_RELAXED);
         store_planes(job.dst, y, outp);
     }
 }
@@ -1419,8 +1560,15 @@ void run_guided(const GuidedJob& job) {
 }
 
 void run_upsample(const UpsampleJob& job) {
-    const TaskFn fn = job.single ? &upsample_task<float> : &upsample_task<double>;
-    parallel_for(job.n_bands, job.workers, fn, const_cast<UpsampleJob*>(&job));
+    if (job.single) {
+        const UpsampleTaps<float> taps(job);
+        UpsampleCtx<float> cx{job, taps};
+        parallel_for(job.n_bands, job.workers, &upsample_task<float>, &cx);
+    } else {
+        const UpsampleTaps<double> taps(job);
+        UpsampleCtx<double> cx{job, taps};
+        parallel_for(job.n_bands, job.workers, &upsample_task<double>, &cx);
+    }
 }
 
 }  // namespace JF_ARCH
