@@ -9,6 +9,7 @@
 #include <string>
 
 #include "host_array.hpp"
+#include "jointfilter/iterative_guided.hpp"
 #include "jointfilter/restore_steps.hpp"
 
 namespace py = pybind11;
@@ -39,6 +40,33 @@ const float* per_channel(const F32& a, const char* name, int64_t channels) {
 }  // namespace
 
 void bind_restore(py::module_& m) {
+    m.def(
+        "restore_coarse_iterative",
+        [](const py::array& ambient, const py::array& flash, const F64& mix, F64& coef, int64_t radius,
+           double eps, bool single, int64_t n_diffusion, int64_t n_residual, int64_t relight_radius,
+           int64_t blend_radius, double noise_var, double scale) {
+            const auto a = jf::view_of(ambient, "ambient", false), f = jf::view_of(flash, "flash", false);
+            const double* m_ = f64_out(const_cast<F64&>(mix), "mix", a.channels, f.channels);
+            const int64_t k = a.channels * (f.channels + 1);
+            double* c = f64_out(coef, "coef", a.height * a.width, k);
+            jf::CoarseIterativeParams p;
+            p.radius = radius;
+            p.eps = eps;
+            p.single = single;
+            p.n_diffusion = n_diffusion;
+            p.n_residual = n_residual;
+            p.relight_radius = relight_radius;
+            p.blend_radius = blend_radius;
+            p.noise_var = noise_var;
+            p.scale = scale;
+            py::gil_scoped_release release;
+            jf::coarse_iterative_coefficients(a, f, m_, p, c);
+        },
+        "The blended coefficient field (h * w, C * (Cg + 1)) of the coarse-grid iterative guided filter "
+        "(iterative_guided.hpp), multiplied by scale.",
+        py::arg("ambient"), py::arg("flash"), py::arg("mix"), py::arg("coef"), py::arg("radius"),
+        py::arg("eps"), py::arg("single"), py::arg("n_diffusion"), py::arg("n_residual"),
+        py::arg("relight_radius"), py::arg("blend_radius"), py::arg("noise_var"), py::arg("scale"));
     m.def(
         "restore_from_unit",
         [](const py::array& image, const py::array& out, double scale, bool parallel) {

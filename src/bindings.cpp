@@ -128,6 +128,55 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
         py::arg("apply_guide") = py::none(), py::arg("decimation") = 0);
 
     m.def(
+        "guided_coefficients",
+        [](const py::array& target, const py::array& guide, py::array_t<double, py::array::c_style>& coef,
+           int64_t radius, double eps, int border, bool single) {
+            const jf::ImageView t = view_of(target, "target", false);
+            const jf::ImageView g = view_of(guide, "guide", false);
+            const int64_t k = jf::coefficient_count(g.channels, t.channels);
+            JF_CHECK(coef.ndim() == 3 && coef.shape(0) == t.height && coef.shape(1) == t.width &&
+                         coef.shape(2) == k && coef.writeable(),
+                     "coef: expected a writable C-contiguous float64 array of shape (H, W, " +
+                         std::to_string(k) + ")");
+            const jf::GuidedParams p = guided_params(radius, eps, border, 1, single, 0);
+            double* c = coef.mutable_data();
+            py::gil_scoped_release release;
+            jf::guided_coefficients(t, g, c, p);
+        },
+        "Mean coefficients of the guided filter into coef (H, W, Ct * (Cg + 1)): per target channel "
+        "mean(a_0) .. mean(a_{Cg-1}), mean(b).",
+        py::arg("target"), py::arg("guide"), py::arg("coef"), py::arg("radius"), py::arg("eps"),
+        py::arg("border"), py::arg("single") = false);
+
+    m.def(
+        "apply_coefficients",
+        [](const py::array_t<double, py::array::c_style>& coef, const py::array& guide, const py::array& out,
+           bool single) {
+            const jf::ImageView g = view_of(guide, "guide", false);
+            const jf::ImageView d = view_of(out, "out", true);
+            const int64_t k = jf::coefficient_count(g.channels, d.channels);
+            JF_CHECK(
+                coef.ndim() == 3 && coef.shape(2) == k,
+                "coef: expected a C-contiguous float64 array of shape (h, w, " + std::to_string(k) + ")");
+            const double* c = coef.data();
+            py::gil_scoped_release release;
+            jf::apply_coefficients(c, coef.shape(0), coef.shape(1), g, d, single);
+        },
+        "out = up(mean a) . guide + up(mean b): coefficients (h, w, Ct * (Cg + 1)) upsampled bilinearly "
+        "to the guide's size and applied.",
+        py::arg("coef"), py::arg("guide"), py::arg("out"), py::arg("single") = false);
+
+    m.def(
+        "decimate_mean",
+        [](const py::array& image, int64_t subsample, const py::array& out) {
+            const jf::ImageView s = view_of(image, "image", false), d = view_of(out, "out", true);
+            py::gil_scoped_release release;
+            jf::decimate_mean(s, subsample, d);
+        },
+        "float32 means of subsample x subsample blocks into out (ceil(H / s), ceil(W / s)[, C]).",
+        py::arg("image"), py::arg("subsample"), py::arg("out"));
+
+    m.def(
         "minmax_filter",
         [](const py::array& image, const py::array& out, int64_t radius, int border, bool maximum) {
             const jf::ImageView src = view_of(image, "image", false);

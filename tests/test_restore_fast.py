@@ -243,9 +243,8 @@ def test_results_do_not_depend_on_the_thread_count(task, clean_image):
 
 def test_subsample_auto_follows_the_short_side():
     rng = _rng(10)
-    for task in ("nir_dehaze", "day_night", "structure_transfer"):
+    for task in ("flash_denoise", "nir_dehaze", "day_night", "structure_transfer"):
         assert PRESETS[task]["subsample"] == "auto"
-    assert PRESETS["flash_denoise"]["subsample"] == 1  # subsampling costs ~2 dB there
     small = rng.random((64, 80, 3)).astype(np.float32)
     _, p = restore(small, small[:, :, 0], "structure_transfer", return_params=True)
     assert p["subsample"] == 1
@@ -255,3 +254,13 @@ def test_subsample_auto_follows_the_short_side():
     assert p["subsample"] == 2
     _, p = restore(big_t, big_g, "structure_transfer", subsample=1, return_params=True)
     assert p["subsample"] == 1
+
+
+@pytest.mark.parametrize(("short", "expected"), [(269, 1), (539, 1), (540, 2), (1080, 4)])
+def test_flash_denoise_grid_follows_the_short_side(short, expected):
+    # flash_denoise's coarse grid has a 270-539 pixel short side (FLASH_GRID_SIZE)
+    rng = _rng(11)
+    g = rng.random((short, short + 7, 3)).astype(np.float32)
+    t = (0.3 * g + 0.05 * rng.standard_normal(g.shape)).astype(np.float32)
+    _, p = restore(t, g, "flash_denoise", return_params=True)
+    assert p["subsample"] == expected

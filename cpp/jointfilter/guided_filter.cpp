@@ -481,6 +481,40 @@ void check_guided_arguments(const ImageView& target, const ImageView& guide, con
     }
 }
 
+namespace {
+
+/// dst = up(mean a) . guide + up(mean b) from a low_h x low_w grid of coefficients (bilinear,
+/// pixel-centre aligned): the fast guided filter's last stage.
+void upsample_apply(const double* coef, int64_t lh, int64_t lw, const ImageView& guide, const ImageView& dst,
+                    bool single, ScratchLease& lease, const char* nonfinite_message) {
+    const int64_t h = guide.height, w = guide.width;
+    const int64_t kab = coef_count(guide.channels, dst.channels);
+    std::vector<int64_t> y0, x0;
+    std::vector<double> fy, fx;
+    linear_taps(h, lh, y0, fy);
+    linear_taps(w, lw, x0, fx);
+    UpsampleJob job;
+    job.guide = guide;
+    job.dst = dst;
+    job.coef = coef;
+    job.low_h = lh;
+    job.low_w = lw;
+    job.target_channels = dst.channels;
+    job.single = single;
+    job.y0 = y0.data();
+    job.fy = fy.data();
+    job.x0 = x0.data();
+    job.fx = fx.data();
+    job.band_rows = band_rows_for(h, 0);
+    job.n_bands = (h + job.band_rows - 1) / job.band_rows;
+    job.workers = workers_for(job.n_bands);
+    // guide planes, the output planes, two cached low-res rows, one low-res row as planes
+    const size_t per_worker = static_cast<size_t>((guide.channels + 2 * kab + dst.channels) * w + kab * lw);
+    run_job(job, lease, per_worker, &arch_base::run_upsample, &arch_avx2::run_upsample, nonfinite_message);
+}
+
+}  // namespace
+
 void guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
                    const GuidedParams& p, Workspace* workspace) {
     check_guided_arguments(target, guide, dst, p);
@@ -506,32 +540,55 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
     const int64_t kab = coef_count(guide.channels, target.channels);
     double* coef = lease.get(kSlotCoef, low_px * kab);
     guided_core(low_target, low_guide, ImageView{}, coef, low_radius, p, lease);
-
-    std::vector<int64_t> y0, x0;
-    std::vector<double> fy, fx;
-    linear_taps(h, lh, y0, fy);
-    linear_taps(w, lw, x0, fx);
-    UpsampleJob job;
-    job.guide = p.apply_guide.data ? p.apply_guide : guide;
-    job.dst = dst;
-    job.coef = coef;
-    job.low_h = lh;
-    job.low_w = lw;
-    job.target_channels = target.channels;
-    job.single = p.single;
-    job.y0 = y0.data();
-    job.fy = fy.data();
-    job.x0 = x0.data();
-    job.fx = fx.data();
-    job.band_rows = band_rows_for(h, 0);
-    job.n_bands = (h + job.band_rows - 1) / job.band_rows;
-    job.workers = workers_for(job.n_bands);
-    // guide planes, the output planes, two cached low-res rows, one low-res row as planes
-    const size_t per_worker =
-        static_cast<size_t>((guide.channels + 2 * kab + target.channels) * w + kab * lw);
     // the coefficients are finite (checked above), so a non-finite output came from the guide
-    run_job(job, lease, per_worker, &arch_base::run_upsample, &arch_avx2::run_upsample,
-            "jointfilter: guide contains NaN or Inf");
+    upsample_apply(coef, lh, lw, p.apply_guide.data ? p.apply_guide : guide, dst, p.single, lease,
+                   "jointfilter: guide contains NaN or Inf");
+}
+
+int64_t coefficient_count(int64_t guide_channels, int64_t target_channels) {
+    return coef_count(guide_channels, target_channels);
+}
+
+void guided_coefficients(const ImageView& target, const ImageView& guide, double* coef, const GuidedParams& p,
+                         Workspace* workspace) {
+    check_guided_arguments(target, guide, target, p);
+    JF_CHECK(p.subsample == 1 && p.apply_guide.data == nullptr && p.eps_map.data == nullptr &&
+                 p.gamma_map.data == nullptr,
+             "guided_coefficients: plain guided filter parameters only");
+    JF_CHECK(p.radius >= 1, "guided_coefficients: radius must be >= 1");
+    if (target.height == 0 || target.width == 0) return;
+    ScratchLease lease(workspace);
+    guided_core(target, guide, ImageView{}, coef, p.radius, p, lease);
+}
+
+void apply_coefficients(const double* coef, int64_t low_h, int64_t low_w, const ImageView& guide,
+                        const ImageView& dst, bool single, Workspace* workspace) {
+    check_view(guide, "guide");
+    check_view(dst, "out");
+    JF_CHECK(guide.channels == 1 || guide.channels == 3, "guide must have 1 or 3 channels");
+    JF_CHECK(dst.channels >= 1 && dst.channels <= 4, "out must have 1 to 4 channels");
+    JF_CHECK(dst.height == guide.height && dst.width == guide.width,
+             "out must have the guide's height and width");
+    JF_CHECK(low_h >= 1 && low_w >= 1 && low_h <= guide.height && low_w <= guide.width,
+             "coefficients: expected a grid of 1 .. the guide's size in each dimension");
+    if (guide.height == 0 || guide.width == 0) return;
+    ScratchLease lease(workspace);
+    upsample_apply(coef, low_h, low_w, guide, dst, single, lease,
+                   "jointfilter: coefficients or guide contain NaN or Inf");
+}
+
+void decimate_mean(const ImageView& src, int64_t s, const ImageView& dst) {
+    check_view(src, "image");
+    check_view(dst, "out");
+    JF_CHECK(s >= 1, "subsample must be >= 1");
+    JF_CHECK(dst.dtype == DType::f32, "out must be float32");
+    JF_CHECK(dst.height == (src.height + s - 1) / s && dst.width == (src.width + s - 1) / s &&
+                 dst.channels == src.channels,
+             "out must have shape (ceil(H / s), ceil(W / s)) and the image's channels");
+    JF_CHECK(dst.row_stride == dst.width * dst.channels, "out must be C-contiguous");
+    if (src.height == 0 || src.width == 0) return;
+    // decimate_mean_any writes rows of width * channels floats from the given address
+    decimate_mean_any(src, s, reinterpret_cast<double*>(dst.data));
 }
 
 }  // namespace jointfilter

@@ -88,6 +88,26 @@ void check_guided_arguments(const ImageView& target, const ImageView& guide, con
 void guided_filter(const ImageView& target, const ImageView& guide, const ImageView& dst,
                    const GuidedParams& params, Workspace* workspace = nullptr);
 
+/// Coefficients per pixel of a guided filter: target_channels * (guide_channels + 1).
+int64_t coefficient_count(int64_t guide_channels, int64_t target_channels);
+
+/// The mean coefficients of guided_filter(target, guide) (subsample 1, radius >= 1, no maps)
+/// instead of their application: coef[(y * W + x) * K + c * (Cg + 1) + g] is mean(a_g) of target
+/// channel c and g = Cg its mean(b), K = coefficient_count (restore's fast iterative filter sums
+/// several sets on a coarse grid and applies them once with apply_coefficients).
+void guided_coefficients(const ImageView& target, const ImageView& guide, double* coef,
+                         const GuidedParams& params, Workspace* workspace = nullptr);
+
+/// dst = up(mean a) . guide + up(mean b): a low_h x low_w grid of coefficients (the layout of
+/// guided_coefficients) upsampled bilinearly (pixel-centre aligned, linear_taps) to the guide's
+/// size and applied to it, in float (single) or double: the fast guided filter's last stage.
+void apply_coefficients(const double* coef, int64_t low_h, int64_t low_w, const ImageView& guide,
+                        const ImageView& dst, bool single, Workspace* workspace = nullptr);
+
+/// float32 block means of s x s blocks (their in-image part at the right/bottom edges) into a
+/// C-contiguous dst of ceil(H / s) x ceil(W / s) pixels: the fast filter's "mean" decimation.
+void decimate_mean(const ImageView& src, int64_t s, const ImageView& dst);
+
 /// Which instruction set the kernels run with ("avx2" or "baseline").
 const char* kernel_isa();
 

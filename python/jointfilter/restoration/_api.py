@@ -12,7 +12,15 @@ from numpy.typing import NDArray
 
 from .. import _validate as v
 from ..errors import NonFiniteError, ParameterError, ShapeError
-from ._common import auto_subsample, from_unit, luminance, scaled_radius, to_unit
+from ._common import (
+    FLASH_GRID_SIZE,
+    REFERENCE_SIZE,
+    auto_subsample,
+    from_unit,
+    luminance,
+    scaled_radius,
+    to_unit,
+)
 from ._fast import Finish
 from ._noise import estimate_noise
 from ._tasks import FINISHING, GUIDE_CACHING, TASK_FUNCTIONS
@@ -57,7 +65,7 @@ PRESETS: dict[str | None, dict[str, Any]] = {
         "n_residual": 2,
         "relight_radius": 32,
         "blend_radius": 2,
-        "subsample": 1,
+        "subsample": "auto",
         "decimation": "mean",
         "precision": "auto",
     },
@@ -249,7 +257,9 @@ def _resolve(
         else:
             p[key] = value
     if p.get("subsample") == "auto":
-        p["subsample"] = auto_subsample(shape)
+        p["subsample"] = auto_subsample(
+            shape, FLASH_GRID_SIZE if task == "flash_denoise" else REFERENCE_SIZE
+        )
     # data-driven values
     if task is None:
         if "radii" not in overrides:

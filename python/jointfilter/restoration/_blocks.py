@@ -74,6 +74,20 @@ def gf_footprint(radius: int, subsample: int = 1) -> int:
     return subsample * (2 * r_low + 2)
 
 
+def _coarse_flash_reach(p: dict[str, Any], s: int) -> int:
+    """Coarse pixels the coarse-grid iteration of ``flash_denoise`` reads around a coarse pixel."""
+
+    def coarse(r: int, minimum: int = 1) -> int:
+        return max(minimum, (2 * r + s) // (2 * s))
+
+    fit = 2 * coarse(p["radius"])
+    diffusion = max(1, p["n_diffusion"]) * fit
+    if p["n_residual"] <= 0:
+        return diffusion
+    residual = coarse(p["relight_radius"]) + p["n_residual"] * fit
+    return max(diffusion, residual) + coarse(p["blend_radius"], 0)
+
+
 def task_alignment(task: str | None, p: dict[str, Any]) -> int:
     """Grid (pixels) chunk starts must lie on: the fast guided filter's ``subsample``."""
     if task in ("flash_denoise", "nir_dehaze", "day_night", "structure_transfer"):
@@ -104,6 +118,8 @@ def task_footprint(task: str | None, p: dict[str, Any], stage: str = "output") -
     """
     s = int(p.get("subsample", 1))
     if task == "flash_denoise":
+        if s > 1:  # the iteration on the coarse grid, then one bilinear upsampling
+            return s * (_coarse_flash_reach(p, s) + 2)
         gf = gf_footprint(p["radius"], s)
         diffusion = max(1, p["n_diffusion"]) * gf
         if p["n_residual"] <= 0:

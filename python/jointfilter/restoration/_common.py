@@ -49,13 +49,19 @@ def scaled_radius(base: float, shape: tuple[int, ...], minimum: int = 1) -> int:
     return max(minimum, round(base * min(shape[0], shape[1]) / REFERENCE_SIZE))
 
 
-def auto_subsample(shape: tuple[int, ...]) -> int:
-    """Fast guided filter factor for ``subsample="auto"``: ``max(1, short side // 512)``.
+#: Short side of the coarse grid of ``flash_denoise`` (``subsample="auto"``): its three
+#: colour-guided fits per frame run on a 270-539 pixel grid (s = 4 at 1080p, 1 at 512).
+FLASH_GRID_SIZE = 270
 
-    The coefficients are then fitted at 512 to 1023 pixels on the short side whatever the
-    resolution, with the radius divided by the factor, and applied at full resolution.
+
+def auto_subsample(shape: tuple[int, ...], grid: int = REFERENCE_SIZE) -> int:
+    """Fast guided filter factor for ``subsample="auto"``: ``max(1, short side // grid)``.
+
+    The coefficients are then fitted at ``grid`` to ``2 grid - 1`` pixels on the short side
+    whatever the resolution (512-1023 by default), with the radius divided by the factor, and
+    applied at full resolution.
     """
-    return max(1, min(shape[0], shape[1]) // REFERENCE_SIZE)
+    return max(1, min(shape[0], shape[1]) // grid)
 
 
 def to_unit(arr: NDArray[Any], data_range: float | None = None, *, copy: bool = True) -> F32:

@@ -12,6 +12,13 @@ of reproducing the paper's equations):
 * per-pixel LMMSE-style blend ``w = s2 / (s2 + B[(z - x)^2])``, ``out = w z + (1 - w) x``,
   ``s2`` the target's noise variance: where the two disagree (flash shadows, specularities,
   structure only in the flash) the result falls back to the diffusion branch.
+
+With ``subsample = s > 1`` the whole iteration runs on a coarse grid (:func:`_coarse_iteration`):
+``W_F`` is linear in its input for a fixed guide, and each pass adds a field of the form
+``a . F + b``; so every branch is ``a . F + b`` (plus the relit flash, itself a per-channel
+factor times ``F``), the branches and the blend combine coefficient grids fitted on the
+block-mean decimated ``A`` and ``F``, and one bilinear upsampling applies the result to the
+full-resolution flash. At ``s = 1`` this is the exact iteration above.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import _scratch, box_filter, guided_filter
+from .. import _core, _scratch, box_filter, guided_filter
 from ._common import box_mean, filter_precision
 from ._fast import Finish, blocked, from_unit
 
@@ -89,7 +96,7 @@ def iterative_guided_filter(
     relight_radius: int = 32,
     blend_radius: int = 2,
     subsample: int = 1,
-    decimation: str = "nearest",
+    decimation: str = "mean",
     precision: str = "double",
     return_parts: bool = True,
     finish: Finish | None = None,
@@ -113,9 +120,11 @@ def iterative_guided_filter(
     blend_radius : int
         Radius of the local disagreement energy ``B[(z - x)^2]``.
     subsample : int
-        Fast guided filter factor for every ``W_F``.
-    decimation : {"nearest", "mean"}
-        The fast filter's decimation of the target (see :func:`jointfilter.guided_filter`).
+        Factor ``s`` of the coarse grid the iteration runs on (1: the exact iteration; see
+        the module docstring).
+    decimation : {"mean", "nearest"}
+        How the ambient and the flash are decimated to the coarse grid: block means or the
+        fast guided filter's nearest pixel.
     precision : {"double", "single"}
         Precision of every ``W_F`` (``"single"`` only when ``eps >= SINGLE_MIN_EPS``, see
         :func:`._common.filter_precision`).
@@ -133,6 +142,23 @@ def iterative_guided_filter(
         ``return_parts=False``).
     """
     prec = filter_precision(precision, eps)
+    if subsample > 1:
+        result = _coarse_iteration(
+            ambient,
+            flash,
+            radius,
+            eps,
+            noise_var,
+            n_diffusion,
+            n_residual,
+            relight_radius,
+            blend_radius,
+            subsample,
+            decimation,
+            prec,
+            finish,
+        )
+        return result, {}
     x = ambient
     for _ in range(max(1, n_diffusion)):
         x = _w(x, flash, radius, eps, subsample, prec, decimation=decimation)
@@ -183,3 +209,81 @@ def iterative_guided_filter(
     blocked(blend, rows, row_values)
     parts = {"diffusion": x, "residual": z, "weight": weight} if return_parts else {}
     return result, parts
+
+
+# ----------------------------------------------------------------------------- coarse grid form
+def _decimate(x: F32, s: int, decimation: str) -> F32:
+    """Block means (``"mean"``) or the nearest pixel (``"nearest"``, the core's rule)."""
+    if decimation == "mean":
+        out = np.empty(
+            ((x.shape[0] + s - 1) // s, (x.shape[1] + s - 1) // s, *x.shape[2:]), np.float32
+        )
+        _core.decimate_mean(x, s, out)
+        return out
+    rows = np.minimum((np.arange(0, x.shape[0], s) + 0.5 * s).astype(np.intp), x.shape[0] - 1)
+    cols = np.minimum((np.arange(0, x.shape[1], s) + 0.5 * s).astype(np.intp), x.shape[1] - 1)
+    return np.ascontiguousarray(x[rows][:, cols], np.float32)
+
+
+def _relight_mix(channels: int, guide_channels: int) -> np.ndarray:
+    """``M`` with ``relit flash channel c = sum_g M[c, g] F_g`` (:func:`relit_guide`'s rule)."""
+    if channels == guide_channels:
+        return np.eye(channels)
+    m = np.zeros((channels, guide_channels))
+    if channels == 1:  # a gray target: the mean of the flash's colours
+        m[0, :] = 1.0 / guide_channels
+    else:  # otherwise the flash's first channel for every target channel
+        m[:, 0] = 1.0
+    return m
+
+
+def _coarse_iteration(
+    ambient: F32,
+    flash: F32,
+    radius: int,
+    eps: float,
+    noise_var: float,
+    n_diffusion: int,
+    n_residual: int,
+    relight_radius: int,
+    blend_radius: int,
+    s: int,
+    decimation: str,
+    precision: str,
+    finish: Finish | None,
+) -> np.ndarray:
+    """The iteration on an ``s``-times coarser grid, applied once at full resolution."""
+    a_low = _decimate(ambient, s, decimation)
+    f_low = _decimate(flash, s, decimation)
+    a3 = a_low if a_low.ndim == 3 else a_low[:, :, None]
+    channels, cg = a3.shape[2], (flash.shape[2] if flash.ndim == 3 else 1)
+    scale, dtype = 1.0, np.dtype(np.float32)
+    if finish is not None and finish.core:
+        scale, dtype = float(finish.scale), finish.dtype  # round(scale * value) in the core
+    coef = _scratch.empty((*a3.shape[:2], 2 * channels * (cg + 1))).view(np.float64)
+    _core.restore_coarse_iterative(
+        a3,
+        f_low,
+        _relight_mix(channels, cg),
+        coef.reshape(-1, channels * (cg + 1)),
+        radius=_coarse(radius, s, 1),
+        eps=eps,
+        single=precision == "single",
+        n_diffusion=max(1, n_diffusion),
+        n_residual=n_residual,
+        relight_radius=_coarse(relight_radius, s, 1),
+        blend_radius=_coarse(blend_radius, s, 0),
+        noise_var=max(noise_var, 1e-8),
+        scale=scale,
+    )
+    result = np.empty(ambient.shape, dtype)
+    out3 = result if result.ndim == 3 else result[:, :, None]
+    _core.apply_coefficients(coef, flash, out3, precision == "single")
+    if finish is not None and not finish.core:
+        return from_unit(result, finish.dtype, float(finish.scale))
+    return result
+
+
+def _coarse(radius: int, s: int, minimum: int) -> int:
+    """A radius on the s-times coarser grid: the fast guided filter's floor(r / s + 0.5)."""
+    return max(minimum, (2 * radius + s) // (2 * s))
