@@ -48,7 +48,11 @@ void bind_restore(py::module_& m) {
             const auto a = jf::view_of(ambient, "ambient", false), f = jf::view_of(flash, "flash", false);
             const double* m_ = f64_out(const_cast<F64&>(mix), "mix", a.channels, f.channels);
             const int64_t k = a.channels * (f.channels + 1);
-            double* c = f64_out(coef, "coef", a.height * a.width, k);
+            JF_CHECK(coef.ndim() == 3 && coef.shape(0) == a.height && coef.shape(1) == k &&
+                         coef.shape(2) == a.width && coef.writeable(),
+                     "coef: expected a writable C-contiguous float64 array of shape (h, " +
+                         std::to_string(k) + ", w)");
+            double* c = coef.mutable_data();
             jf::CoarseIterativeParams p;
             p.radius = radius;
             p.eps = eps;
@@ -62,7 +66,7 @@ void bind_restore(py::module_& m) {
             py::gil_scoped_release release;
             jf::coarse_iterative_coefficients(a, f, m_, p, c);
         },
-        "The blended coefficient field (h * w, C * (Cg + 1)) of the coarse-grid iterative guided filter "
+        "The blended coefficient field (h, C * (Cg + 1), w) of the coarse-grid iterative guided filter "
         "(iterative_guided.hpp), multiplied by scale.",
         py::arg("ambient"), py::arg("flash"), py::arg("mix"), py::arg("coef"), py::arg("radius"),
         py::arg("eps"), py::arg("single"), py::arg("n_diffusion"), py::arg("n_residual"),

@@ -134,17 +134,17 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
             const jf::ImageView t = view_of(target, "target", false);
             const jf::ImageView g = view_of(guide, "guide", false);
             const int64_t k = jf::coefficient_count(g.channels, t.channels);
-            JF_CHECK(coef.ndim() == 3 && coef.shape(0) == t.height && coef.shape(1) == t.width &&
-                         coef.shape(2) == k && coef.writeable(),
-                     "coef: expected a writable C-contiguous float64 array of shape (H, W, " +
-                         std::to_string(k) + ")");
+            JF_CHECK(coef.ndim() == 3 && coef.shape(0) == t.height && coef.shape(1) == k &&
+                         coef.shape(2) == t.width && coef.writeable(),
+                     "coef: expected a writable C-contiguous float64 array of shape (H, " +
+                         std::to_string(k) + ", W)");
             const jf::GuidedParams p = guided_params(radius, eps, border, 1, single, 0);
             double* c = coef.mutable_data();
             py::gil_scoped_release release;
             jf::guided_coefficients(t, g, c, p);
         },
-        "Mean coefficients of the guided filter into coef (H, W, Ct * (Cg + 1)): per target channel "
-        "mean(a_0) .. mean(a_{Cg-1}), mean(b).",
+        "Mean coefficients of the guided filter into coef (H, Ct * (Cg + 1), W) (row-planar): per target "
+        "channel mean(a_0) .. mean(a_{Cg-1}), mean(b).",
         py::arg("target"), py::arg("guide"), py::arg("coef"), py::arg("radius"), py::arg("eps"),
         py::arg("border"), py::arg("single") = false);
 
@@ -156,13 +156,13 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
             const jf::ImageView d = view_of(out, "out", true);
             const int64_t k = jf::coefficient_count(g.channels, d.channels);
             JF_CHECK(
-                coef.ndim() == 3 && coef.shape(2) == k,
-                "coef: expected a C-contiguous float64 array of shape (h, w, " + std::to_string(k) + ")");
+                coef.ndim() == 3 && coef.shape(1) == k,
+                "coef: expected a C-contiguous float64 array of shape (h, " + std::to_string(k) + ", w)");
             const double* c = coef.data();
             py::gil_scoped_release release;
-            jf::apply_coefficients(c, coef.shape(0), coef.shape(1), g, d, single);
+            jf::apply_coefficients(c, coef.shape(0), coef.shape(2), g, d, single);
         },
-        "out = up(mean a) . guide + up(mean b): coefficients (h, w, Ct * (Cg + 1)) upsampled bilinearly "
+        "out = up(mean a) . guide + up(mean b): coefficients (h, Ct * (Cg + 1), w) upsampled bilinearly "
         "to the guide's size and applied.",
         py::arg("coef"), py::arg("guide"), py::arg("out"), py::arg("single") = false);
 

@@ -133,10 +133,10 @@ def test_guided_coefficients_match_reference(rng, guide_channels, channels):
     t = rng.random((29, 41, channels)).astype(np.float32)
     g = rng.random((29, 41, guide_channels)).astype(np.float32)
     k = channels * (guide_channels + 1)
-    coef = np.empty((29, 41, k))
+    coef = np.empty((29, k, 41))  # row-planar
     _core.guided_coefficients(t, g, coef, 3, 1e-2, 0, False)
     mean_a, mean_b = RG.guided_coefficients(t, g, 3, 1e-2)
-    c = coef.reshape(29, 41, channels, guide_channels + 1)
+    c = coef.reshape(29, channels, guide_channels + 1, 41).transpose(0, 3, 1, 2)
     np.testing.assert_allclose(c[..., :-1], mean_a.transpose(0, 1, 3, 2), atol=1e-11)
     np.testing.assert_allclose(c[..., -1], mean_b, atol=1e-11)
 
@@ -146,11 +146,11 @@ def test_guided_coefficients_match_reference(rng, guide_channels, channels):
     ("low", "full"), [((9, 13), (36, 52)), ((10, 11), (29, 31)), ((7, 8), (7, 8))]
 )
 def test_apply_coefficients_matches_reference(rng, single, low, full):
-    coef = rng.normal(0, 1, (*low, 8))  # 2 target channels, colour guide
+    coef = rng.normal(0, 1, (low[0], 8, low[1]))  # row-planar; 2 target channels, colour guide
     g = rng.random((*full, 3)).astype(np.float32)
     out = np.empty((*full, 2), np.float32)
     _core.apply_coefficients(coef, g, out, single)
-    c = coef.reshape(*low, 2, 4)
+    c = coef.reshape(low[0], 2, 4, low[1]).transpose(0, 3, 1, 2)
     mean_a = RG.upsample_bilinear(c[..., :-1].transpose(0, 1, 3, 2), *full)
     mean_b = RG.upsample_bilinear(c[..., -1], *full)
     ref = np.sum(mean_a * g[:, :, :, None].astype(np.float64), axis=2) + mean_b
@@ -160,14 +160,14 @@ def test_apply_coefficients_matches_reference(rng, single, low, full):
 def test_core_pieces_reject_bad_shapes(rng):
     t = rng.random((20, 24, 3)).astype(np.float32)
     with pytest.raises(ValueError, match="coef"):
-        _core.guided_coefficients(t, t, np.empty((20, 24, 11)), 2, 1e-2, 0, False)
+        _core.guided_coefficients(t, t, np.empty((20, 11, 24)), 2, 1e-2, 0, False)
     with pytest.raises(ValueError, match="coef"):
-        _core.apply_coefficients(np.empty((5, 6, 11)), t, np.empty_like(t), False)
+        _core.apply_coefficients(np.empty((5, 11, 6)), t, np.empty_like(t), False)
     with pytest.raises(ValueError, match="out"):
         _core.decimate_mean(t, 2, np.empty((10, 11, 3), np.float32))
     with pytest.raises(ValueError, match="coef"):
         _core.restore_coarse_iterative(
-            t, t, relight_mix(3, 3), np.empty((480, 11)), radius=2, eps=1e-2, single=False,
+            t, t, relight_mix(3, 3), np.empty((20, 11, 24)), radius=2, eps=1e-2, single=False,
             n_diffusion=1, n_residual=2, relight_radius=4, blend_radius=1, noise_var=1e-3,
             scale=1.0,
         )  # fmt: skip
@@ -183,3 +183,38 @@ def test_relight_mix_follows_relit_guide(rng):
     m = relight_mix(1, 3)
     fm = np.einsum("cg,yxg->yxc", m, f)[:, :, 0].astype(np.float32)
     np.testing.assert_allclose(relit_guide(a, fm, 3), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("target_dtype", "guide_dtype", "target_channels", "guide_channels"),
+    [
+        (np.uint16, np.uint8, 3, 3),
+        (np.uint8, np.float32, 3, 3),
+        (np.uint8, np.uint16, 1, 3),
+        (np.uint8, np.uint8, 4, 3),
+        (np.uint16, np.uint16, 3, 1),
+    ],
+)
+def test_integer_inputs_read_raw_on_the_coarse_grid(
+    rng, target_dtype, guide_dtype, target_channels, guide_channels
+):
+    # integer targets (and 3-channel integer guides) are decimated and applied to as they are;
+    # the result equals the float path's within a level
+    def as_dtype(x, dtype):
+        if dtype == np.float32:
+            return x.astype(np.float32)
+        return np.round(x * np.iinfo(dtype).max).astype(dtype)
+
+    f = _smooth_image(rng, 66, 70, guide_channels)
+    a = (0.4 * _smooth_image(rng, 66, 70, target_channels)).astype(np.float32)
+    t, g = as_dtype(a, target_dtype), as_dtype(f, guide_dtype)
+    out = restore(t, g, "flash_denoise", subsample=2)
+    peak = np.iinfo(target_dtype).max
+    g_unit = g.astype(np.float32) / (
+        1.0 if guide_dtype == np.float32 else np.iinfo(guide_dtype).max
+    )
+    as_float = restore(t.astype(np.float32) / peak, g_unit, "flash_denoise", subsample=2)
+    assert out.shape == t.shape
+    assert out.dtype == target_dtype
+    expected = np.clip(np.rint(as_float.astype(np.float64) * peak), 0, peak)
+    assert np.abs(out.astype(np.float64) - expected).max() <= 1

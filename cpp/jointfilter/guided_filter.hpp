@@ -92,9 +92,10 @@ void guided_filter(const ImageView& target, const ImageView& guide, const ImageV
 int64_t coefficient_count(int64_t guide_channels, int64_t target_channels);
 
 /// The mean coefficients of guided_filter(target, guide) (subsample 1, radius >= 1, no maps)
-/// instead of their application: coef[(y * W + x) * K + c * (Cg + 1) + g] is mean(a_g) of target
-/// channel c and g = Cg its mean(b), K = coefficient_count (restore's fast iterative filter sums
-/// several sets on a coarse grid and applies them once with apply_coefficients).
+/// instead of their application, row-planar: coef[(y * K + c * (Cg + 1) + g) * W + x] is
+/// mean(a_g) of target channel c and g = Cg its mean(b), K = coefficient_count (restore's fast
+/// iterative filter sums several sets on a coarse grid and applies them once with
+/// apply_coefficients).
 void guided_coefficients(const ImageView& target, const ImageView& guide, double* coef,
                          const GuidedParams& params, Workspace* workspace = nullptr);
 

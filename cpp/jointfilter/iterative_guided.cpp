@@ -3,6 +3,7 @@
 #include "iterative_guided.hpp"
 
 #include <cstddef>
+#include <vector>
 
 #include "fusion.hpp"
 #include "guided_filter.hpp"
@@ -12,6 +13,7 @@ namespace jointfilter {
 namespace {
 
 constexpr int64_t kBlockPixels = 16384;
+constexpr int64_t kBandRows = 16;
 
 /// n uninitialised values of T (float or double) from the scratch pool (fusion.hpp), returned on
 /// destruction: the coarse grids of a video loop are reused instead of page-faulted in per call.
@@ -42,111 +44,120 @@ ImageView f32_view(float* data, int64_t h, int64_t w, int64_t channels) {
     return v;
 }
 
-/// f(i0, i1) over blocks of pixels [0, n) on the pool (blocks fixed by n alone).
-template <class F>
-void for_pixels(int64_t n, F&& f) {
-    for_bands(n, kBlockPixels, f);
-}
-
-/// sum_g a[g] * F[g] + a[CG] for one target channel's coefficients a (double).
-template <int CG>
-inline double apply_one(const double* a, const float* fi) {
-    double v = a[CG];
-    for (int g = 0; g < CG; ++g) v += a[g] * static_cast<double>(fi[g]);
-    return v;
-}
-
 /// The iteration for C target and CG guide channels (compile-time, so the per-pixel loops unroll).
 template <int C, int CG>
 void coarse_iteration(const ImageView& ambient, const ImageView& flash, const double* mix,
                       const CoarseIterativeParams& p, double* coef) {
     const int64_t h = ambient.height, w = ambient.width, n = h * w;
-    constexpr int64_t c = C, cg = CG, k = C * (CG + 1);
+    constexpr int K = C * (CG + 1);
     if (n == 0) return;
     const float* f = static_cast<const float*>(flash.data);
+    const float* a = static_cast<const float*>(ambient.data);
     GuidedParams gp;
     gp.radius = p.radius;
     gp.eps = p.eps;
     gp.single = p.single;
-    const auto nk = static_cast<size_t>(n * k), nc = static_cast<size_t>(n * c);
+    const auto nk = static_cast<size_t>(n * K), nc = static_cast<size_t>(n * C);
+    // fields are row-planar (plane q of row y at (y * K + q) * w); images interleaved [y][x][c]
+    auto rows = [&](auto&& fn) { for_bands(h, kBandRows, fn); };
+    // v(x) = b + a_0 F_0 + ... of target channel ch on row y of `field`, passed to use(x, v)
+    auto apply_row = [&](const double* field, int64_t y, int ch, auto&& use) {
+        const double* ab = field + (y * K + ch * (CG + 1)) * w;
+        const float* fr = f + y * w * CG;
+        for (int64_t x = 0; x < w; ++x) {
+            double v = ab[CG * w + x];
+            for (int g = 0; g < CG; ++g) v += ab[g * w + x] * static_cast<double>(fr[x * CG + g]);
+            use(x, v);
+        }
+    };
 
     // diffusion: x_n = W_F x_{n-1} on the coarse grid, x_0 = A; cx holds the last fit
     Pooled<double> cx(nk);
     Pooled<float> x(nc), tmp(nc);
-    const float* a = static_cast<const float*>(ambient.data);
     for (int64_t it = 0; it < p.n_diffusion; ++it) {
-        guided_coefficients(f32_view(const_cast<float*>(it == 0 ? a : x.data()), h, w, c), flash, cx.data(),
+        guided_coefficients(f32_view(const_cast<float*>(it == 0 ? a : x.data()), h, w, C), flash, cx.data(),
                             gp);
-        for_pixels(n, [&](int64_t i0, int64_t i1) {
-            for (int64_t i = i0; i < i1; ++i)
-                for (int64_t ch = 0; ch < c; ++ch)
-                    x[i * c + ch] =
-                        static_cast<float>(apply_one<CG>(cx.data() + i * k + ch * (cg + 1), f + i * cg));
+        rows([&](int64_t y0, int64_t y1) {
+            for (int64_t y = y0; y < y1; ++y)
+                for (int ch = 0; ch < C; ++ch)
+                    apply_row(cx.data(), y, ch,
+                              [&](int64_t i, double v) { x[(y * w + i) * C + ch] = static_cast<float>(v); });
         });
     }
     if (p.n_residual == 0) {
-        for_pixels(n, [&](int64_t i0, int64_t i1) {
-            for (int64_t i = i0 * k; i < i1 * k; ++i) coef[i] = cx[i] * p.scale;
+        rows([&](int64_t y0, int64_t y1) {
+            for (int64_t i = y0 * K * w; i < y1 * K * w; ++i) coef[i] = cx[i] * p.scale;
         });
         return;
     }
 
-    // relit flash z_0 = (M F) * ratio, ratio = (B[A] + delta) / (B[M F] + delta) (float32)
+    // relit flash z_0 = ratio (M F), ratio = (B[A] + delta) / (B[M F] + delta) (float32); its
+    // field (a_g = ratio_c M[c][g], b = 0) is added to the residual fits' sum at the end
     Pooled<float> fmix(nc), ratio(nc), z(nc);
-    for_pixels(n, [&](int64_t i0, int64_t i1) {
+    for_bands(n, kBlockPixels, [&](int64_t i0, int64_t i1) {
         for (int64_t i = i0; i < i1; ++i)
-            for (int64_t ch = 0; ch < c; ++ch) {
+            for (int ch = 0; ch < C; ++ch) {
                 double v = 0.0;
-                for (int64_t g = 0; g < cg; ++g) v += mix[ch * cg + g] * static_cast<double>(f[i * cg + g]);
-                fmix[i * c + ch] = static_cast<float>(v);
+                for (int g = 0; g < CG; ++g) v += mix[ch * CG + g] * static_cast<double>(f[i * CG + g]);
+                fmix[i * C + ch] = static_cast<float>(v);
             }
     });
-    box_filter(ambient, f32_view(ratio.data(), h, w, c), p.relight_radius, Border::clipped);
-    box_filter(f32_view(fmix.data(), h, w, c), f32_view(tmp.data(), h, w, c), p.relight_radius,
+    box_filter(ambient, f32_view(ratio.data(), h, w, C), p.relight_radius, Border::clipped);
+    box_filter(f32_view(fmix.data(), h, w, C), f32_view(tmp.data(), h, w, C), p.relight_radius,
                Border::clipped);
     const float delta = static_cast<float>(p.delta);
-    // cz: the residual branch's field, z_0's part first (ratio_c M[c][g] on a_g, no offset)
-    Pooled<double> cz(nk), step(nk);
-    for_pixels(n, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; ++i)
-            for (int64_t ch = 0; ch < c; ++ch) {
-                const int64_t j = i * c + ch;
-                const float r = (ratio[j] + delta) / (tmp[j] + delta);
-                z[j] = fmix[j] * r;
-                tmp[j] = a[j] - z[j];  // the first residual
-                double* az = cz.data() + i * k + ch * (cg + 1);
-                for (int64_t g = 0; g < cg; ++g) az[g] = static_cast<double>(r) * mix[ch * cg + g];
-                az[cg] = 0.0;
-            }
+    for_bands(static_cast<int64_t>(nc), kBlockPixels, [&](int64_t j0, int64_t j1) {
+        for (int64_t j = j0; j < j1; ++j) {
+            ratio[j] = (ratio[j] + delta) / (tmp[j] + delta);
+            z[j] = fmix[j] * ratio[j];
+            tmp[j] = a[j] - z[j];  // the first residual
+        }
     });
-    for (int64_t it = 0; it < p.n_residual; ++it) {  // z_n = z_{n-1} + W_F (A - z_{n-1})
-        guided_coefficients(f32_view(tmp.data(), h, w, c), flash, step.data(), gp);
+    // residual: z_n = z_{n-1} + W_F (A - z_{n-1}); cz sums the fits (the first is written
+    // into it directly, the others through `step`)
+    Pooled<double> cz(nk);
+    Pooled<double> step(p.n_residual > 1 ? nk : 1);
+    for (int64_t it = 0; it < p.n_residual; ++it) {
+        double* fit = it == 0 ? cz.data() : step.data();
+        guided_coefficients(f32_view(tmp.data(), h, w, C), flash, fit, gp);
         const bool last = it + 1 == p.n_residual;
-        for_pixels(n, [&](int64_t i0, int64_t i1) {
-            for (int64_t i = i0; i < i1; ++i)
-                for (int64_t ch = 0; ch < c; ++ch) {
-                    const int64_t j = i * c + ch, o = i * k + ch * (cg + 1);
-                    for (int64_t g = 0; g <= cg; ++g) cz[o + g] += step[o + g];
-                    z[j] += static_cast<float>(apply_one<CG>(step.data() + o, f + i * cg));
-                    const float d = z[j] - x[j];
-                    tmp[j] = last ? d * d : a[j] - z[j];  // the next residual, or (z - x)^2
-                }
+        rows([&](int64_t y0, int64_t y1) {
+            if (it > 0)
+                for (int64_t i = y0 * K * w; i < y1 * K * w; ++i) cz[i] += step[i];
+            for (int64_t y = y0; y < y1; ++y)
+                for (int ch = 0; ch < C; ++ch)
+                    apply_row(fit, y, ch, [&](int64_t i, double v) {
+                        const int64_t j = (y * w + i) * C + ch;
+                        z[j] += static_cast<float>(v);
+                        const float d = z[j] - x[j];
+                        tmp[j] = last ? d * d : a[j] - z[j];  // the next residual, or (z - x)^2
+                    });
         });
     }
-    // blend: w = s2 / (s2 + B[(z - x)^2]), field cx + w (cz - cx), per target channel
+    // blend: w = s2 / (s2 + B[(z - x)^2]) per pixel and target channel; the field
+    // cx + w (cz + z_0's field - cx), times scale
     const float* d2 = tmp.data();
     if (p.blend_radius > 0) {
-        box_filter(f32_view(tmp.data(), h, w, c), f32_view(ratio.data(), h, w, c), p.blend_radius,
+        box_filter(f32_view(tmp.data(), h, w, C), f32_view(fmix.data(), h, w, C), p.blend_radius,
                    Border::clipped);
-        d2 = ratio.data();
+        d2 = fmix.data();
     }
-    for_pixels(n, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; ++i)
-            for (int64_t ch = 0; ch < c; ++ch) {
-                const double wt = p.noise_var / (p.noise_var + static_cast<double>(d2[i * c + ch]));
-                const int64_t o = i * k + ch * (cg + 1);
-                for (int64_t g = 0; g <= cg; ++g)
-                    coef[o + g] = (cx[o + g] + wt * (cz[o + g] - cx[o + g])) * p.scale;
+    rows([&](int64_t y0, int64_t y1) {
+        std::vector<double> wt(static_cast<size_t>(w));
+        for (int64_t y = y0; y < y1; ++y)
+            for (int ch = 0; ch < C; ++ch) {
+                const float* d2r = d2 + y * w * C + ch;
+                const float* rr = ratio.data() + y * w * C + ch;
+                for (int64_t i = 0; i < w; ++i)
+                    wt[i] = p.noise_var / (p.noise_var + static_cast<double>(d2r[i * C]));
+                for (int q = 0; q <= CG; ++q) {
+                    const int64_t o = (y * K + ch * (CG + 1) + q) * w;
+                    const double m = q < CG ? mix[ch * CG + q] : 0.0;
+                    for (int64_t i = 0; i < w; ++i) {
+                        const double zf = cz[o + i] + static_cast<double>(rr[i * C]) * m;
+                        coef[o + i] = (cx[o + i] + wt[i] * (zf - cx[o + i])) * p.scale;
+                    }
+                }
             }
     });
 }

@@ -33,8 +33,9 @@ struct CoarseIterativeParams {
     double scale = 1.0;          // every coefficient multiplied by it (the output's data range)
 };
 
-/// The blended coefficient field, coef[(y * w + x) * K + c * (Cg + 1) + g] (K = C * (Cg + 1); g
-/// = Cg: the offset b), of the iteration on (ambient, flash): float32 images of the same size,
+/// The blended coefficient field, row-planar as guided_coefficients writes it:
+/// coef[(y * K + c * (Cg + 1) + g) * w + x] (K = C * (Cg + 1); g = Cg: the offset b), of the
+/// iteration on (ambient, flash): float32 images of the same size,
 /// ambient with C = 1..4 channels, flash with Cg = 1 or 3; `mix` is M (C x Cg, row-major): relit
 /// channel c = sum_g M[c][g] F_g.
 void coarse_iterative_coefficients(const ImageView& ambient, const ImageView& flash, const double* mix,

@@ -49,7 +49,7 @@ struct GuidedJob {
     ImageView target;        // 1..4 channels
     ImageView guide;         // 1 or 3 channels, same height/width
     ImageView dst;           // output (apply mode), or unused in coefficient mode
-    double* coef = nullptr;  // coefficient mode: [H][W][Kab] mean coefficients, else null
+    double* coef = nullptr;  // coefficient mode: [H][Kab][W] mean coefficients, else null
     double eps = 0.0;        // absolute, in guide units squared
     ImageView eps_map;       // f32 [H][W] per-window eps (gray guide), data null: `eps`
     ImageView gamma_map;     // f32 [H][W] per-window prior of a (gray guide), data null: 0
@@ -72,7 +72,7 @@ struct GuidedJob {
 struct UpsampleJob {
     ImageView guide;     // full resolution
     ImageView dst;       // full resolution, target channel count
-    const double* coef;  // [h][w][Kab] low-resolution mean coefficients
+    const double* coef;  // [h][Kab][w] low-resolution mean coefficients (row-planar)
     int64_t low_h = 0, low_w = 0;
     int64_t target_channels = 1;
     bool single = false;  // interpolate and apply in float (precision="single"), else double

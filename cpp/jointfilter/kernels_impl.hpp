@@ -936,17 +936,25 @@ struct RowBand {
 
     /// Output row y over columns [x0, x0 + n) from the a/b window sums in hs.
     void output(int64_t y, int64_t x0, int64_t n) {
-        if (job.coef) {  // fast guided filter: the mean coefficients, [y][x][KAB], centring undone
+        if (job.coef) {  // the mean coefficients, row-planar [y][KAB][x], centring undone
             const double ry = job.rows.count[y];
             const double* cnt = job.cols.count + x0;
-            double* dst = job.coef + (y * w + x0) * KAB;
-            for (int64_t x = 0; x < n; ++x) {
-                const double inv_n = 1.0 / (ry * cnt[x]);
-                for (int k = 0; k < KAB; ++k) dst[x * KAB + k] = static_cast<double>(hs[k * kHs + x]) * inv_n;
-                for (int c = 0; c < C; ++c) {  // undo the centring: b = b' + off_p - a . off_I
-                    double* abx = dst + x * KAB + c * (CG + 1);
-                    abx[CG] += static_cast<double>(off[CG + c]);
-                    for (int g = 0; g < CG; ++g) abx[CG] -= abx[g] * static_cast<double>(off[g]);
+            double inv_n[kChunk];
+            for (int64_t x = 0; x < n; ++x) inv_n[x] = 1.0 / (ry * cnt[x]);
+            double* row = job.coef + y * KAB * w + x0;  // plane k at row + k * w
+            for (int k = 0; k < KAB; ++k) {
+                double* d = row + k * w;
+                const R* hk = hs + k * kHs;
+                for (int64_t x = 0; x < n; ++x) d[x] = static_cast<double>(hk[x]) * inv_n[x];
+            }
+            for (int c = 0; c < C; ++c) {  // undo the centring: b = b' + off_p - a . off_I
+                double* b = row + (c * (CG + 1) + CG) * w;
+                const double shift = static_cast<double>(off[CG + c]);
+                for (int64_t x = 0; x < n; ++x) b[x] += shift;
+                for (int g = 0; g < CG; ++g) {
+                    const double* a = row + (c * (CG + 1) + g) * w;
+                    const double og = static_cast<double>(off[g]);
+                    for (int64_t x = 0; x < n; ++x) b[x] -= a[x] * og;
                 }
             }
             return;
@@ -1291,37 +1299,10 @@ struct UpsampleCtx {
     const UpsampleTaps<R>& taps;
 };
 
-/// Four doubles into R (rounded to float once for precision="single").
-template <typename R>
-inline void store_r4(R* dst, v4d v) {
-    if constexpr (std::is_same<R, float>::value) {
-        const v4f f = __builtin_convertvector(v, v4f);
-        std::memcpy(dst, &f, sizeof f);
-    } else {
-        storeu(dst, v);
-    }
-}
-
-/// Low-resolution row r of the coefficients (interleaved [low_w][kab] doubles) as kab planes of
-/// low_w values in R: 4 x 4 blocks transposed in registers, the rest one by one, in one
-/// sequential pass over the row (it comes from memory).
+/// Low-resolution row r of the coefficients (row-planar: kab planes of low_w doubles) in R.
 template <typename R>
 void split_row(const double* r, int64_t lw, int64_t kab, R* planes) {
-    const int64_t k4 = kab & ~int64_t(3);
-    int64_t sx = 0;
-    for (; sx + 4 <= lw; sx += 4) {
-        const double* q = r + sx * kab;
-        for (int64_t k = 0; k < k4; k += 4) {
-            v4d m[4];
-            for (int i = 0; i < 4; ++i) m[i] = loadu<v4d>(q + i * kab + k);
-            transpose(m);
-            for (int i = 0; i < 4; ++i) store_r4(planes + (k + i) * lw + sx, m[i]);
-        }
-        for (int64_t k = k4; k < kab; ++k)
-            for (int64_t i = 0; i < 4; ++i) planes[k * lw + sx + i] = static_cast<R>(q[i * kab + k]);
-    }
-    for (; sx < lw; ++sx)
-        for (int64_t k = 0; k < kab; ++k) planes[k * lw + sx] = static_cast<R>(r[sx * kab + k]);
+    for (int64_t i = 0; i < kab * lw; ++i) planes[i] = static_cast<R>(r[i]);
 }
 
 /// Horizontal pass of the bilinear upsampling for one low-resolution row of coefficients into

@@ -12,6 +12,7 @@
 #include "jointfilter/border.hpp"
 #include "jointfilter/cuda_emulation.hpp"
 #include "jointfilter/guided_filter.hpp"
+#include "jointfilter/iterative_guided.hpp"
 #include "jointfilter/minmax_filter.hpp"
 #include "jointfilter/mutual_structure.hpp"
 #include "jointfilter/parallel.hpp"
@@ -324,6 +325,67 @@ void test_mutual(std::mt19937& rng) {
     }
 }
 
+/// The fast guided filter's stages (guided_coefficients, apply_coefficients: applied at the
+/// same size they are the plain guided filter) and the coarse-grid iterative filter
+/// (iterative_guided.hpp): finite, thread-count independent, and with no residual branch its
+/// field is the diffusion fit's.
+void test_coefficients_and_coarse(std::mt19937& rng) {
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    const int64_t shapes[][2] = {{1, 5}, {7, 3}, {33, 29}, {40, 61}};
+    for (const auto& s : shapes) {
+        const int64_t h = s[0], w = s[1];
+        for (int cg : {1, 3}) {
+            for (int64_t ct = 1; ct <= 4; ++ct) {
+                std::vector<float> guide(h * w * cg), target(h * w * ct), q(h * w * ct), q2(h * w * ct);
+                for (auto& v : guide) v = u(rng);
+                for (auto& v : target) v = u(rng);
+                const jf::ImageView g{guide.data(), jf::DType::f32, h, w, cg, w * cg};
+                const jf::ImageView t{target.data(), jf::DType::f32, h, w, ct, w * ct};
+                const int64_t k = jf::coefficient_count(cg, ct);
+                jf::GuidedParams gp;
+                gp.radius = 2;
+                gp.eps = 1e-2;
+                std::vector<double> coef(h * w * k);
+                jf::guided_coefficients(t, g, coef.data(), gp);
+                jf::apply_coefficients(coef.data(), h, w, g,
+                                       jf::ImageView{q.data(), jf::DType::f32, h, w, ct, w * ct}, false);
+                jf::guided_filter(t, g, jf::ImageView{q2.data(), jf::DType::f32, h, w, ct, w * ct}, gp);
+                for (int64_t i = 0; i < h * w * ct; ++i)
+                    expect(std::abs(q[i] - q2[i]) <= 1e-5, "apply_coefficients at full size", q[i], q2[i]);
+                std::vector<double> mix(ct * cg, 0.0);
+                for (int64_t c = 0; c < ct; ++c) mix[c * cg + (c < cg ? c : 0)] = 1.0;
+                for (int64_t n_res : {0, 1, 2}) {
+                    jf::CoarseIterativeParams p;
+                    p.radius = 1 + n_res;
+                    p.eps = 1e-2;
+                    p.n_residual = n_res;
+                    p.n_diffusion = n_res == 1 ? 2 : 1;
+                    p.relight_radius = 3 * n_res;
+                    p.blend_radius = n_res;
+                    p.noise_var = 1e-3;
+                    p.scale = 2.0;
+                    std::vector<double> c1(h * w * k), c3(h * w * k);
+                    jf::set_num_threads(1);
+                    jf::coarse_iterative_coefficients(t, g, mix.data(), p, c1.data());
+                    jf::set_num_threads(3);
+                    jf::coarse_iterative_coefficients(t, g, mix.data(), p, c3.data());
+                    expect(c1 == c3, "coarse iteration: thread-count independence", c1 == c3, 1);
+                    bool finite = true;
+                    for (double v : c1) finite = finite && std::isfinite(v);
+                    expect(finite, "coarse iteration: finite field", finite, 1);
+                    if (n_res == 0 && p.n_diffusion == 1) {
+                        gp.radius = p.radius;
+                        jf::guided_coefficients(t, g, coef.data(), gp);
+                        for (int64_t i = 0; i < h * w * k; ++i)
+                            expect(c1[i] == coef[i] * 2.0, "coarse iteration without residual", c1[i],
+                                   coef[i]);
+                    }
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -332,6 +394,7 @@ int main() {
     test_colour_sweep(rng);
     test_minmax(rng);
     test_mutual(rng);
+    test_coefficients_and_coarse(rng);
     std::printf("%d passed, %d failed\n", checks - failures, failures);
     return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

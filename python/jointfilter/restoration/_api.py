@@ -494,10 +494,15 @@ def _restore(
     )
     # the tasks never write to their inputs, so float32 [0, 1] data are used without a copy;
     # float data are checked for NaN / Inf on that copy (one pass, as on the input), which
-    # also catches float64 values that overflow float32
-    with np.errstate(over="ignore", invalid="ignore"):
-        tf = to_unit(t, t_range, copy=False)
-    _check_finite(tf, t, "target", "data_range", t_range)
+    # also catches float64 values that overflow float32. An integer flash_denoise target is
+    # converted once its grid is known: the coarse grid reads the integers as they are.
+    deferred = task == "flash_denoise" and t.dtype.kind in "ui"
+    if deferred:
+        tf = t
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            tf = to_unit(t, t_range, copy=False)
+        _check_finite(tf, t, "target", "data_range", t_range)
     squeeze = tf.ndim == 3 and tf.shape[2] == 1
     if squeeze:
         tf = tf[:, :, 0]
@@ -531,8 +536,15 @@ def _restore(
         fh, fw = factor * tf.shape[0], factor * tf.shape[1]
         gf = np.ascontiguousarray(gf[:fh, :fw])
         gy = None
-    tf, gf = np.ascontiguousarray(tf), np.ascontiguousarray(gf)
     kw: dict[str, Any] = {"luma": gy}
+    if deferred:
+        if params["subsample"] > 1:
+            kw["target_range"] = t_range
+            if g.dtype.kind in "ui" and g.ndim == 3 and g.shape[2] == 3:
+                kw["raw_guide"] = (np.ascontiguousarray(g), g_range)
+        else:
+            tf = to_unit(tf, t_range)
+    tf, gf = np.ascontiguousarray(tf), np.ascontiguousarray(gf)
     if guide_state is not None and task in GUIDE_CACHING:
         kw["cache"] = guide_state
     if task in FINISHING:  # the conversion to the target's dtype is fused into the task

@@ -100,6 +100,8 @@ def iterative_guided_filter(
     precision: str = "double",
     return_parts: bool = True,
     finish: Finish | None = None,
+    ambient_scale: float = 1.0,
+    raw_flash: tuple[np.ndarray, float] | None = None,
 ) -> tuple[np.ndarray, dict[str, F32]]:
     """Combine a diffusion and a residual iteration of the flash-guided filter.
 
@@ -132,6 +134,10 @@ def iterative_guided_filter(
         Fill the ``parts`` dict (``False`` skips materialising the blend weight).
     finish : Finish, optional
         Convert the result to this output dtype while blending (see :class:`._fast.Finish`).
+    ambient_scale, raw_flash
+        ``subsample > 1`` only: `ambient` may be integer data times ``ambient_scale`` (its
+        coarse grid is all that is converted), and ``raw_flash = (integer flash, range)``
+        stands for `flash` (= that flash / range) where the full-resolution flash is read.
 
     Returns
     -------
@@ -142,6 +148,8 @@ def iterative_guided_filter(
         ``return_parts=False``).
     """
     prec = filter_precision(precision, eps)
+    if subsample <= 1 and (ambient_scale != 1.0 or ambient.dtype != np.float32):
+        raise ValueError("integer ambient data are only read on the coarse grid (subsample > 1)")
     if subsample > 1:
         result = _coarse_iteration(
             ambient,
@@ -157,6 +165,8 @@ def iterative_guided_filter(
             decimation,
             prec,
             finish,
+            ambient_scale,
+            raw_flash,
         )
         return result, {}
     x = ambient
@@ -212,17 +222,21 @@ def iterative_guided_filter(
 
 
 # ----------------------------------------------------------------------------- coarse grid form
-def _decimate(x: F32, s: int, decimation: str) -> F32:
-    """Block means (``"mean"``) or the nearest pixel (``"nearest"``, the core's rule)."""
+def _decimate(x: np.ndarray, s: int, decimation: str, scale: float = 1.0) -> F32:
+    """Block means (``"mean"``) or the nearest pixel (``"nearest"``, the core's rule) of `x`
+    (float32, or integer data then multiplied by `scale` on the coarse grid)."""
     if decimation == "mean":
         out = np.empty(
             ((x.shape[0] + s - 1) // s, (x.shape[1] + s - 1) // s, *x.shape[2:]), np.float32
         )
         _core.decimate_mean(x, s, out)
-        return out
-    rows = np.minimum((np.arange(0, x.shape[0], s) + 0.5 * s).astype(np.intp), x.shape[0] - 1)
-    cols = np.minimum((np.arange(0, x.shape[1], s) + 0.5 * s).astype(np.intp), x.shape[1] - 1)
-    return np.ascontiguousarray(x[rows][:, cols], np.float32)
+    else:
+        rows = np.minimum((np.arange(0, x.shape[0], s) + 0.5 * s).astype(np.intp), x.shape[0] - 1)
+        cols = np.minimum((np.arange(0, x.shape[1], s) + 0.5 * s).astype(np.intp), x.shape[1] - 1)
+        out = np.ascontiguousarray(x[rows][:, cols], np.float32)
+    if scale != 1.0:
+        out *= np.float32(scale)
+    return out
 
 
 def _relight_mix(channels: int, guide_channels: int) -> np.ndarray:
@@ -251,21 +265,32 @@ def _coarse_iteration(
     decimation: str,
     precision: str,
     finish: Finish | None,
+    ambient_scale: float = 1.0,
+    raw_flash: tuple[np.ndarray, float] | None = None,
 ) -> np.ndarray:
-    """The iteration on an ``s``-times coarser grid, applied once at full resolution."""
-    a_low = _decimate(ambient, s, decimation)
-    f_low = _decimate(flash, s, decimation)
+    """The iteration on an ``s``-times coarser grid, applied once at full resolution.
+
+    `ambient` may be the caller's integer data (``ambient_scale`` = 1 / its range): only its
+    coarse grid is ever needed in float. `raw_flash` = (integer flash, range), when given, is
+    decimated and applied to in place of the float32 `flash` (same values / range).
+    """
+    a_low = _decimate(ambient, s, decimation, ambient_scale)
+    if raw_flash is None:
+        f_low = _decimate(flash, s, decimation)
+    else:
+        f_low = _decimate(raw_flash[0], s, decimation, 1.0 / raw_flash[1])
     a3 = a_low if a_low.ndim == 3 else a_low[:, :, None]
     channels, cg = a3.shape[2], (flash.shape[2] if flash.ndim == 3 else 1)
     scale, dtype = 1.0, np.dtype(np.float32)
     if finish is not None and finish.core:
         scale, dtype = float(finish.scale), finish.dtype  # round(scale * value) in the core
-    coef = _scratch.empty((*a3.shape[:2], 2 * channels * (cg + 1))).view(np.float64)
+    h, w = a3.shape[:2]
+    coef = _scratch.empty((h, channels * (cg + 1), 2 * w)).view(np.float64)  # row-planar
     _core.restore_coarse_iterative(
         a3,
         f_low,
         _relight_mix(channels, cg),
-        coef.reshape(-1, channels * (cg + 1)),
+        coef,
         radius=_coarse(radius, s, 1),
         eps=eps,
         single=precision == "single",
@@ -276,9 +301,13 @@ def _coarse_iteration(
         noise_var=max(noise_var, 1e-8),
         scale=scale,
     )
+    apply_to = flash
+    if raw_flash is not None:  # a . (F_raw / range) + b: the slopes divided by the range
+        apply_to = raw_flash[0]
+        coef.reshape(h, channels, cg + 1, w)[:, :, :-1] /= raw_flash[1]
     result = np.empty(ambient.shape, dtype)
     out3 = result if result.ndim == 3 else result[:, :, None]
-    _core.apply_coefficients(coef, flash, out3, precision == "single")
+    _core.apply_coefficients(coef, apply_to, out3, precision == "single")
     if finish is not None and not finish.core:
         return from_unit(result, finish.dtype, float(finish.scale))
     return result

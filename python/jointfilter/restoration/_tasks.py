@@ -90,9 +90,20 @@ def _fused_scale(finish: Finish | None) -> float | None:
 
 # ----------------------------------------------------------------------------- flash / no-flash
 def flash_denoise(
-    t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None, finish: Finish | None = None
+    t: np.ndarray,
+    g: F32,
+    p: dict[str, Any],
+    luma: F32 | None = None,
+    finish: Finish | None = None,
+    target_range: float | None = None,
+    raw_guide: tuple[np.ndarray, float] | None = None,
 ) -> np.ndarray:
-    guide = g if (p["guide_mode"] == "color" and g.ndim == 3) else _luma(g, luma)
+    """`t` is float32 [0, 1], or (``target_range`` given, ``subsample > 1``) the caller's
+    integer target: the coarse grid reads it as is. ``raw_guide`` = (integer guide, range),
+    the data `g` was converted from, is read in its place on the coarse grid's path."""
+    color = p["guide_mode"] == "color" and g.ndim == 3
+    guide = g if color else _luma(g, luma)
+    coarse = p["subsample"] > 1
     out, _ = iterative_guided_filter(
         t,
         np.ascontiguousarray(guide),
@@ -108,6 +119,8 @@ def flash_denoise(
         precision=p["precision"],
         return_parts=False,
         finish=finish,
+        ambient_scale=1.0 if target_range is None else 1.0 / target_range,
+        raw_flash=raw_guide if (coarse and color) else None,
     )
     return out
 
