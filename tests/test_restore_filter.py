@@ -57,6 +57,29 @@ def test_guide_only_filters_run_once(clean, task, monkeypatch):
     assert len(calls) == first + 2  # one filter (of the target) per later call
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+def test_flash_coarse_grid_of_a_fixed_guide_is_kept(clean, dtype, monkeypatch):
+    calls = []
+    real = tasks.coarse_flash
+
+    def count(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(tasks, "coarse_flash", count)
+    s = P.make_sample("flash_denoise", clean, seed=3)
+    t, g = (s.target, s.guide) if dtype == np.float32 else (_as_u8(s.target), _as_u8(s.guide))
+    rf = RestoreFilter("flash_denoise", subsample=2)
+    rf.set_guide(g)
+    first = rf(t)
+    second = rf(t[::-1].copy())
+    assert len(calls) == 1  # the flash's coarse grid, once for the fixed guide
+    np.testing.assert_array_equal(first, jf.restore(t, g, "flash_denoise", subsample=2))
+    np.testing.assert_array_equal(
+        second, jf.restore(t[::-1].copy(), g, "flash_denoise", subsample=2)
+    )
+
+
 def test_set_guide_copies_and_a_new_guide_resets(clean):
     s = P.make_sample("day_night", clean, seed=1)
     guide = s.guide.copy()

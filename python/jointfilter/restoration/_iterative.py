@@ -102,6 +102,7 @@ def iterative_guided_filter(
     finish: Finish | None = None,
     ambient_scale: float = 1.0,
     raw_flash: tuple[np.ndarray, float] | None = None,
+    flash_low: F32 | None = None,
 ) -> tuple[np.ndarray, dict[str, F32]]:
     """Combine a diffusion and a residual iteration of the flash-guided filter.
 
@@ -138,6 +139,9 @@ def iterative_guided_filter(
         ``subsample > 1`` only: `ambient` may be integer data times ``ambient_scale`` (its
         coarse grid is all that is converted), and ``raw_flash = (integer flash, range)``
         stands for `flash` (= that flash / range) where the full-resolution flash is read.
+    flash_low : ndarray, optional
+        ``subsample > 1``: the flash's coarse grid (:func:`coarse_flash`), when the caller
+        keeps it for a fixed flash.
 
     Returns
     -------
@@ -167,6 +171,7 @@ def iterative_guided_filter(
             finish,
             ambient_scale,
             raw_flash,
+            flash_low,
         )
         return result, {}
     x = ambient
@@ -239,6 +244,15 @@ def _decimate(x: np.ndarray, s: int, decimation: str, scale: float = 1.0) -> F32
     return out
 
 
+def coarse_flash(
+    flash: F32, s: int, decimation: str, raw_flash: tuple[np.ndarray, float] | None = None
+) -> F32:
+    """The flash on the coarse grid of factor `s` (from `raw_flash` = (data, range) if given)."""
+    if raw_flash is None:
+        return _decimate(flash, s, decimation)
+    return _decimate(raw_flash[0], s, decimation, 1.0 / raw_flash[1])
+
+
 def _relight_mix(channels: int, guide_channels: int) -> np.ndarray:
     """``M`` with ``relit flash channel c = sum_g M[c, g] F_g`` (:func:`relit_guide`'s rule)."""
     if channels == guide_channels:
@@ -267,18 +281,17 @@ def _coarse_iteration(
     finish: Finish | None,
     ambient_scale: float = 1.0,
     raw_flash: tuple[np.ndarray, float] | None = None,
+    flash_low: F32 | None = None,
 ) -> np.ndarray:
     """The iteration on an ``s``-times coarser grid, applied once at full resolution.
 
     `ambient` may be the caller's integer data (``ambient_scale`` = 1 / its range): only its
     coarse grid is ever needed in float. `raw_flash` = (integer flash, range), when given, is
     decimated and applied to in place of the float32 `flash` (same values / range).
+    `flash_low` is the flash's coarse grid when the caller has it (:func:`coarse_flash`).
     """
     a_low = _decimate(ambient, s, decimation, ambient_scale)
-    if raw_flash is None:
-        f_low = _decimate(flash, s, decimation)
-    else:
-        f_low = _decimate(raw_flash[0], s, decimation, 1.0 / raw_flash[1])
+    f_low = coarse_flash(flash, s, decimation, raw_flash) if flash_low is None else flash_low
     a3 = a_low if a_low.ndim == 3 else a_low[:, :, None]
     channels, cg = a3.shape[2], (flash.shape[2] if flash.ndim == 3 else 1)
     scale, dtype = 1.0, np.dtype(np.float32)

@@ -30,7 +30,7 @@ from ._fast import (
     row_blocks,
     tile_row,
 )
-from ._iterative import iterative_guided_filter
+from ._iterative import coarse_flash, iterative_guided_filter
 from ._mutual import mutual_structure_channels, mutual_structure_filter
 
 __all__ = ["FINISHING", "GUIDE_CACHING", "TASK_FUNCTIONS"]
@@ -97,13 +97,24 @@ def flash_denoise(
     finish: Finish | None = None,
     target_range: float | None = None,
     raw_guide: tuple[np.ndarray, float] | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> np.ndarray:
     """`t` is float32 [0, 1], or (``target_range`` given, ``subsample > 1``) the caller's
     integer target: the coarse grid reads it as is. ``raw_guide`` = (integer guide, range),
-    the data `g` was converted from, is read in its place on the coarse grid's path."""
+    the data `g` was converted from, is read in its place on the coarse grid's path. A fixed
+    guide's `cache` keeps its coarse grid."""
     color = p["guide_mode"] == "color" and g.ndim == 3
     guide = g if color else _luma(g, luma)
     coarse = p["subsample"] > 1
+    raw_flash = raw_guide if (coarse and color) else None
+    flash_low = None
+    if coarse:
+        key = ("flash_low", p["subsample"], p["decimation"], color, raw_flash is not None)
+        flash_low = _guide_only(
+            cache,
+            key,
+            lambda: coarse_flash(guide, p["subsample"], p["decimation"], raw_flash),
+        )
     out, _ = iterative_guided_filter(
         t,
         np.ascontiguousarray(guide),
@@ -120,7 +131,8 @@ def flash_denoise(
         return_parts=False,
         finish=finish,
         ambient_scale=1.0 if target_range is None else 1.0 / target_range,
-        raw_flash=raw_guide if (coarse and color) else None,
+        raw_flash=raw_flash,
+        flash_low=flash_low,
     )
     return out
 
@@ -578,7 +590,7 @@ def generic(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
 #: elementwise step), else float32 [0, 1].
 FINISHING = frozenset({"flash_denoise", "nir_dehaze", "day_night", "structure_transfer"})
 #: tasks with guide-only filters that a fixed guide's state keeps (``cache=`` argument)
-GUIDE_CACHING = frozenset({"day_night", "structure_transfer"})
+GUIDE_CACHING = frozenset({"day_night", "structure_transfer", "flash_denoise"})
 
 TASK_FUNCTIONS: dict[str | None, Callable[..., np.ndarray]] = {
     None: generic,
