@@ -46,13 +46,11 @@ void bind_restore(py::module_& m) {
            double eps, bool single, int64_t n_diffusion, int64_t n_residual, int64_t relight_radius,
            int64_t blend_radius, double noise_var, double scale) {
             const auto a = jf::view_of(ambient, "ambient", false), f = jf::view_of(flash, "flash", false);
-            const double* m_ = f64_out(const_cast<F64&>(mix), "mix", a.channels, f.channels);
+            JF_CHECK(mix.ndim() == 2 && mix.shape(0) == a.channels && mix.shape(1) == f.channels,
+                     "mix: expected a float64 array of shape (C, Cg)");
+            const double* m_ = mix.data();
             const int64_t k = a.channels * (f.channels + 1);
-            JF_CHECK(coef.ndim() == 3 && coef.shape(0) == a.height && coef.shape(1) == k &&
-                         coef.shape(2) == a.width && coef.writeable(),
-                     "coef: expected a writable C-contiguous float64 array of shape (h, " +
-                         std::to_string(k) + ", w)");
-            double* c = coef.mutable_data();
+            double* c = jf::coefficient_grid(coef, "coef", a.height, k, a.width, true);
             jf::CoarseIterativeParams p;
             p.radius = radius;
             p.eps = eps;

@@ -134,12 +134,8 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
             const jf::ImageView t = view_of(target, "target", false);
             const jf::ImageView g = view_of(guide, "guide", false);
             const int64_t k = jf::coefficient_count(g.channels, t.channels);
-            JF_CHECK(coef.ndim() == 3 && coef.shape(0) == t.height && coef.shape(1) == k &&
-                         coef.shape(2) == t.width && coef.writeable(),
-                     "coef: expected a writable C-contiguous float64 array of shape (H, " +
-                         std::to_string(k) + ", W)");
+            double* c = jf::coefficient_grid(coef, "coef", t.height, k, t.width, true);
             const jf::GuidedParams p = guided_params(radius, eps, border, 1, single, 0);
-            double* c = coef.mutable_data();
             py::gil_scoped_release release;
             jf::guided_coefficients(t, g, c, p);
         },
@@ -155,10 +151,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
             const jf::ImageView g = view_of(guide, "guide", false);
             const jf::ImageView d = view_of(out, "out", true);
             const int64_t k = jf::coefficient_count(g.channels, d.channels);
-            JF_CHECK(
-                coef.ndim() == 3 && coef.shape(1) == k,
-                "coef: expected a C-contiguous float64 array of shape (h, " + std::to_string(k) + ", w)");
-            const double* c = coef.data();
+            const double* c = jf::coefficient_grid(coef, "coef", -1, k, -1, false);
             py::gil_scoped_release release;
             jf::apply_coefficients(c, coef.shape(0), coef.shape(2), g, d, single);
         },

@@ -42,4 +42,17 @@ inline ImageView view_of(const pybind11::array& a, const char* name, bool writab
     return v;
 }
 
+/// The data of a float64 coefficient grid (rows, k, cols), row-planar as guided_coefficients
+/// writes it; rows / cols < 0 accept any size.
+inline double* coefficient_grid(const pybind11::array_t<double, pybind11::array::c_style>& a,
+                                const char* name, int64_t rows, int64_t k, int64_t cols, bool writable) {
+    const bool ok = a.ndim() == 3 && (rows < 0 || a.shape(0) == rows) && a.shape(1) == k &&
+                    (cols < 0 || a.shape(2) == cols);
+    JF_CHECK(ok, std::string(name) + ": expected a C-contiguous float64 array of shape (" +
+                     (rows < 0 ? std::string("h") : std::to_string(rows)) + ", " + std::to_string(k) + ", " +
+                     (cols < 0 ? std::string("w") : std::to_string(cols)) + ")");
+    if (writable) JF_CHECK(a.writeable(), std::string(name) + ": array is read-only");
+    return const_cast<double*>(a.data());
+}
+
 }  // namespace jointfilter

@@ -40,29 +40,20 @@ class Plane {
  public:
     int64_t h = 0, w = 0;
     Plane() = default;
-    Plane(int64_t h_, int64_t w_) : h(h_), w(w_) {
-        data_ = scratch_take(static_cast<size_t>(h_ * w_), &cap_);
-    }
+    Plane(int64_t h_, int64_t w_) : h(h_), w(w_), buf_(static_cast<size_t>(h_ * w_)) {}
     Plane(Plane&& o) noexcept { *this = std::move(o); }
     Plane& operator=(Plane&& o) noexcept {
         std::swap(h, o.h);
         std::swap(w, o.w);
-        std::swap(data_, o.data_);
-        std::swap(cap_, o.cap_);
+        buf_.swap(o.buf_);
         return *this;
     }
-    Plane(const Plane&) = delete;
-    Plane& operator=(const Plane&) = delete;
-    ~Plane() {
-        if (data_) scratch_give(data_, cap_);
-    }
-    ImageView view() const { return float_plane(data_, h, w, w); }
-    float* data() const { return data_; }
-    float* row(int64_t y) const { return data_ + y * w; }
+    ImageView view() const { return float_plane(buf_.data(), h, w, w); }
+    float* data() const { return buf_.data(); }
+    float* row(int64_t y) const { return buf_.data() + y * w; }
 
  private:
-    float* data_ = nullptr;
-    size_t cap_ = 0;
+    ScratchArray<float> buf_;
 };
 
 class ScratchPool {

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "border.hpp"
@@ -59,6 +60,36 @@ constexpr size_t kScratchPoolBytes = size_t{256} << 20;
 float* scratch_take(size_t n, size_t* capacity);
 /// Return a buffer from scratch_take (kept for reuse, or freed when the pool is full).
 void scratch_give(float* data, size_t capacity);
+/// n uninitialised values of T (float, or a multiple of its size, e.g. double) from the pool,
+/// given back on destruction; movable, not copyable.
+template <typename T>
+class ScratchArray {
+    static_assert(sizeof(T) % sizeof(float) == 0, "a whole number of floats per element");
+
+ public:
+    ScratchArray() = default;
+    explicit ScratchArray(size_t n) { data_ = scratch_take(n * (sizeof(T) / sizeof(float)), &capacity_); }
+    ScratchArray(ScratchArray&& o) noexcept { swap(o); }
+    ScratchArray& operator=(ScratchArray&& o) noexcept {
+        swap(o);  // the old buffer goes back to the pool with o
+        return *this;
+    }
+    ScratchArray(const ScratchArray&) = delete;
+    ScratchArray& operator=(const ScratchArray&) = delete;
+    ~ScratchArray() {
+        if (data_) scratch_give(data_, capacity_);
+    }
+    T* data() const { return reinterpret_cast<T*>(data_); }
+    T& operator[](size_t i) const { return data()[i]; }
+    void swap(ScratchArray& o) noexcept {
+        std::swap(data_, o.data_);
+        std::swap(capacity_, o.capacity_);
+    }
+
+ private:
+    float* data_ = nullptr;
+    size_t capacity_ = 0;
+};
 /// Bytes currently kept by the pool.
 size_t scratch_pooled_bytes();
 /// Free every kept buffer.

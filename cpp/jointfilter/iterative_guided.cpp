@@ -15,23 +15,6 @@ namespace {
 constexpr int64_t kBlockPixels = 16384;
 constexpr int64_t kBandRows = 16;
 
-/// n uninitialised values of T (float or double) from the scratch pool (fusion.hpp), returned on
-/// destruction: the coarse grids of a video loop are reused instead of page-faulted in per call.
-template <typename T>
-class Pooled {
- public:
-    explicit Pooled(size_t n) { data_ = fusion::scratch_take(n * (sizeof(T) / sizeof(float)), &capacity_); }
-    ~Pooled() { fusion::scratch_give(data_, capacity_); }
-    Pooled(const Pooled&) = delete;
-    Pooled& operator=(const Pooled&) = delete;
-    T* data() { return reinterpret_cast<T*>(data_); }
-    T& operator[](size_t i) { return data()[i]; }
-
- private:
-    float* data_ = nullptr;
-    size_t capacity_ = 0;  // set by scratch_take in the constructor body (after this initialiser)
-};
-
 /// A C-contiguous float32 view of n = h * w pixels of `channels` values on `data`.
 ImageView f32_view(float* data, int64_t h, int64_t w, int64_t channels) {
     ImageView v;
@@ -72,8 +55,8 @@ void coarse_iteration(const ImageView& ambient, const ImageView& flash, const do
     };
 
     // diffusion: x_n = W_F x_{n-1} on the coarse grid, x_0 = A; cx holds the last fit
-    Pooled<double> cx(nk);
-    Pooled<float> x(nc), tmp(nc);
+    fusion::ScratchArray<double> cx(nk);
+    fusion::ScratchArray<float> x(nc), tmp(nc);
     for (int64_t it = 0; it < p.n_diffusion; ++it) {
         guided_coefficients(f32_view(const_cast<float*>(it == 0 ? a : x.data()), h, w, C), flash, cx.data(),
                             gp);
@@ -93,7 +76,7 @@ void coarse_iteration(const ImageView& ambient, const ImageView& flash, const do
 
     // relit flash z_0 = ratio (M F), ratio = (B[A] + delta) / (B[M F] + delta) (float32); its
     // field (a_g = ratio_c M[c][g], b = 0) is added to the residual fits' sum at the end
-    Pooled<float> fmix(nc), ratio(nc), z(nc);
+    fusion::ScratchArray<float> fmix(nc), ratio(nc), z(nc);
     for_bands(n, kBlockPixels, [&](int64_t i0, int64_t i1) {
         for (int64_t i = i0; i < i1; ++i)
             for (int ch = 0; ch < C; ++ch) {
@@ -115,8 +98,8 @@ void coarse_iteration(const ImageView& ambient, const ImageView& flash, const do
     });
     // residual: z_n = z_{n-1} + W_F (A - z_{n-1}); cz sums the fits (the first is written
     // into it directly, the others through `step`)
-    Pooled<double> cz(nk);
-    Pooled<double> step(p.n_residual > 1 ? nk : 1);
+    fusion::ScratchArray<double> cz(nk);
+    fusion::ScratchArray<double> step(p.n_residual > 1 ? nk : 1);
     for (int64_t it = 0; it < p.n_residual; ++it) {
         double* fit = it == 0 ? cz.data() : step.data();
         guided_coefficients(f32_view(tmp.data(), h, w, C), flash, fit, gp);

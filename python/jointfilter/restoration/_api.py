@@ -23,7 +23,7 @@ from ._common import (
 )
 from ._fast import Finish
 from ._noise import estimate_noise
-from ._tasks import FINISHING, GUIDE_CACHING, TASK_FUNCTIONS
+from ._tasks import FINISHING, GUIDE_CACHING, RAW_INPUT_TASKS, TASK_FUNCTIONS
 
 __all__ = ["PRESETS", "TASKS", "preset_table", "restore"]
 
@@ -494,10 +494,10 @@ def _restore(
     )
     # the tasks never write to their inputs, so float32 [0, 1] data are used without a copy;
     # float data are checked for NaN / Inf on that copy (one pass, as on the input), which
-    # also catches float64 values that overflow float32. An integer flash_denoise target is
-    # converted once its grid is known: the coarse grid reads the integers as they are.
-    deferred = task == "flash_denoise" and t.dtype.kind in "ui"
-    if deferred:
+    # also catches float64 values that overflow float32. Integer targets of RAW_INPUT_TASKS
+    # are handed over as they are (the task converts what it needs).
+    raw = task in RAW_INPUT_TASKS and t.dtype.kind in "ui"
+    if raw:
         tf = t
     else:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -537,13 +537,10 @@ def _restore(
         gf = np.ascontiguousarray(gf[:fh, :fw])
         gy = None
     kw: dict[str, Any] = {"luma": gy}
-    if deferred:
-        if params["subsample"] > 1:
-            kw["target_range"] = t_range
-            if g.dtype.kind in "ui" and g.ndim == 3 and g.shape[2] == 3:
-                kw["raw_guide"] = (np.ascontiguousarray(g), g_range)
-        else:
-            tf = to_unit(tf, t_range)
+    if raw:
+        kw["target_range"] = t_range
+        if g.dtype.kind in "ui" and g.ndim == 3 and g.shape[2] == 3:
+            kw["raw_guide"] = (np.ascontiguousarray(g), g_range)
     tf, gf = np.ascontiguousarray(tf), np.ascontiguousarray(gf)
     if guide_state is not None and task in GUIDE_CACHING:
         kw["cache"] = guide_state

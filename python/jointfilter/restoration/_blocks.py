@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from .._edge_aware import EPS_W, gdgif_chi, local_variance
 from .._morphology import min_filter
-from ._common import luminance
+from ._common import coarse_radius, luminance
 from ._edge_aware import gdgif_given, wgif_given
 from ._tasks import TASK_FUNCTIONS, _as3, _blur3, _gf, generic, nir_dehaze
 
@@ -70,22 +70,17 @@ def gf_footprint(radius: int, subsample: int = 1) -> int:
         return 0
     if subsample <= 1:
         return 2 * radius
-    r_low = max(1, (2 * radius + subsample) // (2 * subsample))  # floor(r / s + 0.5)
-    return subsample * (2 * r_low + 2)
+    return subsample * (2 * coarse_radius(radius, subsample) + 2)
 
 
 def _coarse_flash_reach(p: dict[str, Any], s: int) -> int:
     """Coarse pixels the coarse-grid iteration of ``flash_denoise`` reads around a coarse pixel."""
-
-    def coarse(r: int, minimum: int = 1) -> int:
-        return max(minimum, (2 * r + s) // (2 * s))
-
-    fit = 2 * coarse(p["radius"])
+    fit = 2 * coarse_radius(p["radius"], s)
     diffusion = max(1, p["n_diffusion"]) * fit
     if p["n_residual"] <= 0:
         return diffusion
-    residual = coarse(p["relight_radius"]) + p["n_residual"] * fit
-    return max(diffusion, residual) + coarse(p["blend_radius"], 0)
+    residual = coarse_radius(p["relight_radius"], s) + p["n_residual"] * fit
+    return max(diffusion, residual) + coarse_radius(p["blend_radius"], s, 0)
 
 
 def task_alignment(task: str | None, p: dict[str, Any]) -> int:

@@ -49,6 +49,12 @@ def scaled_radius(base: float, shape: tuple[int, ...], minimum: int = 1) -> int:
     return max(minimum, round(base * min(shape[0], shape[1]) / REFERENCE_SIZE))
 
 
+def coarse_radius(radius: int, s: int, minimum: int = 1) -> int:
+    """A radius on an s-times coarser grid: the fast guided filter's ``max(minimum, floor(r /
+    s + 0.5))`` (halves round up; exact integer arithmetic)."""
+    return max(minimum, (2 * radius + s) // (2 * s))
+
+
 #: Short side of the coarse grid of ``flash_denoise`` (``subsample="auto"``): its three
 #: colour-guided fits per frame run on a 270-539 pixel grid (s = 4 at 1080p, 1 at 512).
 FLASH_GRID_SIZE = 270

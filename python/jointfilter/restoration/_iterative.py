@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import _core, _scratch, box_filter, guided_filter
-from ._common import box_mean, filter_precision
+from ._common import box_mean, coarse_radius, filter_precision, to_unit
 from ._fast import Finish, blocked, from_unit
 
 __all__ = ["iterative_guided_filter", "relit_guide"]
@@ -100,7 +100,7 @@ def iterative_guided_filter(
     precision: str = "double",
     return_parts: bool = True,
     finish: Finish | None = None,
-    ambient_scale: float = 1.0,
+    ambient_range: float | None = None,
     raw_flash: tuple[np.ndarray, float] | None = None,
     flash_low: F32 | None = None,
 ) -> tuple[np.ndarray, dict[str, F32]]:
@@ -135,10 +135,11 @@ def iterative_guided_filter(
         Fill the ``parts`` dict (``False`` skips materialising the blend weight).
     finish : Finish, optional
         Convert the result to this output dtype while blending (see :class:`._fast.Finish`).
-    ambient_scale, raw_flash
-        ``subsample > 1`` only: `ambient` may be integer data times ``ambient_scale`` (its
-        coarse grid is all that is converted), and ``raw_flash = (integer flash, range)``
-        stands for `flash` (= that flash / range) where the full-resolution flash is read.
+    ambient_range, raw_flash
+        With ``ambient_range``, `ambient` is integer data of that range (with ``subsample > 1``
+        only its coarse grid is ever converted to float); ``raw_flash = (integer flash,
+        range)`` stands for `flash` (= that flash / range) where the full-resolution flash is
+        read (``subsample > 1``; ignored otherwise).
     flash_low : ndarray, optional
         ``subsample > 1``: the flash's coarse grid (:func:`coarse_flash`), when the caller
         keeps it for a fixed flash.
@@ -152,8 +153,8 @@ def iterative_guided_filter(
         ``return_parts=False``).
     """
     prec = filter_precision(precision, eps)
-    if subsample <= 1 and (ambient_scale != 1.0 or ambient.dtype != np.float32):
-        raise ValueError("integer ambient data are only read on the coarse grid (subsample > 1)")
+    if subsample <= 1 and ambient_range is not None:  # the exact iteration filters floats
+        ambient = to_unit(ambient, ambient_range)
     if subsample > 1:
         result = _coarse_iteration(
             ambient,
@@ -169,7 +170,7 @@ def iterative_guided_filter(
             decimation,
             prec,
             finish,
-            ambient_scale,
+            ambient_range,
             raw_flash,
             flash_low,
         )
@@ -279,18 +280,18 @@ def _coarse_iteration(
     decimation: str,
     precision: str,
     finish: Finish | None,
-    ambient_scale: float = 1.0,
+    ambient_range: float | None = None,
     raw_flash: tuple[np.ndarray, float] | None = None,
     flash_low: F32 | None = None,
 ) -> np.ndarray:
     """The iteration on an ``s``-times coarser grid, applied once at full resolution.
 
-    `ambient` may be the caller's integer data (``ambient_scale`` = 1 / its range): only its
-    coarse grid is ever needed in float. `raw_flash` = (integer flash, range), when given, is
+    `ambient` may be the caller's integer data (of range ``ambient_range``): only its coarse
+    grid is ever needed in float. `raw_flash` = (integer flash, range), when given, is
     decimated and applied to in place of the float32 `flash` (same values / range).
     `flash_low` is the flash's coarse grid when the caller has it (:func:`coarse_flash`).
     """
-    a_low = _decimate(ambient, s, decimation, ambient_scale)
+    a_low = _decimate(ambient, s, decimation, 1.0 if ambient_range is None else 1.0 / ambient_range)
     f_low = coarse_flash(flash, s, decimation, raw_flash) if flash_low is None else flash_low
     a3 = a_low if a_low.ndim == 3 else a_low[:, :, None]
     channels, cg = a3.shape[2], (flash.shape[2] if flash.ndim == 3 else 1)
@@ -304,13 +305,13 @@ def _coarse_iteration(
         f_low,
         _relight_mix(channels, cg),
         coef,
-        radius=_coarse(radius, s, 1),
+        radius=coarse_radius(radius, s),
         eps=eps,
         single=precision == "single",
         n_diffusion=max(1, n_diffusion),
         n_residual=n_residual,
-        relight_radius=_coarse(relight_radius, s, 1),
-        blend_radius=_coarse(blend_radius, s, 0),
+        relight_radius=coarse_radius(relight_radius, s),
+        blend_radius=coarse_radius(blend_radius, s, 0),
         noise_var=max(noise_var, 1e-8),
         scale=scale,
     )
@@ -324,8 +325,3 @@ def _coarse_iteration(
     if finish is not None and not finish.core:
         return from_unit(result, finish.dtype, float(finish.scale))
     return result
-
-
-def _coarse(radius: int, s: int, minimum: int) -> int:
-    """A radius on the s-times coarser grid: the fast guided filter's floor(r / s + 0.5)."""
-    return max(minimum, (2 * radius + s) // (2 * s))

@@ -33,7 +33,7 @@ from ._fast import (
 from ._iterative import coarse_flash, iterative_guided_filter
 from ._mutual import mutual_structure_channels, mutual_structure_filter
 
-__all__ = ["FINISHING", "GUIDE_CACHING", "TASK_FUNCTIONS"]
+__all__ = ["FINISHING", "GUIDE_CACHING", "RAW_INPUT_TASKS", "TASK_FUNCTIONS"]
 
 F32 = NDArray[np.float32]
 
@@ -99,10 +99,10 @@ def flash_denoise(
     raw_guide: tuple[np.ndarray, float] | None = None,
     cache: dict[Any, Any] | None = None,
 ) -> np.ndarray:
-    """`t` is float32 [0, 1], or (``target_range`` given, ``subsample > 1``) the caller's
-    integer target: the coarse grid reads it as is. ``raw_guide`` = (integer guide, range),
-    the data `g` was converted from, is read in its place on the coarse grid's path. A fixed
-    guide's `cache` keeps its coarse grid."""
+    """`t` is float32 [0, 1], or (``target_range`` given) the caller's integer target: the
+    coarse grid reads it as is, the exact iteration converts it. ``raw_guide`` = (integer
+    guide, range), the data `g` was converted from, is read in its place on the coarse grid's
+    path. A fixed guide's `cache` keeps its coarse grid."""
     color = p["guide_mode"] == "color" and g.ndim == 3
     guide = g if color else _luma(g, luma)
     coarse = p["subsample"] > 1
@@ -130,7 +130,7 @@ def flash_denoise(
         precision=p["precision"],
         return_parts=False,
         finish=finish,
-        ambient_scale=1.0 if target_range is None else 1.0 / target_range,
+        ambient_range=target_range,
         raw_flash=raw_flash,
         flash_low=flash_low,
     )
@@ -589,6 +589,9 @@ def generic(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
 #: data_range)`` and then return the result converted to that dtype (fused into their last
 #: elementwise step), else float32 [0, 1].
 FINISHING = frozenset({"flash_denoise", "nir_dehaze", "day_night", "structure_transfer"})
+#: tasks given an integer target as it is (``target_range=``, and ``raw_guide=`` for an
+#: integer 3-channel guide): they convert only what they need in float
+RAW_INPUT_TASKS = frozenset({"flash_denoise"})
 #: tasks with guide-only filters that a fixed guide's state keeps (``cache=`` argument)
 GUIDE_CACHING = frozenset({"day_night", "structure_transfer", "flash_denoise"})
 
