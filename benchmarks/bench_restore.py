@@ -30,11 +30,11 @@ task is noisy (Gaussian, sigma 12/255): the generic task returns a noise-free ta
 Usage::
 
     python benchmarks/bench_restore.py [--quick] [--repeat 5] [--no-speed] [--no-quality]
-        [--only PROTOCOL ...] [--size 1080 [--exact]] [--dtype float32]
+        [--only PROTOCOL ...] [--size 1080 [--exact] [--subsamples 2,3,4]] [--dtype float32]
 
 ``--size 1080`` resizes the clean images to a 1080-pixel short side first, which is where
-``subsample="auto"`` switches the fast guided filter on (factor 2); ``--exact`` adds a row
-with ``subsample=1`` to show what it costs.
+``subsample="auto"`` runs the fast guided filter (factor 4; 1 at the native Kodak size);
+``--exact`` adds a row with ``subsample=1`` to show what it costs.
 """
 
 from __future__ import annotations
@@ -156,7 +156,11 @@ def _samples(task: str | None, images: list[np.ndarray], seed0: int) -> list[P.S
 
 
 def quality(
-    quick: bool, only: list[str] | None = None, size: int | None = None, exact: bool = False
+    quick: bool,
+    only: list[str] | None = None,
+    size: int | None = None,
+    exact: bool = False,
+    factors: list[int] | None = None,
 ) -> None:
     tune_imgs = tuning_images(size)
     eval_name, eval_imgs = eval_images(size)
@@ -217,6 +221,15 @@ def quality(
                     ),
                     "",
                 )
+        for k in (factors or []) if "subsample" in PRESETS[task] else []:
+            rows[f"restore (subsample={k})"] = (
+                *mean_scores(
+                    lambda s, task=task, k=k: restore(
+                        s.target, s.guide, task, **{**s.overrides, "subsample": k}
+                    )
+                ),
+                "",
+            )
         ours = rows["restore (defaults)"]
         others = [v for k, v in rows.items() if not k.startswith("restore")]
         ok_p = all(ours[0] > o[0] for o in others)
@@ -352,10 +365,17 @@ def main() -> None:
         action="store_true",
         help="also report restore with subsample=1 for the tasks that have a subsample",
     )
+    ap.add_argument(
+        "--subsamples",
+        default="",
+        help="comma-separated factors: also report restore with each subsample=k for the "
+        "tasks that have a subsample (e.g. 2,3,4 with --size 1080)",
+    )
     ap.add_argument("--dtype", choices=["uint8", "float32"], default="uint8", help="speed input")
     args = ap.parse_args()
     if not args.no_quality:
-        quality(args.quick, args.only, args.size, args.exact)
+        factors = [int(k) for k in args.subsamples.split(",") if k.strip()]
+        quality(args.quick, args.only, args.size, args.exact, factors)
         if not args.no_middlebury and args.size is None:
             middlebury()
     if not args.no_speed:

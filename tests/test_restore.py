@@ -399,13 +399,13 @@ def test_bad_values_and_types():
     [("day_night", "mean"), ("structure_transfer", "mean"), ("nir_dehaze", "nearest")],
 )
 def test_fast_filter_decimation_preset(task, decimation):
-    # a 1024-pixel short side switches subsample="auto" to 2; the preset picks the decimation
+    # a 1024-pixel short side switches subsample="auto" to 3; the preset picks the decimation
     img = np.ascontiguousarray(
         np.tile(skdata.astronaut()[::2, ::2], (4, 5, 1))[:1024, :1100] / 255.0
     ).astype(np.float32)
     s = P.make_sample(task, img, seed=3)
     out, params = restore(s.target, s.guide, task, return_params=True)
-    assert params["subsample"] == 2
+    assert params["subsample"] == 3
     assert params["decimation"] == decimation
     other = "nearest" if decimation == "mean" else "mean"
     out2, params2 = restore(s.target, s.guide, task, decimation=other, return_params=True)

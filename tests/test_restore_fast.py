@@ -251,16 +251,18 @@ def test_subsample_auto_follows_the_short_side():
     big_t = rng.random((1030, 1100, 3)).astype(np.float32)
     big_g = rng.random((1030, 1100)).astype(np.float32)
     _, p = restore(big_t, big_g, "structure_transfer", return_params=True)
-    assert p["subsample"] == 2
+    assert p["subsample"] == 3  # 1030 // 270
     _, p = restore(big_t, big_g, "structure_transfer", subsample=1, return_params=True)
     assert p["subsample"] == 1
 
 
+@pytest.mark.parametrize("task", ["flash_denoise", "nir_dehaze", "day_night", "structure_transfer"])
 @pytest.mark.parametrize(("short", "expected"), [(269, 1), (539, 1), (540, 2), (1080, 4)])
-def test_flash_denoise_grid_follows_the_short_side(short, expected):
-    # flash_denoise's coarse grid has a 270-539 pixel short side (FLASH_GRID_SIZE)
+def test_coarse_grid_follows_the_short_side(task, short, expected):
+    # every fast filter's coarse grid has a 270-539 pixel short side (COARSE_GRID_SIZE)
     rng = _rng(11)
     g = rng.random((short, short + 7, 3)).astype(np.float32)
     t = (0.3 * g + 0.05 * rng.standard_normal(g.shape)).astype(np.float32)
-    _, p = restore(t, g, "flash_denoise", return_params=True)
+    guide = g[:, :, 0] if task in ("nir_dehaze", "structure_transfer") else g
+    _, p = restore(t, guide, task, return_params=True)
     assert p["subsample"] == expected

@@ -13,8 +13,6 @@ from numpy.typing import NDArray
 from .. import _validate as v
 from ..errors import NonFiniteError, ParameterError, ShapeError
 from ._common import (
-    FLASH_GRID_SIZE,
-    REFERENCE_SIZE,
     auto_subsample,
     from_unit,
     luminance,
@@ -43,9 +41,9 @@ NOISE_TASKS: tuple[str | None, ...] = (None, "flash_denoise", "depth_upsample")
 #: Preset parameters per task. Values of keys ending in ``radius`` are for a 512-pixel short
 #: side and are scaled linearly with the image (an override is used as given). ``"auto"``
 #: values are resolved from the data (see ``docs/restore.md``); ``subsample="auto"`` is the
-#: fast guided filter factor ``max(1, short side // 512)`` (1 up to 1023 pixels, 2 at 1080p,
-#: 4 at 2160p), so the coefficients are fitted at about the 512-pixel reference scale. eps
-#: values are in [0, 1]**2 units, i.e. relative to the data range.
+#: fast guided filter factor ``max(1, short side // 270)`` (1 up to 539 pixels, 2 at 720p, 4
+#: at 1080p, 8 at 2160p), so the coefficients are fitted on a 270-539 pixel grid. eps values
+#: are in [0, 1]**2 units, i.e. relative to the data range.
 PRESETS: dict[str | None, dict[str, Any]] = {
     None: {
         "method": "gf",
@@ -257,9 +255,7 @@ def _resolve(
         else:
             p[key] = value
     if p.get("subsample") == "auto":
-        p["subsample"] = auto_subsample(
-            shape, FLASH_GRID_SIZE if task == "flash_denoise" else REFERENCE_SIZE
-        )
+        p["subsample"] = auto_subsample(shape)
     # data-driven values
     if task is None:
         if "radii" not in overrides:

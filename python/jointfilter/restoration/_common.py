@@ -55,17 +55,19 @@ def coarse_radius(radius: int, s: int, minimum: int = 1) -> int:
     return max(minimum, (2 * radius + s) // (2 * s))
 
 
-#: Short side of the coarse grid of ``flash_denoise`` (``subsample="auto"``): its three
-#: colour-guided fits per frame run on a 270-539 pixel grid (s = 4 at 1080p, 1 at 512).
-FLASH_GRID_SIZE = 270
+#: Short side of the fast guided filter's coarse grid for ``subsample="auto"`` (every task
+#: that has the parameter): the coefficients are fitted on a 270-539 pixel grid (s = 4 at
+#: 1080p, 1 up to 539 pixels, so the Kodak-size benchmark runs the exact filters). At a
+#: 1080-pixel short side s = 4 is also better than s = 2 on the restore protocols (docs/restore.md).
+COARSE_GRID_SIZE = 270
 
 
-def auto_subsample(shape: tuple[int, ...], grid: int = REFERENCE_SIZE) -> int:
+def auto_subsample(shape: tuple[int, ...], grid: int = COARSE_GRID_SIZE) -> int:
     """Fast guided filter factor for ``subsample="auto"``: ``max(1, short side // grid)``.
 
     The coefficients are then fitted at ``grid`` to ``2 grid - 1`` pixels on the short side
-    whatever the resolution (512-1023 by default), with the radius divided by the factor, and
-    applied at full resolution.
+    whatever the resolution, with the radius divided by the factor, and applied at full
+    resolution.
     """
     return max(1, min(shape[0], shape[1]) // grid)
 
