@@ -14,8 +14,10 @@ from jointfilter import _core
 from jointfilter._reference import guided as RG
 from jointfilter._reference.iterative import iterative_guided_filter as reference
 from jointfilter._reference.iterative import relight_mix
+from jointfilter.errors import ShapeError
 from jointfilter.restoration import restore
 from jointfilter.restoration._iterative import iterative_guided_filter
+from jointfilter.video import RestoreFilter
 
 
 def _smooth_image(rng: np.random.Generator, h: int, w: int, c: int) -> np.ndarray:
@@ -218,3 +220,34 @@ def test_integer_inputs_read_raw_on_the_coarse_grid(
     assert out.dtype == target_dtype
     expected = np.clip(np.rint(as_float.astype(np.float64) * peak), 0, peak)
     assert np.abs(out.astype(np.float64) - expected).max() <= 1
+
+
+@pytest.mark.parametrize("subsample", [1, 2])
+@pytest.mark.parametrize("target_dtype", [np.float32, np.uint8])
+def test_integer_guide_is_handed_over_raw(rng, subsample, target_dtype):
+    # an integer 3-channel flash reaches flash_denoise unconverted with any target dtype: the
+    # coarse grid reads it raw, the exact iteration converts it; both equal the float guide's
+    # result (float32 target: within float rounding; uint8: within a level)
+    f = _smooth_image(rng, 66, 70, 3)
+    a = (0.4 * _smooth_image(rng, 66, 70, 3)).astype(np.float32)
+    g = np.round(f * 255).astype(np.uint8)
+    t = a if target_dtype == np.float32 else np.round(a * 255).astype(np.uint8)
+    out = restore(t, g, "flash_denoise", subsample=subsample)
+    ref = restore(t, g.astype(np.float32) / np.float32(255), "flash_denoise", subsample=subsample)
+    assert out.dtype == t.dtype
+    tol = 2e-6 if target_dtype == np.float32 else 1
+    assert np.abs(out.astype(np.float64) - ref.astype(np.float64)).max() <= tol
+    # a fixed raw guide in RestoreFilter: float and integer targets in turn, same results
+    rf = RestoreFilter("flash_denoise", subsample=subsample)
+    rf.set_guide(g)
+    for _ in range(2):
+        np.testing.assert_array_equal(rf(t), out)
+        other = np.round(a * 255).astype(np.uint8) if target_dtype == np.float32 else a
+        expected = restore(other, g, "flash_denoise", subsample=subsample)
+        np.testing.assert_array_equal(rf(other), expected)
+
+
+def test_constant_integer_guide_is_refused():
+    g = np.full((40, 50, 3), 77, np.uint8)
+    with pytest.raises(ShapeError, match="guide is constant"):
+        restore(np.zeros((40, 50, 3), np.uint8), g, "flash_denoise")

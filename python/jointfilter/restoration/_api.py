@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -452,6 +453,17 @@ def restore(
     return _restore(target, guide, task, return_params, overrides, None)
 
 
+def _check_not_constant(luma_of: Callable[[np.ndarray], np.ndarray], guide: np.ndarray) -> None:
+    """ShapeError if the guide's luma (``luma_of(guide)`` or of a view of it) is constant."""
+    # a sample that varies settles it without a full pass (NaN compares unequal either way)
+    if float(np.ptp(luma_of(guide[::8, ::8]))) == 0.0 and float(np.ptp(luma_of(guide))) == 0.0:
+        raise ShapeError(
+            "guide is constant: it carries no structure to guide the restoration. Pass "
+            "the registered image of the other modality (flash, NIR, day, foreground or "
+            "RGB)."
+        )
+
+
 def _restore(
     target: Any,
     guide: Any,
@@ -502,8 +514,16 @@ def _restore(
     squeeze = tf.ndim == 3 and tf.shape[2] == 1
     if squeeze:
         tf = tf[:, :, 0]
+    # an integer 3-channel guide of a RAW_INPUT_TASKS task is handed over as it is too (the
+    # task converts it where it needs floats): no float32 copy, no luma
+    raw_guide = task in RAW_INPUT_TASKS and g.dtype.kind in "ui" and g.ndim == 3 and g.shape[2] == 3
     if cached:
         gf, gy = guide_state["gf"], guide_state["gy"]  # checked when the state was filled
+    elif raw_guide:
+        gf, gy = np.ascontiguousarray(g), None
+        _check_not_constant(lambda x: luminance(np.asarray(x, np.float32)), gf)
+        if guide_state is not None:
+            guide_state.update(gf=gf, gy=gy)
     else:
         with np.errstate(over="ignore", invalid="ignore"):
             gf = to_unit(g, g_range, copy=False)
@@ -511,13 +531,7 @@ def _restore(
         if gf.ndim == 3 and gf.shape[2] == 1:
             gf = gf[:, :, 0]
         gy = luminance(gf)
-        # a sample that varies settles it without a full pass (NaN compares unequal either way)
-        if float(np.ptp(gy[::8, ::8])) == 0.0 and float(np.ptp(gy)) == 0.0:
-            raise ShapeError(
-                "guide is constant: it carries no structure to guide the restoration. Pass "
-                "the registered image of the other modality (flash, NIR, day, foreground or "
-                "RGB)."
-            )
+        _check_not_constant(lambda x: x, gy)
         if guide_state is not None:
             guide_state.update(gf=gf, gy=gy)
     sigma = float("nan")  # only the generic task, flash_denoise and depth_upsample use it
@@ -535,8 +549,8 @@ def _restore(
     kw: dict[str, Any] = {"luma": gy}
     if raw:
         kw["target_range"] = t_range
-        if g.dtype.kind in "ui" and g.ndim == 3 and g.shape[2] == 3:
-            kw["raw_guide"] = (np.ascontiguousarray(g), g_range)
+    if raw_guide:
+        kw["guide_range"] = g_range
     tf, gf = np.ascontiguousarray(tf), np.ascontiguousarray(gf)
     if guide_state is not None and task in GUIDE_CACHING:
         kw["cache"] = guide_state

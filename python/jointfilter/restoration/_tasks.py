@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from .. import _core, _scratch, guided_filter
 from .._morphology import max_filter, min_filter
-from ._common import bilinear_resize, box_mean, filter_precision, from_unit, luminance
+from ._common import bilinear_resize, box_mean, filter_precision, from_unit, luminance, to_unit
 from ._edge_aware import gdgif, wgif
 from ._fast import (
     BLOCK_VALUES,
@@ -91,22 +91,29 @@ def _fused_scale(finish: Finish | None) -> float | None:
 # ----------------------------------------------------------------------------- flash / no-flash
 def flash_denoise(
     t: np.ndarray,
-    g: F32,
+    g: np.ndarray,
     p: dict[str, Any],
     luma: F32 | None = None,
     finish: Finish | None = None,
     target_range: float | None = None,
-    raw_guide: tuple[np.ndarray, float] | None = None,
+    guide_range: float | None = None,
     cache: dict[Any, Any] | None = None,
 ) -> np.ndarray:
     """`t` is float32 [0, 1], or (``target_range`` given) the caller's integer target: the
-    coarse grid reads it as is, the exact iteration converts it. ``raw_guide`` = (integer
-    guide, range), the data `g` was converted from, is read in its place on the coarse grid's
-    path. A fixed guide's `cache` keeps its coarse grid."""
+    coarse grid reads it as is, the exact iteration converts it. `g` likewise: float32 [0, 1],
+    or (``guide_range`` given) the caller's integer 3-channel guide, which the coarse grid's
+    colour path decimates and applies to as it is and every other path converts. A fixed
+    guide's `cache` keeps its coarse grid."""
     color = p["guide_mode"] == "color" and g.ndim == 3
-    guide = g if color else _luma(g, luma)
     coarse = p["subsample"] > 1
-    raw_flash = raw_guide if (coarse and color) else None
+    raw_flash = None
+    if guide_range is not None:
+        if coarse and color:
+            raw_flash = (g, guide_range)
+        else:  # this path filters the float32 guide
+            g = to_unit(g, guide_range)
+            luma = None
+    guide = g if color else _luma(g, luma)
     flash_low = None
     if coarse:
         key = ("flash_low", p["subsample"], p["decimation"], color, raw_flash is not None)
@@ -589,8 +596,8 @@ def generic(t: F32, g: F32, p: dict[str, Any], luma: F32 | None = None) -> F32:
 #: data_range)`` and then return the result converted to that dtype (fused into their last
 #: elementwise step), else float32 [0, 1].
 FINISHING = frozenset({"flash_denoise", "nir_dehaze", "day_night", "structure_transfer"})
-#: tasks given an integer target as it is (``target_range=``, and ``raw_guide=`` for an
-#: integer 3-channel guide): they convert only what they need in float
+#: tasks given an integer target as it is (``target_range=``) and an integer 3-channel guide
+#: as it is (``guide_range=``; then ``luma=None``): they convert only what they need in float
 RAW_INPUT_TASKS = frozenset({"flash_denoise"})
 #: tasks with guide-only filters that a fixed guide's state keeps (``cache=`` argument)
 GUIDE_CACHING = frozenset({"day_night", "structure_transfer", "flash_denoise"})
