@@ -474,8 +474,9 @@ def _restore(
 ) -> NDArray[Any] | tuple[NDArray[Any], dict[str, Any]]:
     """:func:`restore`; `guide_state` (owned by a :class:`jointfilter.video.RestoreFilter`,
     which passes the same guide array, never changed, on every call) keeps what depends on the
-    guide alone between calls: its float32 [0, 1] form and luma, and the guide-only filters of
-    the tasks in :data:`~._tasks.GUIDE_CACHING` (same arithmetic, so the same bits)."""
+    guide alone between calls: its float32 [0, 1] form and luma (for a raw integer guide of
+    :data:`~._tasks.RAW_INPUT_TASKS`: that guide, no luma), and the guide-only filters of the
+    tasks in :data:`~._tasks.GUIDE_CACHING` (same arithmetic, so the same bits)."""
     task = _task_name(task)
     if not isinstance(return_params, (bool, np.bool_)):
         raise ParameterError(f"return_params must be a bool; got {v.describe(return_params)}.")
